@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from entraide_kit.settings import ServiceSettings
+
+
+class AuthSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTH_")
+
+    service_name: str = "auth"
+    # The Ed25519 signing key, as a PEM file or PEM text. Without either, a
+    # development process makes a throwaway key; production refuses to start.
+    private_key_file: str | None = None
+    private_key: str | None = None
+    access_token_lifetime: int = Field(24 * 3600, ge=60)
+    refresh_token_lifetime: int = Field(7 * 24 * 3600, ge=60)
+    admin_email: str | None = Field(None, validation_alias="ENTRAIDE_ADMIN_EMAIL")
+    admin_password: str | None = Field(None, validation_alias="ENTRAIDE_ADMIN_PASSWORD")
+    # Hashing is CPU-bound: at most this many hashes run at once, in threads.
+    hash_concurrency: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _signing_key_in_production(self) -> AuthSettings:
+        if self.environment == "production" and not (self.private_key_file or self.private_key):
+            raise ValueError("production needs AUTH_PRIVATE_KEY_FILE or AUTH_PRIVATE_KEY")
+        return self
+
+
+@lru_cache
+def get_settings() -> AuthSettings:
+    return AuthSettings()

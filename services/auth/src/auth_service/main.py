@@ -1,0 +1,63 @@
+"""The auth service's app: ``uvicorn auth_service.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from entraide_kit.app import create_app
+from entraide_kit.auth import Principal
+from entraide_kit.errors import InvalidToken
+
+from . import MIGRATIONS, repository, service
+from .config import AuthSettings, get_settings
+from .router import tokens, users
+from .tokens import TokenIssuer, load_signing_key
+
+log = logging.getLogger("auth")
+
+
+async def token_guard(request: Request, principal: Principal) -> None:
+    """Refuse tokens of users who were deleted, deactivated, or revoked their tokens."""
+    async with request.app.state.db.session() as session:
+        user = await repository.get_user(session, user_id=principal.id)
+    if user is None or not user.is_active or user.token_version != principal.token_version:
+        raise InvalidToken()
+
+
+def build_app(settings: AuthSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    key = load_signing_key(settings)
+
+    @asynccontextmanager
+    async def bootstrap(app: FastAPI) -> AsyncIterator[None]:
+        app.state.issuer = TokenIssuer(key, settings)
+        if settings.admin_email and settings.admin_password:
+            async with app.state.db.session() as session, session.begin():
+                created = await service.ensure_admin(
+                    session, email=settings.admin_email, password=settings.admin_password
+                )
+            if created is not None:
+                log.info("created the first admin %s", created.email)
+        yield
+
+    def public_keys(_: Any) -> dict[str, Any]:
+        return {key.kid: key.public}
+
+    return create_app(
+        settings=settings,
+        title="Entraide auth service",
+        description="Users, tokens and the public key set.",
+        routers=[tokens, users],
+        migrations=MIGRATIONS,
+        public_keys=public_keys,
+        token_guard=token_guard,
+        lifespan_hooks=[bootstrap],
+    )
+
+
+app = build_app()

@@ -1,0 +1,101 @@
+"""Password hashing (argon2id, off the event loop) and the password rules.
+
+The rules are Django's four validators, which the first implementation used:
+at least 8 characters, not entirely numeric, not a common password, and not
+too similar to the user's own attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+from functools import lru_cache
+from importlib import resources
+
+import anyio
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+MIN_LENGTH = 8
+MAX_SIMILARITY = 0.7
+
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def _get_limiter() -> anyio.CapacityLimiter:
+    global _limiter
+    if _limiter is None:
+        from .config import get_settings
+
+        _limiter = anyio.CapacityLimiter(get_settings().hash_concurrency)
+    return _limiter
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(HASHER.hash, password, limiter=_get_limiter())
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(hashed: str, password: str) -> bool:
+    return await anyio.to_thread.run_sync(_verify, hashed, password, limiter=_get_limiter())
+
+
+# Verified against when the email is unknown, so both cases take the same time.
+_DUMMY_HASH = HASHER.hash("entraide-timing-equalizer")
+
+
+async def burn_verify(password: str) -> None:
+    await verify_password(_DUMMY_HASH, password)
+
+
+def needs_rehash(hashed: str) -> bool:
+    try:
+        return HASHER.check_needs_rehash(hashed)
+    except InvalidHashError:
+        return True
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = resources.files("auth_service").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problems(password: str, *, attributes: Iterable[str] = ()) -> list[str]:
+    """Every rule the password breaks, in the words shown to the user."""
+    problems: list[str] = []
+    if len(password) < MIN_LENGTH:
+        problems.append(
+            f"This password is too short. It must contain at least {MIN_LENGTH} characters."
+        )
+    if password.isdigit():
+        problems.append("This password is entirely numeric.")
+    if password.lower().strip() in common_passwords():
+        problems.append("This password is too common.")
+    lowered = password.lower()
+    for value in attributes:
+        if not value:
+            continue
+        value = value.lower()
+        parts = {value, *re.split(r"\W+", value)}
+        for part in parts:
+            if len(part) < 3:
+                continue
+            if SequenceMatcher(a=lowered, b=part).quick_ratio() >= MAX_SIMILARITY and (
+                SequenceMatcher(a=lowered, b=part).ratio() >= MAX_SIMILARITY
+            ):
+                problems.append("The password is too similar to your personal information.")
+                break
+        else:
+            continue
+        break
+    return problems

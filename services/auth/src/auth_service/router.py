@@ -1,0 +1,191 @@
+"""HTTP endpoints of the auth service: thin, they parse, call the service and shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from entraide_kit.auth import AdminOrSupervisor, CurrentUser, TokenVerifier
+from entraide_kit.db import SessionDep
+from entraide_kit.errors import NotFound
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageDep, paginate
+
+from . import repository, service
+from .models import User
+from .schemas import (
+    JWKS,
+    AccessOut,
+    ChangePasswordIn,
+    Detail,
+    PasswordChanged,
+    ProfileFields,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    TokenObtainIn,
+    TokenPair,
+    UserCreate,
+    UserPage,
+    UserPut,
+    UserRead,
+    UserUpdate,
+)
+from .tokens import TokenIssuer
+
+tokens = APIRouter(prefix="/api/token", tags=["auth"])
+users = APIRouter(prefix="/api/accounts/users", tags=["users"])
+
+UserListQuery = Annotated[ListQuery, Depends(repository.USER_LIST.dependency())]
+
+
+def get_issuer(request: Request) -> TokenIssuer:
+    issuer: TokenIssuer = request.app.state.issuer
+    return issuer
+
+
+def get_verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier
+
+
+Issuer = Annotated[TokenIssuer, Depends(get_issuer)]
+Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
+
+
+async def current_user_row(session: SessionDep, principal: CurrentUser) -> User:
+    user = await repository.get_user(session, user_id=principal.id, for_update=False)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def target_user(user_id: int, session: SessionDep, _actor: AdminOrSupervisor) -> User:
+    user = await repository.get_user(session, user_id=user_id, for_update=True)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+Me = Annotated[User, Depends(current_user_row)]
+Target = Annotated[User, Depends(target_user)]
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": Detail}}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {401: {"model": Detail}, 403: {"model": Detail}}
+BAD: dict[int | str, dict[str, Any]] = {400: {"description": "Field errors: {field: [message]}"}}
+
+
+@tokens.post("/", response_model=TokenPair, responses={**UNAUTHORIZED, **BAD})
+async def obtain_token(body: TokenObtainIn, session: SessionDep, issuer: Issuer) -> dict[str, str]:
+    """Obtain an access and a refresh token with an email and a password."""
+    user = await service.authenticate(session, email=body.email, password=body.password)
+    return issuer.pair(user)
+
+
+@tokens.post("/refresh/", response_model=AccessOut, responses={**UNAUTHORIZED, **BAD})
+async def refresh_token(
+    body: RefreshIn, session: SessionDep, issuer: Issuer, verifier: Verifier
+) -> dict[str, str]:
+    """Obtain a new access token with a refresh token."""
+    access = await service.refresh_access(
+        session, verifier=verifier, issuer=issuer, refresh_token=body.refresh
+    )
+    return {"access": access}
+
+
+@tokens.get("/jwks/", response_model=JWKS)
+async def jwks(issuer: Issuer) -> dict[str, Any]:
+    """The public keys that verify every token this service signs."""
+    return issuer.jwks()
+
+
+@users.get("/", response_model=UserPage, responses=FORBIDDEN)
+async def list_users(
+    request: Request, session: SessionDep, _actor: AdminOrSupervisor, page: PageDep, query: UserListQuery
+) -> dict[str, Any]:
+    """List users (filters: role, is_active; search: email, names; ordering: any field)."""
+    stmt = repository.USER_LIST.apply(repository.users_query(), query)
+    return await paginate(session, stmt, request=request, params=page, transform=UserRead.of)
+
+
+@users.post("/", response_model=UserRead, status_code=status.HTTP_201_CREATED, responses={**FORBIDDEN, **BAD})
+async def create_user(body: UserCreate, session: SessionDep, actor: AdminOrSupervisor) -> UserRead:
+    """Create a user."""
+    return UserRead.of(await service.create_user(session, actor=actor, data=body))
+
+
+@users.post(
+    "/register/", response_model=RegisterOut, status_code=status.HTTP_201_CREATED, responses={**FORBIDDEN, **BAD}
+)
+async def register(body: RegisterIn, session: SessionDep, actor: AdminOrSupervisor, issuer: Issuer) -> dict[str, Any]:
+    """Register a user and return it with its tokens."""
+    user = await service.create_user(session, actor=actor, data=body)
+    return {"user": UserRead.of(user), **issuer.pair(user)}
+
+
+@users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})
+async def logout(body: RefreshIn, session: SessionDep, principal: CurrentUser, verifier: Verifier) -> Detail:
+    """Blacklist the refresh token; every earlier token of the user stops working."""
+    await service.logout(session, verifier=verifier, principal=principal, refresh_token=body.refresh)
+    return Detail(detail="Successfully logged out.")
+
+
+@users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
+async def me(user: Me) -> UserRead:
+    """The caller's profile."""
+    return UserRead.of(user)
+
+
+@users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
+async def profile(user: Me) -> UserRead:
+    """Alias of /me/."""
+    return UserRead.of(user)
+
+
+@users.put("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
+async def update_me(body: ProfileFields, user: Me, session: SessionDep) -> UserRead:
+    """Update the caller's profile (role, is_active, email and password are not changed here)."""
+    return UserRead.of(await service.update_me(session, user=user, data=body))
+
+
+@users.patch("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
+async def partial_update_me(body: ProfileFields, user: Me, session: SessionDep) -> UserRead:
+    """Partially update the caller's profile."""
+    return UserRead.of(await service.update_me(session, user=user, data=body))
+
+
+@users.post("/change_password/", response_model=PasswordChanged, responses={**UNAUTHORIZED, **BAD})
+async def change_password(body: ChangePasswordIn, user: Me, session: SessionDep, issuer: Issuer) -> dict[str, str]:
+    """Change the caller's password. Earlier tokens stop working; fresh ones are returned."""
+    user = await service.change_password(session, user=user, data=body)
+    return {"detail": "Password successfully changed.", **issuer.pair(user)}
+
+
+@users.get("/{user_id}/", response_model=UserRead, responses=FORBIDDEN)
+async def retrieve_user(user: Target) -> UserRead:
+    """Retrieve a user."""
+    return UserRead.of(user)
+
+
+@users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
+async def update_user(body: UserPut, user: Target, actor: AdminOrSupervisor, session: SessionDep) -> UserRead:
+    """Update a user (full update: email is required)."""
+    changes = body.model_dump(exclude_unset=True)
+    return UserRead.of(await service.update_user(session, actor=actor, user=user, changes=changes))
+
+
+@users.patch("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
+async def partial_update_user(
+    body: UserUpdate, user: Target, actor: AdminOrSupervisor, session: SessionDep
+) -> UserRead:
+    """Partially update a user; an admin may set another user's password here."""
+    changes = body.model_dump(exclude_unset=True)
+    return UserRead.of(await service.update_user(session, actor=actor, user=user, changes=changes))
+
+
+@users.delete("/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)
+async def delete_user(user: Target, actor: AdminOrSupervisor, session: SessionDep) -> Response:
+    """Delete a user."""
+    await service.delete_user(session, actor=actor, user=user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""The Entraide kit: what every service shares (see docs/architecture.md)."""

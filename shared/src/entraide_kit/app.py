@@ -1,0 +1,130 @@
+"""The one app factory every service is built with.
+
+It wires the contract's error format, the edge middleware (request ids,
+versioning, content types, rate limits, metrics, access log), JWT
+verification, the database (built in the lifespan, migrated at start),
+health and metrics endpoints, and the bearer scheme of the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from .auth import TokenGuard, TokenVerifier
+from .db import Database
+from .errors import install_error_handlers
+from .logging import configure_logging
+from .metrics import metrics_endpoint
+from .middleware import EdgeMiddleware
+from .migrations import upgrade
+from .ratelimit import make_rate_limiter
+from .settings import ServiceSettings
+
+log = logging.getLogger("entraide.app")
+
+Hook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    migrations: Path | None,
+    public_keys: Callable[[ServiceSettings], Mapping[str, Any]] | None = None,
+    token_guard: TokenGuard | None = None,
+    lifespan_hooks: Sequence[Hook] = (),
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    """Build a service's FastAPI app.
+
+    ``public_keys`` gives verification keys directly (the auth service, which
+    holds its own key pair); other services fetch them from ``ENTRAIDE_JWKS_URL``.
+    ``lifespan_hooks`` run inside the lifespan once the database is ready, in
+    order, and are closed in reverse order.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, level=settings.log_level, json_lines=settings.log_json)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            echo=settings.db_echo,
+        )
+        app.state.db = db
+        if migrations is not None:
+            await upgrade(db.engine, migrations, service=settings.service_name)
+        verifier = TokenVerifier(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.jwks_url,
+            keys=public_keys(settings) if public_keys else None,
+        )
+        if public_keys is None:
+            await verifier.refresh()
+        app.state.verifier = verifier
+        app.state.rate_limiter = make_rate_limiter(settings.redis_url)
+        try:
+            async with _run_hooks(app, lifespan_hooks):
+                log.info("%s ready", settings.service_name)
+                yield
+        finally:
+            await app.state.rate_limiter.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        openapi_tags=openapi_tags,
+        # Trailing slashes are part of every contract path; /x redirects to /x/.
+        redirect_slashes=True,
+    )
+    app.state.settings = settings
+    app.state.token_guard = token_guard
+    install_error_handlers(app)
+    app.add_middleware(EdgeMiddleware, service=settings.service_name)
+
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    return app
+
+
+@asynccontextmanager
+async def _run_hooks(app: FastAPI, hooks: Sequence[Hook]) -> AsyncIterator[None]:
+    if not hooks:
+        yield
+        return
+    async with hooks[0](app):
+        async with _run_hooks(app, hooks[1:]):
+            yield

@@ -1,0 +1,90 @@
+"""Database setup: engines are built in the app's lifespan, never at import time.
+
+One transaction per request: ``SessionDep`` commits when the endpoint returns
+and rolls back when it raises. Services ``flush()`` when they need an id early
+and never commit themselves, so two writes (a change and its outbox row) always
+share one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+
+# Stable constraint names, so Alembic migrations can drop and rename them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def naming_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """The engine and session factory of one service."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False):
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,
+            echo=echo,
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    def session(self) -> AsyncSession:
+        return self.sessionmaker()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    db = get_database(request)
+    async with db.session() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": the commit runs when the endpoint returns, before the
+# response is sent, so a failing commit becomes an error answer, never a 200.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+
+
+
+
+def violated_constraint(exc: BaseException) -> str | None:
+    """The name of the constraint an IntegrityError broke (asyncpg), if any."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = getattr(cur, "constraint_name", None)
+        if name:
+            return str(name)
+        cur = getattr(cur, "orig", None) or cur.__cause__
+    return None

@@ -1,0 +1,70 @@
+"""Service settings: one subclass per service, each with its own env prefix.
+
+What only one service uses is read with its prefix (``AUTH_DATABASE_URL``);
+what every service shares is read unprefixed (``NATS_URL``, ``REDIS_URL``,
+``ENTRAIDE_*``) through explicit aliases, so a deployment sets it once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:55432/entraide"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    service_name: str = "service"
+    database_url: str = DEV_DATABASE_URL
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="ENTRAIDE_ENV"
+    )
+    nats_url: str = Field("nats://127.0.0.1:44222", validation_alias="NATS_URL")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+
+    jwks_url: str | None = Field(None, validation_alias="ENTRAIDE_JWKS_URL")
+    jwt_issuer: str = Field("entraide-auth", validation_alias="ENTRAIDE_JWT_ISSUER")
+    jwt_audience: str = Field("entraide", validation_alias="ENTRAIDE_JWT_AUDIENCE")
+
+    rate_limit_enabled: bool = Field(True, validation_alias="ENTRAIDE_RATE_LIMIT_ENABLED")
+    rate_limit_anon: int = Field(60, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_ANON")
+    rate_limit_user: int = Field(1000, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_USER")
+    rate_limit_window: int = Field(3600, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_WINDOW")
+    trusted_proxies: str = Field("127.0.0.1,::1", validation_alias="ENTRAIDE_TRUSTED_PROXIES")
+
+    log_level: str = Field("INFO", validation_alias="ENTRAIDE_LOG_LEVEL")
+    log_json: bool = Field(True, validation_alias="ENTRAIDE_LOG_JSON")
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and self.database_url == DEV_DATABASE_URL:
+            raise ValueError("production needs its own database_url, not the development default")
+        return self
+
+    @cached_property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        nets = []
+        for part in self.trusted_proxies.split(","):
+            part = part.strip()
+            if part:
+                nets.append(ipaddress.ip_network(part, strict=False))
+        return tuple(nets)
+
+    def is_trusted_proxy(self, host: str | None) -> bool:
+        if not host:
+            return False
+        try:
+            addr = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(addr in net for net in self.trusted_networks)

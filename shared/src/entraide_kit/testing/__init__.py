@@ -1,0 +1,90 @@
+"""pytest plugin of the kit: real PostgreSQL and NATS for every service's tests.
+
+Loaded with ``-p entraide_kit.testing`` (the workspace's pytest settings do).
+The servers are the embedded ones from the wheels, started once per test run
+in a temporary folder on free ports, unless ``ENTRAIDE_TEST_DATABASE_URL``
+(a server-level URL, any database) or ``ENTRAIDE_TEST_NATS_URL`` point at
+servers that are already running.
+
+Each service's tests get a database of their own, built by the service's
+Alembic migrations (never ``create_all``), emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .servers import EmbeddedServers
+
+
+@pytest.fixture(scope="session")
+def embedded_servers() -> Iterator[EmbeddedServers]:
+    root = Path(tempfile.mkdtemp(prefix="entraide-test-"))
+    servers = EmbeddedServers(root)
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(embedded_servers: EmbeddedServers) -> str:
+    """A server-level asyncpg URL (database ``postgres``)."""
+    external = os.environ.get("ENTRAIDE_TEST_DATABASE_URL")
+    if external:
+        return str(make_url(external).set(drivername="postgresql+asyncpg", database="postgres"))
+    return embedded_servers.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def nats_url(embedded_servers: EmbeddedServers) -> str:
+    return os.environ.get("ENTRAIDE_TEST_NATS_URL") or embedded_servers.nats_url()
+
+
+async def create_database(server_url: str, prefix: str) -> str:
+    """Create a fresh, empty database and return its URL."""
+    name = f"test_{prefix}_{secrets.token_hex(4)}"
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return str(make_url(server_url).set(database=name))
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty every table but Alembic's, resetting identities (between tests)."""
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        )
+        tables = [r[0] for r in rows]
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_server_url: str) -> Any:
+    async def factory(prefix: str) -> str:
+        return await create_database(pg_server_url, prefix)
+
+    return factory
+
+
+@pytest.fixture
+async def anyio_backend() -> AsyncIterator[str]:
+    yield "asyncio"
