@@ -68,7 +68,9 @@ def make_user(auth_app: FastAPI, client: httpx.AsyncClient) -> UserFactory:
         fields.setdefault("last_name", f"Number{counter['n']}")
         async with auth_app.state.db.session() as session, session.begin():
             user = await create_user(session, actor=None, data=UserCreate(role=role, **fields))
-        resp = await client.post("/api/token/", json={"email": fields["email"], "password": fields["password"]})
+        resp = await client.post(
+            "/api/token/", json={"email": fields["email"], "password": fields["password"]}
+        )
         assert resp.status_code == 200, resp.text
         tokens = resp.json()
         return {

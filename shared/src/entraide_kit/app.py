@@ -55,7 +55,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.service_name, level=settings.log_level, json_lines=settings.log_json)
+        configure_logging(
+            settings.service_name, level=settings.log_level, json_lines=settings.log_json
+        )
         db = Database(
             settings.database_url,
             pool_size=settings.db_pool_size,
@@ -113,7 +115,9 @@ def create_app(
             async with request.app.state.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "detail": str(exc)[:200]}, status_code=503
+            )
         return JSONResponse({"status": "ok"})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
@@ -125,6 +129,5 @@ async def _run_hooks(app: FastAPI, hooks: Sequence[Hook]) -> AsyncIterator[None]
     if not hooks:
         yield
         return
-    async with hooks[0](app):
-        async with _run_hooks(app, hooks[1:]):
-            yield
+    async with hooks[0](app), _run_hooks(app, hooks[1:]):
+        yield

@@ -174,21 +174,23 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 TokenGuard = Callable[[Request, Principal], Awaitable[None]]
-AUTH_STATE_KEY = "entraide_principal"
+AUTH_STATE_KEY = "entraide.principal"
 
 _bearer = HTTPBearer(auto_error=False, description="JWT access token from POST /api/token/")
 
 
 async def resolve_principal(request: Request) -> Principal | None:
     """The caller of this request, verified once and cached on the request."""
-    state = request.scope.setdefault("state", {})
-    if AUTH_STATE_KEY in state:
-        cached = state[AUTH_STATE_KEY]
+    # Cached in the ASGI scope itself (one per request; scope["state"] may be
+    # shared between requests by some servers and test harnesses).
+    scope = request.scope
+    if AUTH_STATE_KEY in scope:
+        cached = scope[AUTH_STATE_KEY]
         if isinstance(cached, Exception):
             raise cached
-        return cached  # type: ignore[no-any-return]
+        return cached  # type: ignore[no-any-return,unused-ignore]
     token = bearer_token(request.headers.get("authorization"))
-    result: Principal | None | Exception
+    result: Principal | Exception | None
     if token is None:
         result = None
     else:
@@ -200,7 +202,7 @@ async def resolve_principal(request: Request) -> Principal | None:
                 await guard(request, result)
         except InvalidToken as exc:
             result = exc
-    state[AUTH_STATE_KEY] = result
+    scope[AUTH_STATE_KEY] = result
     if isinstance(result, Exception):
         raise result
     return result
@@ -233,6 +235,4 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 AdminOnly = Annotated[Principal, Depends(require_roles(Role.admin))]
-AdminOrSupervisor = Annotated[
-    Principal, Depends(require_roles(Role.admin, Role.center_supervisor))
-]
+AdminOrSupervisor = Annotated[Principal, Depends(require_roles(Role.admin, Role.center_supervisor))]

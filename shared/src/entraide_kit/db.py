@@ -9,11 +9,16 @@ share one transaction.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import SQLModel
 
 # Stable constraint names, so Alembic migrations can drop and rename them.
@@ -34,7 +39,9 @@ def naming_metadata() -> MetaData:
 class Database:
     """The engine and session factory of one service."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False):
+    def __init__(
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+    ):
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
             url,
@@ -71,10 +78,6 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit runs when the endpoint returns, before the
 # response is sent, so a failing commit becomes an error answer, never a 200.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
-
-
-
-
 
 
 def violated_constraint(exc: BaseException) -> str | None:

@@ -193,7 +193,11 @@ def validation_errors_to_fields(errors: Sequence[Mapping[str, Any]]) -> tuple[in
         if loc and loc[0] in ("body", "query", "header", "cookie", "form"):
             loc = loc[1:]
         # Drop union-member and validator tags pydantic inserts, keep field names/indexes.
-        parts = [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        parts = [
+            str(p)
+            for p in loc
+            if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+        ]
         if not parts:
             key = "non_field_errors"
             msg = (
@@ -212,7 +216,9 @@ def validation_errors_to_fields(errors: Sequence[Mapping[str, Any]]) -> tuple[in
     return 400, fields
 
 
-def _response(status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> JSONResponse:
+def _response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(dict(body), status_code=status, headers=dict(headers or {}))
 
 

@@ -67,7 +67,7 @@ class Filter:
     def clause(self, value: Any) -> ColumnElement[bool]:
         if self.build is not None:
             return self.build(value)
-        return self.column == value  # type: ignore[no-any-return]
+        return self.column == value  # type: ignore[no-any-return,unused-ignore]
 
 
 def _escape_like(term: str) -> str:
@@ -112,7 +112,9 @@ class ListSpec:
             terms = [t for t in query.search.replace(",", " ").split() if t][:10]
             for term in terms:
                 pattern = f"%{_escape_like(term)}%"
-                stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in self.search_fields)))
+                stmt = stmt.where(
+                    or_(*(col.ilike(pattern, escape="\\") for col in self.search_fields))
+                )
 
         order_by = self.order_clauses(query.ordering)
         if order_by:
@@ -167,7 +169,9 @@ class ListSpec:
                     "f_" + name.replace("__", "_dunder_"),
                     inspect.Parameter.KEYWORD_ONLY,
                     default=None,
-                    annotation=Annotated[str | None, Query(alias=name, description=flt.description)],
+                    annotation=Annotated[
+                        str | None, Query(alias=name, description=flt.description)
+                    ],
                 )
             )
 
@@ -177,7 +181,9 @@ class ListSpec:
                 raw = kwargs.get("f_" + name.replace("__", "_dunder_"))
                 if raw is not None and raw != "":
                     values[name] = raw
-            return ListQuery(search=kwargs.get("search"), ordering=kwargs.get("ordering"), filters=values)
+            return ListQuery(
+                search=kwargs.get("search"), ordering=kwargs.get("ordering"), filters=values
+            )
 
         dependency.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         return dependency

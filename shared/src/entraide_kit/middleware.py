@@ -95,7 +95,9 @@ class EdgeMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             route_path = getattr(route, "path", "unmatched")
-            metrics.observe(self.service, scope["method"], route_path, status_holder["status"], elapsed)
+            metrics.observe(
+                self.service, scope["method"], route_path, status_holder["status"], elapsed
+            )
             if not internal:
                 log.info(
                     "%s %s %s",
@@ -150,7 +152,9 @@ class EdgeMiddleware:
         window = settings.rate_limit_window
         if principal is not None:
             return await limiter.hit(f"user:{principal.id}", settings.rate_limit_user, window)
-        return await limiter.hit(f"ip:{client_ip(scope, settings)}", settings.rate_limit_anon, window)
+        return await limiter.hit(
+            f"ip:{client_ip(scope, settings)}", settings.rate_limit_anon, window
+        )
 
     @staticmethod
     async def _refuse(error: APIError, send: Send) -> None:
@@ -160,6 +164,10 @@ class EdgeMiddleware:
             (b"content-length", str(len(body)).encode()),
             *((k.lower().encode(), v.encode()) for k, v in error.headers.items()),
         ]
-        start: dict[str, Any] = {"type": "http.response.start", "status": error.status_code, "headers": list(headers)}
+        start: dict[str, Any] = {
+            "type": "http.response.start",
+            "status": error.status_code,
+            "headers": list(headers),
+        }
         await send(start)
         await send({"type": "http.response.body", "body": body})

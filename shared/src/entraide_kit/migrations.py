@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -27,7 +28,9 @@ def _upgrade(connection: Connection, script_location: Path, lock_id: int, revisi
     command.upgrade(alembic_config(script_location, connection), revision)
 
 
-async def upgrade(engine: AsyncEngine, script_location: Path, *, service: str, revision: str = "head") -> None:
+async def upgrade(
+    engine: AsyncEngine, script_location: Path, *, service: str, revision: str = "head"
+) -> None:
     lock_id = zlib.crc32(f"entraide-migrate-{service}".encode())
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, script_location, lock_id, revision)
@@ -40,7 +43,7 @@ async def downgrade(engine: AsyncEngine, script_location: Path, *, revision: str
         )
 
 
-def run_env(target_metadata: object) -> None:
+def run_env(target_metadata: Any) -> None:
     """The body of every service's ``migrations/env.py``.
 
     Migrations run on the connection the service hands over; offline SQL

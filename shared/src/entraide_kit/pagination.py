@@ -43,9 +43,12 @@ class PageParams:
 
 
 def _page_params(
-    page: Annotated[str | None, Query(description="A page number within the paginated result set.")] = None,
+    page: Annotated[
+        str | None, Query(description="A page number within the paginated result set.")
+    ] = None,
     page_size: Annotated[
-        str | None, Query(description=f"Results per page (default {DEFAULT_PAGE_SIZE}, max {MAX_PAGE_SIZE}).")
+        str | None,
+        Query(description=f"Results per page (default {DEFAULT_PAGE_SIZE}, max {MAX_PAGE_SIZE})."),
     ] = None,
 ) -> PageParams:
     # Parsed by hand, as DRF does: a bad page is a 404 "Invalid page.", a bad
@@ -93,7 +96,9 @@ def page_url(request: Request, page: int | None) -> str:
     return f"{public_base_url(request)}{request.url.path}" + (f"?{query}" if query else "")
 
 
-def build_page(request: Request, params: PageParams, count: int, results: Sequence[Any]) -> dict[str, Any]:
+def build_page(
+    request: Request, params: PageParams, count: int, results: Sequence[Any]
+) -> dict[str, Any]:
     last = max((count + params.page_size - 1) // params.page_size, 1)
     if params.page > last:
         raise NotFound("Invalid page.")

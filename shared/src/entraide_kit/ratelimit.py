@@ -43,7 +43,9 @@ def _window(window: int, now: float | None = None) -> tuple[int, int]:
 
 
 def _decide(count: int, limit: int, reset: int) -> RateDecision:
-    return RateDecision(limit=limit, remaining=max(limit - count, 0), reset=reset, allowed=count <= limit)
+    return RateDecision(
+        limit=limit, remaining=max(limit - count, 0), reset=reset, allowed=count <= limit
+    )
 
 
 class MemoryRateLimiter:

@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     create = sub.add_parser("createadmin", help="create (or promote) an admin")
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="prompted for when omitted")
-    sub.add_parser("ensure-admin", help="create the first admin from ENTRAIDE_ADMIN_EMAIL/PASSWORD if none")
+    sub.add_parser(
+        "ensure-admin", help="create the first admin from ENTRAIDE_ADMIN_EMAIL/PASSWORD if none"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "createadmin":

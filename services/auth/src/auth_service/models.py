@@ -9,7 +9,9 @@ from sqlmodel import Field, SQLModel
 
 
 def _ts(nullable: bool = False) -> Column[dt.datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable, server_default=None if nullable else func.now())
+    return Column(
+        DateTime(timezone=True), nullable=nullable, server_default=None if nullable else func.now()
+    )
 
 
 class User(SQLModel, table=True):
@@ -48,5 +50,7 @@ class BlacklistedToken(SQLModel, table=True):
 
     jti: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(index=True)
-    expires_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    expires_at: dt.datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
     created_at: dt.datetime = Field(sa_column=_ts())

@@ -24,7 +24,9 @@ def can_manage(actor: Principal, target: User) -> None:
 def not_own_status(actor: Principal, target: User, *, role: object, is_active: object) -> None:
     if target.id != actor.id:
         return
-    if (role is not None and role != target.role) or (is_active is not None and is_active != target.is_active):
+    if (role is not None and role != target.role) or (
+        is_active is not None and is_active != target.is_active
+    ):
         raise PermissionDenied("You cannot change your own role or active status.")
 
 

@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entraide_kit.filters import Filter, ListSpec
 
 from .models import BlacklistedToken, User
 
 USER_LIST = ListSpec(
-    search_fields=[User.email, User.username, User.first_name, User.last_name],
+    search_fields=[col(User.email), col(User.username), User.first_name, User.last_name],
     ordering_fields={
         name: getattr(User, name)
         for name in (
@@ -37,13 +38,13 @@ USER_LIST = ListSpec(
     default_ordering=("id",),
     filters={
         "role": Filter(
-            User.role,
+            col(User.role),
             choices={"admin", "center_supervisor", "association_supervisor", "trainer", "student"},
             description="admin, center_supervisor, association_supervisor, trainer or student",
         ),
-        "is_active": Filter(User.is_active, kind=bool, description="true or false"),
+        "is_active": Filter(col(User.is_active), kind=bool, description="true or false"),
     },
-    tiebreaker=User.id,
+    tiebreaker=col(User.id),
 )
 
 
@@ -52,28 +53,30 @@ def users_query() -> Select[Any]:
 
 
 async def get_user(session: AsyncSession, *, user_id: int, for_update: bool = False) -> User | None:
-    stmt = select(User).where(User.id == user_id)
+    stmt = select(User).where(col(User.id) == user_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
-    stmt = select(User).where(User.email == email.strip().lower())
+    stmt = select(User).where(col(User.email) == email.strip().lower())
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def email_taken(session: AsyncSession, *, email: str, exclude_id: int | None = None) -> bool:
-    stmt = select(User.id).where(User.email == email.strip().lower())
+    stmt = select(col(User.id)).where(col(User.email) == email.strip().lower())
     if exclude_id is not None:
-        stmt = stmt.where(User.id != exclude_id)
+        stmt = stmt.where(col(User.id) != exclude_id)
     return (await session.execute(stmt.limit(1))).first() is not None
 
 
-async def username_taken(session: AsyncSession, *, username: str, exclude_id: int | None = None) -> bool:
-    stmt = select(User.id).where(User.username == username)
+async def username_taken(
+    session: AsyncSession, *, username: str, exclude_id: int | None = None
+) -> bool:
+    stmt = select(col(User.id)).where(col(User.username) == username)
     if exclude_id is not None:
-        stmt = stmt.where(User.id != exclude_id)
+        stmt = stmt.where(col(User.id) != exclude_id)
     return (await session.execute(stmt.limit(1))).first() is not None
 
 
@@ -81,7 +84,9 @@ async def free_username(session: AsyncSession, *, base: str) -> str:
     """``base`` if free, else ``base`` with the smallest free numeric suffix (one query)."""
     base = re.sub(r"[^\w.@+-]", "", base)[:140] or "user"
     pattern = re.escape(base) + r"[0-9]*"
-    rows = await session.execute(select(User.username).where(User.username.regexp_match(f"^{pattern}$")))
+    rows = await session.execute(
+        select(col(User.username)).where(col(User.username).regexp_match(f"^{pattern}$"))
+    )
     taken = {r[0] for r in rows}
     if base not in taken:
         return base
@@ -92,7 +97,11 @@ async def free_username(session: AsyncSession, *, base: str) -> str:
 
 
 async def any_admin(session: AsyncSession) -> bool:
-    stmt = select(User.id).where(User.role == "admin", User.is_active.is_(True)).limit(1)  # type: ignore[attr-defined]
+    stmt = (
+        select(col(User.id))
+        .where(col(User.role) == "admin", col(User.is_active).is_(True))
+        .limit(1)
+    )
     return (await session.execute(stmt)).first() is not None
 
 
@@ -118,24 +127,30 @@ async def delete_user(session: AsyncSession, *, user: User) -> None:
     await session.flush()
 
 
-async def touch_last_login(session: AsyncSession, *, user_id: int, password_hash: str | None) -> None:
+async def touch_last_login(
+    session: AsyncSession, *, user_id: int, password_hash: str | None
+) -> None:
     values: dict[str, Any] = {"last_login": func.now()}
     if password_hash is not None:
         values["password"] = password_hash
-    await session.execute(update(User).where(User.id == user_id).values(**values))  # type: ignore[arg-type]
+    await session.execute(update(User).where(col(User.id) == user_id).values(**values))
 
 
 async def is_blacklisted(session: AsyncSession, *, jti: str) -> bool:
-    stmt = select(BlacklistedToken.jti).where(BlacklistedToken.jti == jti)
+    stmt = select(col(BlacklistedToken.jti)).where(col(BlacklistedToken.jti) == jti)
     return (await session.execute(stmt)).first() is not None
 
 
-async def blacklist(session: AsyncSession, *, jti: str, user_id: int, expires_at: dt.datetime) -> None:
+async def blacklist(
+    session: AsyncSession, *, jti: str, user_id: int, expires_at: dt.datetime
+) -> None:
     stmt = insert(BlacklistedToken).values(jti=jti, user_id=user_id, expires_at=expires_at)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["jti"]))
     # Expired entries can never be presented again: forget them as we go.
-    await session.execute(delete(BlacklistedToken).where(BlacklistedToken.expires_at < func.now()))  # type: ignore[arg-type]
+    await session.execute(
+        delete(BlacklistedToken).where(col(BlacklistedToken.expires_at) < func.now())
+    )
 
 
 async def users_by_ids(session: AsyncSession, *, ids: Sequence[int]) -> list[User]:
-    return list((await session.execute(select(User).where(User.id.in_(ids)))).scalars())  # type: ignore[union-attr]
+    return list((await session.execute(select(User).where(col(User.id).in_(ids)))).scalars())

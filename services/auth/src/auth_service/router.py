@@ -102,32 +102,50 @@ async def jwks(issuer: Issuer) -> dict[str, Any]:
 
 @users.get("/", response_model=UserPage, responses=FORBIDDEN)
 async def list_users(
-    request: Request, session: SessionDep, _actor: AdminOrSupervisor, page: PageDep, query: UserListQuery
+    request: Request,
+    session: SessionDep,
+    _actor: AdminOrSupervisor,
+    page: PageDep,
+    query: UserListQuery,
 ) -> dict[str, Any]:
     """List users (filters: role, is_active; search: email, names; ordering: any field)."""
     stmt = repository.USER_LIST.apply(repository.users_query(), query)
     return await paginate(session, stmt, request=request, params=page, transform=UserRead.of)
 
 
-@users.post("/", response_model=UserRead, status_code=status.HTTP_201_CREATED, responses={**FORBIDDEN, **BAD})
+@users.post(
+    "/",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={**FORBIDDEN, **BAD},
+)
 async def create_user(body: UserCreate, session: SessionDep, actor: AdminOrSupervisor) -> UserRead:
     """Create a user."""
     return UserRead.of(await service.create_user(session, actor=actor, data=body))
 
 
 @users.post(
-    "/register/", response_model=RegisterOut, status_code=status.HTTP_201_CREATED, responses={**FORBIDDEN, **BAD}
+    "/register/",
+    response_model=RegisterOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**FORBIDDEN, **BAD},
 )
-async def register(body: RegisterIn, session: SessionDep, actor: AdminOrSupervisor, issuer: Issuer) -> dict[str, Any]:
+async def register(
+    body: RegisterIn, session: SessionDep, actor: AdminOrSupervisor, issuer: Issuer
+) -> dict[str, Any]:
     """Register a user and return it with its tokens."""
     user = await service.create_user(session, actor=actor, data=body)
     return {"user": UserRead.of(user), **issuer.pair(user)}
 
 
 @users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})
-async def logout(body: RefreshIn, session: SessionDep, principal: CurrentUser, verifier: Verifier) -> Detail:
+async def logout(
+    body: RefreshIn, session: SessionDep, principal: CurrentUser, verifier: Verifier
+) -> Detail:
     """Blacklist the refresh token; every earlier token of the user stops working."""
-    await service.logout(session, verifier=verifier, principal=principal, refresh_token=body.refresh)
+    await service.logout(
+        session, verifier=verifier, principal=principal, refresh_token=body.refresh
+    )
     return Detail(detail="Successfully logged out.")
 
 
@@ -156,7 +174,9 @@ async def partial_update_me(body: ProfileFields, user: Me, session: SessionDep) 
 
 
 @users.post("/change_password/", response_model=PasswordChanged, responses={**UNAUTHORIZED, **BAD})
-async def change_password(body: ChangePasswordIn, user: Me, session: SessionDep, issuer: Issuer) -> dict[str, str]:
+async def change_password(
+    body: ChangePasswordIn, user: Me, session: SessionDep, issuer: Issuer
+) -> dict[str, str]:
     """Change the caller's password. Earlier tokens stop working; fresh ones are returned."""
     user = await service.change_password(session, user=user, data=body)
     return {"detail": "Password successfully changed.", **issuer.pair(user)}
@@ -169,7 +189,9 @@ async def retrieve_user(user: Target) -> UserRead:
 
 
 @users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
-async def update_user(body: UserPut, user: Target, actor: AdminOrSupervisor, session: SessionDep) -> UserRead:
+async def update_user(
+    body: UserPut, user: Target, actor: AdminOrSupervisor, session: SessionDep
+) -> UserRead:
     """Update a user (full update: email is required)."""
     changes = body.model_dump(exclude_unset=True)
     return UserRead.of(await service.update_user(session, actor=actor, user=user, changes=changes))

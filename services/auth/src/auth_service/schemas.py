@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from entraide_kit.auth import Role
 
@@ -15,7 +23,8 @@ Name = Annotated[str, StringConstraints(max_length=30, strip_whitespace=True)]
 Text100 = Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
 Text255 = Annotated[str, StringConstraints(max_length=255, strip_whitespace=True)]
 Username = Annotated[
-    str, StringConstraints(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$", strip_whitespace=True)
+    str,
+    StringConstraints(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$", strip_whitespace=True),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
@@ -61,7 +70,9 @@ class ProfileFields(BaseModel):
     birth_date: dt.date | None = None
     birth_city: Text100 | None = None
     CIN_id: Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None = None
-    phone_number: Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)] | None = None
+    phone_number: Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)] | None = (
+        None
+    )
     address: Text255 | None = None
     city: Text100 | None = None
 

@@ -28,7 +28,7 @@ UNIQUE_MESSAGES = {
 
 def _similarity_attributes(values: dict[str, Any], user: User | None = None) -> list[str]:
     def pick(name: str, column: str) -> str:
-        if name in values and values[name]:
+        if values.get(name):
             return str(values[name])
         return str(getattr(user, column, "") or "") if user is not None else ""
 
@@ -59,9 +59,13 @@ async def _flush_unique(session: AsyncSession, coro: Any) -> Any:
         raise
 
 
-async def _check_unique(session: AsyncSession, values: dict[str, Any], exclude_id: int | None) -> None:
+async def _check_unique(
+    session: AsyncSession, values: dict[str, Any], exclude_id: int | None
+) -> None:
     errors: dict[str, list[str]] = {}
-    if values.get("email") and await repository.email_taken(session, email=values["email"], exclude_id=exclude_id):
+    if values.get("email") and await repository.email_taken(
+        session, email=values["email"], exclude_id=exclude_id
+    ):
         errors["email"] = [UNIQUE_MESSAGES["uq_users_email"][1]]
     if values.get("username") and await repository.username_taken(
         session, username=values["username"], exclude_id=exclude_id
@@ -118,7 +122,9 @@ async def logout(
     )
     user = await repository.get_user(session, user_id=principal.id, for_update=True)
     if user is not None:
-        await repository.update_user(session, user=user, values={"token_version": user.token_version + 1})
+        await repository.update_user(
+            session, user=user, values={"token_version": user.token_version + 1}
+        )
 
 
 async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
@@ -127,16 +133,22 @@ async def create_user(session: AsyncSession, *, actor: Principal | None, data: U
     values = to_columns(data.model_dump(exclude_unset=True, exclude={"password"}))
     values.setdefault("role", data.role.value)
     raw_password = data.password
-    check_password(raw_password, field="password", attributes=_similarity_attributes(data.model_dump()))
+    check_password(
+        raw_password, field="password", attributes=_similarity_attributes(data.model_dump())
+    )
     if not values.get("username"):
-        values["username"] = await repository.free_username(session, base=values["email"].split("@")[0])
+        values["username"] = await repository.free_username(
+            session, base=values["email"].split("@")[0]
+        )
     await _check_unique(session, values, None)
     values["password"] = await hash_password(raw_password)
-    return await _flush_unique(session, repository.add_user(session, values=values))  # type: ignore[no-any-return]
+    return await _flush_unique(session, repository.add_user(session, values=values))
 
 
 def _reject_nulls(changes: dict[str, Any]) -> None:
-    nulls = {k: ["This field may not be null."] for k in NOT_NULL if k in changes and changes[k] is None}
+    nulls = {
+        k: ["This field may not be null."] for k in NOT_NULL if k in changes and changes[k] is None
+    }
     if nulls:
         raise ValidationFailed(nulls)
 
@@ -149,11 +161,15 @@ async def update_user(
     policies.can_manage(actor, user)
     if changes.get("role") is not None:
         policies.can_assign_role(actor, changes["role"])
-    policies.not_own_status(actor, user, role=changes.get("role"), is_active=changes.get("is_active"))
+    policies.not_own_status(
+        actor, user, role=changes.get("role"), is_active=changes.get("is_active")
+    )
     values = to_columns({k: v for k, v in changes.items() if k != "password"})
     revoke = False
     if "password" in changes:
-        check_password(changes["password"], field="password", attributes=_similarity_attributes(changes, user))
+        check_password(
+            changes["password"], field="password", attributes=_similarity_attributes(changes, user)
+        )
         values["password"] = await hash_password(changes["password"])
         # A password an admin sets is final unless they ask for a change at next login.
         values.setdefault("must_change_password", False)
@@ -165,7 +181,7 @@ async def update_user(
     if revoke:
         values["token_version"] = user.token_version + 1
     await _check_unique(session, values, user.id)
-    return await _flush_unique(session, repository.update_user(session, user=user, values=values))  # type: ignore[no-any-return]
+    return await _flush_unique(session, repository.update_user(session, user=user, values=values))
 
 
 async def update_me(session: AsyncSession, *, user: User, data: ProfileFields) -> User:
@@ -173,7 +189,7 @@ async def update_me(session: AsyncSession, *, user: User, data: ProfileFields) -
     _reject_nulls(changes)
     values = to_columns(changes)
     await _check_unique(session, values, user.id)
-    return await _flush_unique(session, repository.update_user(session, user=user, values=values))  # type: ignore[no-any-return]
+    return await _flush_unique(session, repository.update_user(session, user=user, values=values))
 
 
 async def delete_user(session: AsyncSession, *, actor: Principal, user: User) -> None:
@@ -186,16 +202,20 @@ async def change_password(session: AsyncSession, *, user: User, data: ChangePass
         raise BadRequest("Old password is incorrect.")
     if data.new_password == data.old_password:
         raise ValidationFailed({"new_password": ["The new password must differ from the old one."]})
-    check_password(data.new_password, field="new_password", attributes=_similarity_attributes({}, user))
+    check_password(
+        data.new_password, field="new_password", attributes=_similarity_attributes({}, user)
+    )
     values = {
         "password": await hash_password(data.new_password),
         "must_change_password": False,
         "token_version": user.token_version + 1,
     }
-    return await repository.update_user(session, user=user, values=values)  # type: ignore[no-any-return]
+    return await repository.update_user(session, user=user, values=values)
 
 
-async def ensure_admin(session: AsyncSession, *, email: str, password: str, force: bool = False) -> User | None:
+async def ensure_admin(
+    session: AsyncSession, *, email: str, password: str, force: bool = False
+) -> User | None:
     """Create an admin with these credentials when none exists (or always, with force)."""
     if not force and await repository.any_admin(session):
         return None
@@ -204,7 +224,11 @@ async def ensure_admin(session: AsyncSession, *, email: str, password: str, forc
         return await repository.update_user(
             session,
             user=existing,
-            values={"role": Role.admin.value, "is_active": True, "password": await hash_password(password)},
+            values={
+                "role": Role.admin.value,
+                "is_active": True,
+                "password": await hash_password(password),
+            },
         )
     values = {
         "email": email.strip().lower(),

@@ -38,7 +38,14 @@ class SigningKey:
 
     def jwk(self) -> dict[str, str]:
         raw = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": _b64(raw),
+            "kid": self.kid,
+            "alg": ALGORITHM,
+            "use": "sig",
+        }
 
 
 def _kid(public: Ed25519PublicKey) -> str:
@@ -53,7 +60,9 @@ def load_signing_key(settings: AuthSettings) -> SigningKey:
     elif settings.private_key_file:
         pem = Path(settings.private_key_file).read_bytes()
     if pem is None:
-        log.warning("no signing key configured: using a throwaway key (tokens die with this process)")
+        log.warning(
+            "no signing key configured: using a throwaway key (tokens die with this process)"
+        )
         private = Ed25519PrivateKey.generate()
     else:
         loaded = serialization.load_pem_private_key(pem, password=None)
@@ -99,7 +108,9 @@ class TokenIssuer:
         }
         if user.must_change_password:
             claims["pwd_change"] = True
-        token = jwt.encode(claims, self.key.private, algorithm=ALGORITHM, headers={"kid": self.key.kid})
+        token = jwt.encode(
+            claims, self.key.private, algorithm=ALGORITHM, headers={"kid": self.key.kid}
+        )
         return IssuedToken(token=token, jti=jti, expires_at=exp)
 
     def access(self, user: User) -> IssuedToken:

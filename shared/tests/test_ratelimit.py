@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from entraide_kit.ratelimit import MemoryRateLimiter, RedisRateLimiter
+
+from .conftest import TokenMaker
+
+
+async def test_anonymous_limit_then_429_with_headers(app_client: Callable[..., Any]) -> None:
+    client = await app_client(rate_limit_anon=5, rate_limit_user=8)
+    remaining = []
+    for _ in range(5):
+        resp = await client.get("/api/probe/open/", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert resp.status_code == 200
+        remaining.append(int(resp.headers["x-ratelimit-remaining"]))
+        assert resp.headers["x-ratelimit-limit"] == "5"
+        assert int(resp.headers["x-ratelimit-reset"]) > time.time()
+    assert remaining == [4, 3, 2, 1, 0]
+    resp = await client.get("/api/probe/open/", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert resp.status_code == 429
+    assert resp.headers["x-ratelimit-remaining"] == "0"
+    assert resp.json()["detail"].startswith("Request was throttled.")
+    # Another client IP (as the gateway reports it) has its own budget.
+    other = await client.get("/api/probe/open/", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert other.status_code == 200
+
+
+async def test_junk_tokens_and_spoofed_headers_do_not_reset_the_count(
+    app_client: Callable[..., Any], make_token: TokenMaker
+) -> None:
+    # The peer is not the gateway: its X-Forwarded-For is not believed.
+    client = await app_client(peer="198.51.100.20", rate_limit_anon=3)
+    for i in range(3):
+        resp = await client.get(
+            "/api/probe/open/",
+            headers={"X-Forwarded-For": f"10.0.0.{i}", "Authorization": f"Bearer junk{i}"},
+        )
+        assert resp.status_code == 200
+    resp = await client.get(
+        "/api/probe/open/", headers={"X-Forwarded-For": "10.9.9.9", "Authorization": "Bearer x"}
+    )
+    assert resp.status_code == 429
+
+
+async def test_authenticated_users_are_counted_per_user(
+    app_client: Callable[..., Any], make_token: TokenMaker
+) -> None:
+    client = await app_client(rate_limit_anon=1, rate_limit_user=3)
+    alice = {"Authorization": f"Bearer {make_token(1)}"}
+    bob = {"Authorization": f"Bearer {make_token(2)}"}
+    for _ in range(3):
+        assert (await client.get("/api/probe/me/", headers=alice)).status_code == 200
+    assert (await client.get("/api/probe/me/", headers=alice)).status_code == 429
+    resp = await client.get("/api/probe/me/", headers=bob)
+    assert resp.status_code == 200 and resp.headers["x-ratelimit-limit"] == "3"
+
+
+async def test_health_endpoints_are_not_limited(app_client: Callable[..., Any]) -> None:
+    client = await app_client(rate_limit_anon=1)
+    for _ in range(3):
+        assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/readyz")).status_code == 200
+    metrics = await client.get("/metrics")
+    assert "entraide_http_requests_total" in metrics.text
+
+
+async def test_memory_limiter_windows() -> None:
+    limiter = MemoryRateLimiter()
+    decisions = [await limiter.hit("k", 2, 3600) for _ in range(3)]
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[0].reset == decisions[2].reset
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis answers on 127.0.0.1:6379")
+async def test_redis_limiter_shares_the_count() -> None:
+    key = f"test-{time.time_ns()}"
+    a = RedisRateLimiter("redis://127.0.0.1:6379/15")
+    b = RedisRateLimiter("redis://127.0.0.1:6379/15")
+    try:
+        first = await a.hit(key, 3, 60)
+        second = await b.hit(key, 3, 60)
+        third = await a.hit(key, 3, 60)
+        fourth = await b.hit(key, 3, 60)
+        assert [first.remaining, second.remaining, third.remaining] == [2, 1, 0]
+        assert not fourth.allowed
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_redis_down_fails_open() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    try:
+        decision = await limiter.hit("k", 1, 60)
+        assert decision.allowed
+    finally:
+        await limiter.close()
