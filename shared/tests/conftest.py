@@ -85,12 +85,17 @@ def probe_router() -> APIRouter:
     return router
 
 
+async def _no_revocations(request: Any, principal: Any) -> None:
+    """The probe app has no database tables; revocation is tested with real services."""
+
+
 def kit_app(pg_server_url: str, signing_key: Ed25519PrivateKey, **settings: Any) -> FastAPI:
     values: dict[str, Any] = {
         "service_name": "probe",
         "database_url": pg_server_url,
         "environment": "test",
         "log_json": False,
+        "events_enabled": False,
     }
     values.update(settings)
     return create_app(
@@ -100,6 +105,7 @@ def kit_app(pg_server_url: str, signing_key: Ed25519PrivateKey, **settings: Any)
         routers=[probe_router()],
         migrations=None,
         public_keys=lambda _: {KID: signing_key.public_key()},
+        token_guard=_no_revocations,
     )
 
 

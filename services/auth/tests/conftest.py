@@ -38,8 +38,8 @@ async def auth_db_url(database_factory: Callable[[str], Awaitable[str]]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def auth_app(auth_db_url: str) -> AsyncIterator[FastAPI]:
-    app = build_app(auth_settings(auth_db_url))
+async def auth_app(auth_db_url: str, nats_url: str) -> AsyncIterator[FastAPI]:
+    app = build_app(auth_settings(auth_db_url, nats_url=nats_url))
     async with LifespanManager(app):
         yield app
 

@@ -8,6 +8,8 @@ health and metrics endpoints, and the bearer scheme of the OpenAPI document.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -21,6 +23,10 @@ from sqlalchemy import text
 from .auth import TokenGuard, TokenVerifier
 from .db import Database
 from .errors import install_error_handlers
+from .events.connection import Nats
+from .events.consumer import ConsumerRunner, Subscription
+from .events.relay import OutboxRelay
+from .events.revocation import RevocationGuard, revocation_subscription
 from .logging import configure_logging
 from .metrics import metrics_endpoint
 from .middleware import EdgeMiddleware
@@ -42,6 +48,7 @@ def create_app(
     migrations: Path | None,
     public_keys: Callable[[ServiceSettings], Mapping[str, Any]] | None = None,
     token_guard: TokenGuard | None = None,
+    subscriptions: Sequence[Subscription] = (),
     lifespan_hooks: Sequence[Hook] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
@@ -51,7 +58,16 @@ def create_app(
     holds its own key pair); other services fetch them from ``ENTRAIDE_JWKS_URL``.
     ``lifespan_hooks`` run inside the lifespan once the database is ready, in
     order, and are closed in reverse order.
+
+    Events: the outbox relay runs in every service; the consumer runs the
+    given ``subscriptions`` plus auth's user events for token revocation,
+    unless the service brings its own ``token_guard`` (auth itself does).
     """
+    own_guard = token_guard is not None
+    all_subscriptions = list(subscriptions)
+    if not own_guard:
+        token_guard = RevocationGuard()
+        all_subscriptions.append(revocation_subscription())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,11 +93,34 @@ def create_app(
             await verifier.refresh()
         app.state.verifier = verifier
         app.state.rate_limiter = make_rate_limiter(settings.redis_url)
+        nats = Nats(
+            settings.nats_url,
+            name=settings.service_name,
+            stream_replicas=settings.nats_stream_replicas,
+        )
+        app.state.nats = nats
+        app.state.relay = OutboxRelay(db=db, nats=nats)
+        app.state.consumer = ConsumerRunner(
+            service=settings.service_name, db=db, nats=nats, subscriptions=all_subscriptions
+        )
+        tasks: dict[str, asyncio.Task[None]] = {}
+        if settings.events_enabled:
+            # Background work: neither waits for NATS, so a service starts and
+            # serves (writing its outbox) while NATS is down.
+            tasks["relay"] = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
+            tasks["consumer"] = asyncio.create_task(app.state.consumer.run(), name="consumer")
+        app.state.event_tasks = tasks
         try:
             async with _run_hooks(app, lifespan_hooks):
                 log.info("%s ready", settings.service_name)
                 yield
         finally:
+            for task in tasks.values():
+                task.cancel()
+            for task in tasks.values():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await nats.close()
             await app.state.rate_limiter.close()
             await db.dispose()
 

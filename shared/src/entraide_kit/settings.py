@@ -31,6 +31,10 @@ class ServiceSettings(BaseSettings):
     )
     nats_url: str = Field("nats://127.0.0.1:44222", validation_alias="NATS_URL")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    events_enabled: bool = Field(True, validation_alias="ENTRAIDE_EVENTS_ENABLED")
+    nats_stream_replicas: int = Field(
+        1, ge=1, le=5, validation_alias="ENTRAIDE_NATS_STREAM_REPLICAS"
+    )
 
     jwks_url: str | None = Field(None, validation_alias="ENTRAIDE_JWKS_URL")
     jwt_issuer: str = Field("entraide-auth", validation_alias="ENTRAIDE_JWT_ISSUER")

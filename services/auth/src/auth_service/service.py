@@ -12,7 +12,7 @@ from entraide_kit.auth import Principal, Role, TokenVerifier
 from entraide_kit.db import violated_constraint
 from entraide_kit.errors import AuthenticationFailed, BadRequest, InvalidToken, ValidationFailed
 
-from . import policies, repository
+from . import events, policies, repository
 from .models import User
 from .passwords import burn_verify, hash_password, needs_rehash, password_problems, verify_password
 from .schemas import ChangePasswordIn, ProfileFields, UserCreate, to_columns
@@ -24,6 +24,18 @@ UNIQUE_MESSAGES = {
     "uq_users_email": ("email", "user with this email already exists."),
     "uq_users_username": ("username", "A user with that username already exists."),
 }
+
+
+async def _insert(session: AsyncSession, values: dict[str, Any]) -> User:
+    user = await _flush_unique(session, repository.add_user(session, values=values))
+    await events.user_changed(session, user)
+    return user  # type: ignore[no-any-return,unused-ignore]
+
+
+async def _change(session: AsyncSession, user: User, values: dict[str, Any]) -> User:
+    user = await _flush_unique(session, repository.update_user(session, user=user, values=values))
+    await events.user_changed(session, user)
+    return user  # type: ignore[no-any-return,unused-ignore]
 
 
 def _similarity_attributes(values: dict[str, Any], user: User | None = None) -> list[str]:
@@ -122,9 +134,7 @@ async def logout(
     )
     user = await repository.get_user(session, user_id=principal.id, for_update=True)
     if user is not None:
-        await repository.update_user(
-            session, user=user, values={"token_version": user.token_version + 1}
-        )
+        await _change(session, user, {"token_version": user.token_version + 1})
 
 
 async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
@@ -142,7 +152,7 @@ async def create_user(session: AsyncSession, *, actor: Principal | None, data: U
         )
     await _check_unique(session, values, None)
     values["password"] = await hash_password(raw_password)
-    return await _flush_unique(session, repository.add_user(session, values=values))
+    return await _insert(session, values)
 
 
 def _reject_nulls(changes: dict[str, Any]) -> None:
@@ -181,7 +191,7 @@ async def update_user(
     if revoke:
         values["token_version"] = user.token_version + 1
     await _check_unique(session, values, user.id)
-    return await _flush_unique(session, repository.update_user(session, user=user, values=values))
+    return await _change(session, user, values)
 
 
 async def update_me(session: AsyncSession, *, user: User, data: ProfileFields) -> User:
@@ -189,12 +199,13 @@ async def update_me(session: AsyncSession, *, user: User, data: ProfileFields) -
     _reject_nulls(changes)
     values = to_columns(changes)
     await _check_unique(session, values, user.id)
-    return await _flush_unique(session, repository.update_user(session, user=user, values=values))
+    return await _change(session, user, values)
 
 
 async def delete_user(session: AsyncSession, *, actor: Principal, user: User) -> None:
     policies.can_delete(actor, user)
     await repository.delete_user(session, user=user)
+    await events.user_deleted(session, user)
 
 
 async def change_password(session: AsyncSession, *, user: User, data: ChangePasswordIn) -> User:
@@ -210,7 +221,7 @@ async def change_password(session: AsyncSession, *, user: User, data: ChangePass
         "must_change_password": False,
         "token_version": user.token_version + 1,
     }
-    return await repository.update_user(session, user=user, values=values)
+    return await _change(session, user, values)
 
 
 async def ensure_admin(
@@ -221,15 +232,12 @@ async def ensure_admin(
         return None
     existing = await repository.get_user_by_email(session, email=email)
     if existing is not None:
-        return await repository.update_user(
-            session,
-            user=existing,
-            values={
-                "role": Role.admin.value,
-                "is_active": True,
-                "password": await hash_password(password),
-            },
-        )
+        values = {
+            "role": Role.admin.value,
+            "is_active": True,
+            "password": await hash_password(password),
+        }
+        return await _change(session, existing, values)
     values = {
         "email": email.strip().lower(),
         "username": await repository.free_username(session, base=email.split("@")[0]),
@@ -237,4 +245,4 @@ async def ensure_admin(
         "first_name": "Admin",
         "password": await hash_password(password),
     }
-    return await repository.add_user(session, values=values)
+    return await _insert(session, values)

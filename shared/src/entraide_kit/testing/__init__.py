@@ -42,7 +42,11 @@ def pg_server_url(embedded_servers: EmbeddedServers) -> str:
     """A server-level asyncpg URL (database ``postgres``)."""
     external = os.environ.get("ENTRAIDE_TEST_DATABASE_URL")
     if external:
-        return str(make_url(external).set(drivername="postgresql+asyncpg", database="postgres"))
+        return (
+            make_url(external)
+            .set(drivername="postgresql+asyncpg", database="postgres")
+            .render_as_string(hide_password=False)
+        )
     return embedded_servers.postgres_url()
 
 
@@ -60,7 +64,7 @@ async def create_database(server_url: str, prefix: str) -> str:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         await engine.dispose()
-    return str(make_url(server_url).set(database=name))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def truncate_all(engine: AsyncEngine) -> None:

@@ -1,21 +1,37 @@
-"""The embedded servers of a test run, started lazily on first use."""
+"""The embedded servers of a test run, each started on first use."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from entraide_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+
 
 class EmbeddedServers:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._pg_url: str | None = None
-        self._nats_url: str | None = None
+        self.pg: EmbeddedPostgres | None = None
+        self.nats: EmbeddedNats | None = None
 
     def postgres_url(self) -> str:
-        raise RuntimeError("embedded PostgreSQL not wired yet")
+        if self.pg is None:
+            self.pg = EmbeddedPostgres(
+                self.root / "pg",
+                free_port(),
+                password_file=self.root / "pg-password",
+                log_file=self.root / "pg.log",
+            ).start()
+        return self.pg.url("postgres")
 
     def nats_url(self) -> str:
-        raise RuntimeError("embedded NATS not wired yet")
+        if self.nats is None:
+            self.nats = EmbeddedNats(
+                self.root / "nats", free_port(), free_port(), log_file=self.root / "nats.log"
+            ).start()
+        return self.nats.url
 
     def stop(self) -> None:
-        return None
+        if self.nats is not None:
+            self.nats.stop()
+        if self.pg is not None:
+            self.pg.stop()

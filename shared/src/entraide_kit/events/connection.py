@@ -1,0 +1,138 @@
+"""One NATS connection per process that reconnects forever, and the streams."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from .envelope import DLQ_PREFIX, DLQ_STREAM, STREAM, SUBJECT_PREFIX
+
+log = logging.getLogger("entraide.events")
+
+
+def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    return [
+        # A compacted log of current state: the last message of every subject is
+        # kept, so a new or wiped consumer rebuilds its copies by replaying it.
+        StreamConfig(
+            name=STREAM,
+            subjects=[f"{SUBJECT_PREFIX}.>"],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            discard=DiscardPolicy.OLD,
+            max_msgs_per_subject=1,
+            duplicate_window=120.0,
+            num_replicas=replicas,
+        ),
+        StreamConfig(
+            name=DLQ_STREAM,
+            subjects=[f"{DLQ_PREFIX}.>"],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            max_age=30 * 24 * 3600.0,
+            num_replicas=replicas,
+        ),
+    ]
+
+
+class Nats:
+    """A lazily connected NATS client: callers ``await nats.ready()`` before use."""
+
+    def __init__(self, url: str, *, name: str, stream_replicas: int = 1) -> None:
+        self.url = url
+        self.name = name
+        self.stream_replicas = stream_replicas
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._ready = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("NATS is not connected yet")
+        return self._js
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    async def ready(self) -> JetStreamContext:
+        """Connect (retrying forever) and make sure the streams exist."""
+        if self._js is not None:
+            return self._js
+        async with self._lock:
+            delay = 0.2
+            while self._js is None:
+                try:
+                    nc = await nats.connect(
+                        servers=[self.url],
+                        name=self.name,
+                        allow_reconnect=True,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=0.5,
+                        connect_timeout=2,
+                        error_cb=self._on_error,
+                        disconnected_cb=self._on_disconnect,
+                        reconnected_cb=self._on_reconnect,
+                    )
+                    js = nc.jetstream(timeout=5)
+                    await ensure_streams(js, self.stream_replicas)
+                    self._nc, self._js = nc, js
+                except Exception as exc:
+                    log.warning(
+                        "NATS at %s not ready (%s); retrying in %.1fs", self.url, exc, delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+            self._ready.set()
+        return self._js
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("NATS error: %s", exc)
+
+    async def _on_disconnect(self) -> None:
+        log.warning("NATS disconnected")
+
+    async def _on_reconnect(self) -> None:
+        log.info("NATS reconnected")
+        # A restarted server without its store (or a new cluster) needs the streams again.
+        if self._js is not None:
+            try:
+                await ensure_streams(self._js, self.stream_replicas)
+            except Exception as exc:
+                log.warning("could not check the streams after reconnecting: %s", exc)
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            try:
+                await asyncio.wait_for(self._nc.drain(), 2.0)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await self._nc.close()
+        self._nc = self._js = None
+
+
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create or update the streams (idempotent; every service does it at start)."""
+    for config in stream_configs(replicas):
+        try:
+            info: Any = await js.stream_info(config.name or "")
+        except NotFoundError:
+            await js.add_stream(config)
+            continue
+        current = info.config
+        if (
+            current.subjects != config.subjects
+            or current.max_msgs_per_subject != config.max_msgs_per_subject
+            or current.duplicate_window != config.duplicate_window
+        ):
+            await js.update_stream(config)

@@ -1,0 +1,161 @@
+"""The outbox relay: publishes pending outbox rows to JetStream, then marks them sent.
+
+- ``Nats-Msg-Id`` = the event id, so a row published twice (a crash after the
+  ack, before the mark) is stored once.
+- ``FOR UPDATE SKIP LOCKED``: several replicas relay at once without taking the
+  same rows; a row is eligible only when no earlier row of the same subject is
+  still pending, so each subject's events reach the stream in order (its last
+  message, which the stream keeps, is always the newest state).
+- Woken by LISTEN/NOTIFY at commit, with a short poll as a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import aliased
+
+from ..db import Database
+from .connection import Nats
+from .outbox import NOTIFY_CHANNEL
+from .tables import outbox
+
+log = logging.getLogger("entraide.relay")
+
+_earlier = aliased(outbox)
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        nats: Nats,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        keep_published: float = 3600.0,
+    ) -> None:
+        self.db = db
+        self.nats = nats
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.keep_published = keep_published
+        self._wake = asyncio.Event()
+        self._next_purge = 0.0
+        self.published = 0
+
+    def _pending(self) -> Any:
+        earlier_pending = (
+            select(_earlier.c.id)
+            .where(
+                _earlier.c.subject == outbox.c.subject,
+                _earlier.c.published_at.is_(None),
+                _earlier.c.id < outbox.c.id,
+            )
+            .exists()
+        )
+        return (
+            select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None), ~earlier_pending)
+            .order_by(outbox.c.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+
+    async def publish_batch(self) -> int:
+        """Publish one batch; return how many rows were sent."""
+        js = await self.nats.ready()
+        sent: list[int] = []
+        async with self.db.session() as session, session.begin():
+            rows = (await session.execute(self._pending())).all()
+            try:
+                for row in rows:
+                    await js.publish(
+                        row.subject,
+                        orjson.dumps(row.payload),
+                        headers={"Nats-Msg-Id": row.event_id},
+                        timeout=3,
+                    )
+                    sent.append(row.id)
+            finally:
+                # Whatever was acknowledged is marked, even when a later publish failed.
+                if sent:
+                    await session.execute(
+                        update(outbox).where(outbox.c.id.in_(sent)).values(published_at=func.now())
+                    )
+        self.published += len(sent)
+        return len(sent)
+
+    async def purge(self) -> None:
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                delete(outbox).where(
+                    outbox.c.published_at
+                    < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, self.keep_published)
+                )
+            )
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        delay = 0.1
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    count = await self.publish_batch()
+                    delay = 0.1
+                    if time.monotonic() >= self._next_purge:
+                        self._next_purge = time.monotonic() + 60
+                        await self.purge()
+                    if count >= self.batch_size:
+                        continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("outbox relay: %s; retrying in %.1fs", exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(BaseException):
+                await listener
+
+    async def _listen(self) -> None:
+        """LISTEN for commits that wrote outbox rows; reconnect when the database goes away."""
+        dsn = asyncpg_dsn(self.db.url)
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                closed = asyncio.Event()
+                conn = await asyncpg.connect(dsn)
+                conn.add_termination_listener(lambda *_, ev=closed: ev.set())
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                # A commit may have been missed while reconnecting: look once.
+                self._wake.set()
+                await closed.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("outbox listener: %s", exc)
+                await asyncio.sleep(1)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.close()

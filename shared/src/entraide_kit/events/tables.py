@@ -1,0 +1,97 @@
+"""Tables the kit keeps in every service database (created by each service's migrations).
+
+- ``outbox``: events written in the same transaction as the change they describe.
+- ``event_versions``: the newest version applied per subject, so consumers apply
+  a snapshot only when it is newer (duplicates and reordering are harmless) and
+  remember deletions (a late upsert never resurrects a deleted record).
+- ``token_revocations``: what each service knows of users' tokens (from auth's
+  user events), so it refuses revoked tokens without calling auth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+kit_metadata = sa.MetaData()
+
+outbox = sa.Table(
+    "outbox",
+    kit_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+event_versions = sa.Table(
+    "event_versions",
+    kit_metadata,
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("op", sa.String(10), nullable=False),
+    sa.Column(
+        "applied_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+token_revocations = sa.Table(
+    "token_revocations",
+    kit_metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("token_version", sa.Integer, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+KIT_TABLES = ("outbox", "event_versions", "token_revocations")
+
+
+def create_kit_tables(op: Any) -> None:
+    """For a service's Alembic migration: ``create_kit_tables(op)``."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
+        sa.Column("event_id", sa.String(32), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("payload", JSONB, nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    # The relay scans only what is still to be sent.
+    op.create_index(
+        "ix_outbox_pending", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
+    )
+    op.create_table(
+        "event_versions",
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("version", sa.BigInteger, nullable=False),
+        sa.Column("op", sa.String(10), nullable=False),
+        sa.Column(
+            "applied_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.PrimaryKeyConstraint("subject", name="pk_event_versions"),
+    )
+    op.create_table(
+        "token_revocations",
+        sa.Column("user_id", sa.Integer, nullable=False),
+        sa.Column("token_version", sa.Integer, nullable=False),
+        sa.Column("is_active", sa.Boolean, nullable=False),
+        sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.PrimaryKeyConstraint("user_id", name="pk_token_revocations"),
+    )
+
+
+def drop_kit_tables(op: Any) -> None:
+    for name in reversed(KIT_TABLES):
+        op.drop_table(name)

@@ -1,0 +1,243 @@
+"""Events backbone: outbox -> JetStream -> durable consumer -> read copies."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from entraide_kit.events.consumer import ConsumerRunner
+from entraide_kit.events.envelope import DLQ_STREAM, Envelope
+from entraide_kit.events.tables import outbox
+from entraide_kit.testing.probe import consumer_for
+
+from .conftest import Services
+
+
+async def _admin_and_users(services: Services, count: int) -> tuple[dict[str, Any], list[int]]:
+    admin = await services.make_user("admin")
+    ids = [(await services.make_user("trainer"))["id"] for _ in range(count)]
+    return admin, ids
+
+
+async def test_user_changes_reach_the_copies(services: Services) -> None:
+    admin, ids = await _admin_and_users(services, 3)
+    resp = await services.auth_client.patch(
+        f"/api/accounts/users/{ids[0]}/", json={"first_name": "Renamed"}, headers=admin["headers"]
+    )
+    assert resp.status_code == 200
+    resp = await services.auth_client.delete(
+        f"/api/accounts/users/{ids[1]}/", headers=admin["headers"]
+    )
+    assert resp.status_code == 204
+    await services.wait_copies_equal(timeout=10)
+    copies = {row[0]: row for row in await services.copied_users()}
+    assert copies[ids[0]][2] == "Renamed"
+    assert ids[1] not in copies
+
+
+async def test_nats_killed_during_1000_changes_loses_nothing(services: Services) -> None:
+    admin, ids = await _admin_and_users(services, 20)
+    failures = 0
+    for i in range(1000):
+        if i == 300:
+            services.nats.kill()
+        if i == 700:
+            services.nats.start()
+        resp = await services.auth_client.patch(
+            f"/api/accounts/users/{ids[i % len(ids)]}/",
+            json={"first_name": f"Name{i}", "city": "Rabat"},
+            headers=admin["headers"],
+        )
+        failures += resp.status_code != 200
+    assert failures == 0, "a request failed because NATS was down"
+    await services.wait_copies_equal(timeout=60)
+    async with services.auth.state.db.session() as s:
+        pending = await s.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        )
+    assert pending == 0
+
+
+async def test_consumer_process_killed_mid_stream_catches_up(services: Services) -> None:
+    # The probe app's own consumer is stopped; a consumer in another process
+    # (same durable) is killed with SIGKILL while it works, then started again.
+    services.probe.state.event_tasks["consumer"].cancel()
+    await services.bulk_users(600)
+    argv = [
+        sys.executable,
+        "-m",
+        "entraide_kit.testing.probe",
+        "--database-url",
+        services.probe.state.db.url,
+        "--nats-url",
+        services.nats.url,
+    ]
+    worker = subprocess.Popen(argv)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            async with services.probe.state.db.session() as s:
+                applied = await s.scalar(text("SELECT count(*) FROM event_versions"))
+            if applied:
+                break
+            await asyncio.sleep(0.02)
+        worker.kill()
+        worker.wait()
+        assert await services.copied_users() != await services.source_users()
+        worker = subprocess.Popen(argv)
+        await services.wait_copies_equal(timeout=60)
+    finally:
+        worker.kill()
+        worker.wait()
+
+
+async def test_malformed_message_is_dead_lettered_and_the_rest_goes_on(services: Services) -> None:
+    js = await services.probe.state.nats.ready()
+    await js.publish("entraide.auth.user.9999", b"{this is not an event")
+    await js.publish(
+        "entraide.auth.user.9998", orjson.dumps({"subject": "entraide.auth.user.9998"})
+    )
+    await _admin_and_users(services, 2)
+    await services.wait_copies_equal(timeout=10)
+    deadline = time.monotonic() + 10
+    while True:
+        info = await js.stream_info(DLQ_STREAM)
+        if info.state.messages >= 2 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert info.state.messages == 2
+    dead = await js.get_last_msg(DLQ_STREAM, "entraide_dlq.probe.entraide.auth.user.9999")
+    assert dead.data == b"{this is not an event"
+    assert dead.headers and "malformed" in dead.headers["Entraide-Reason"]
+
+
+async def test_rebuild_restores_wiped_copies(services: Services) -> None:
+    admin, ids = await _admin_and_users(services, 5)
+    await services.auth_client.delete(f"/api/accounts/users/{ids[0]}/", headers=admin["headers"])
+    await services.auth_client.patch(
+        f"/api/accounts/users/{ids[1]}/", json={"role": "student"}, headers=admin["headers"]
+    )
+    await services.wait_copies_equal(timeout=10)
+    before = await services.copied_users()
+    async with services.probe.state.db.session() as s, s.begin():
+        await s.execute(text("DELETE FROM user_copies"))
+    assert await services.copied_users() == []
+    runner: ConsumerRunner = consumer_for(services.probe.state.db, services.probe.state.nats)
+    replayed = await runner.rebuild()
+    assert replayed >= len(before)
+    assert await services.copied_users() == before
+
+
+async def test_deactivated_token_is_refused_by_a_second_service_within_2s(
+    services: Services,
+) -> None:
+    admin = await services.make_user("admin")
+    user = await services.make_user("trainer")
+    resp = await services.probe_client.get("/api/probe/whoami/", headers=user["headers"])
+    assert resp.status_code == 200
+    await services.wait_copies_equal(timeout=10)
+    resp = await services.auth_client.patch(
+        f"/api/accounts/users/{user['id']}/", json={"is_active": False}, headers=admin["headers"]
+    )
+    assert resp.status_code == 200
+    started = time.monotonic()
+    while True:
+        resp = await services.probe_client.get("/api/probe/whoami/", headers=user["headers"])
+        if resp.status_code == 401:
+            break
+        assert time.monotonic() - started < 2.0, "token still accepted after 2 s"
+        await asyncio.sleep(0.05)
+    assert resp.json()["code"] == "token_not_valid"
+
+
+async def test_logout_revokes_access_tokens_in_other_services(services: Services) -> None:
+    user = await services.make_user("student", password="Sahara-Atlas-2024")
+    tokens = (
+        await services.auth_client.post(
+            "/api/token/", json={"email": user["email"], "password": "Sahara-Atlas-2024"}
+        )
+    ).json()
+    headers = {"Authorization": f"Bearer {tokens['access']}"}
+    assert (
+        await services.probe_client.get("/api/probe/whoami/", headers=headers)
+    ).status_code == 200
+    resp = await services.auth_client.post(
+        "/api/accounts/users/logout/", json={"refresh": tokens["refresh"]}, headers=headers
+    )
+    assert resp.status_code == 200
+    started = time.monotonic()
+    while (
+        await services.probe_client.get("/api/probe/whoami/", headers=headers)
+    ).status_code != 401:
+        assert time.monotonic() - started < 2.0
+        await asyncio.sleep(0.05)
+
+
+# Duplicated and reordered deliveries leave the copies equal to the source.
+events_strategy = st.lists(
+    st.tuples(st.integers(1, 4), st.sampled_from(["upsert", "upsert", "upsert", "delete"])),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(history=events_strategy, data=st.data())
+async def test_duplicates_and_reordering_are_harmless(
+    services: Services, history: list[tuple[int, str]], data: st.DataObject
+) -> None:
+    # The source: each record's versions in order; its final state is the truth.
+    versions: dict[int, int] = {}
+    envelopes = []
+    for user_id, op in history:
+        versions[user_id] = versions.get(user_id, 0) + 1
+        payload = None
+        if op == "upsert":
+            payload = {
+                "email": f"u{user_id}@e.ma",
+                "first_name": f"v{versions[user_id]}",
+                "last_name": "",
+                "role": "trainer",
+                "is_active": True,
+                "token_version": 0,
+            }
+        envelopes.append(
+            Envelope(
+                subject=f"entraide.auth.user.{user_id}",
+                producer="auth",
+                entity="user",
+                id=user_id,
+                op=op,  # type: ignore[arg-type]
+                version=versions[user_id],
+                data=payload,
+            )
+        )
+    final: dict[int, Envelope] = {}
+    for env in envelopes:
+        final[int(env.id)] = env
+    expected = sorted(
+        (uid, env.data["first_name"])
+        for uid, env in final.items()
+        if env.op == "upsert" and env.data
+    )
+
+    deliveries = data.draw(
+        st.permutations(envelopes + data.draw(st.lists(st.sampled_from(envelopes), max_size=10)))
+    )
+    db = services.probe.state.db
+    async with db.session() as s, s.begin():
+        await s.execute(text("TRUNCATE user_copies, event_versions"))
+    runner = consumer_for(db, services.probe.state.nats)
+    for env in deliveries:
+        await runner.apply(env)
+    async with db.session() as s:
+        rows = await s.execute(text("SELECT id, first_name FROM user_copies ORDER BY id"))
+        assert sorted(tuple(r) for r in rows) == expected
