@@ -25,6 +25,8 @@ from entraide_kit.settings import ServiceSettings
 from entraide_kit.testing.probe import build_probe_app
 
 PASSWORD = "Sahara-Atlas-2024"
+SOURCE_SQL = "SELECT id, email, first_name, last_name, role, is_active FROM users ORDER BY id"
+COPIES_SQL = "SELECT id, email, first_name, last_name, role, is_active FROM user_copies ORDER BY id"
 
 
 @pytest.fixture
@@ -82,20 +84,12 @@ class Services:
 
     async def source_users(self) -> list[tuple[Any, ...]]:
         async with self.auth.state.db.session() as s:
-            rows = await s.execute(
-                text(
-                    "SELECT id, email, first_name, last_name, role, is_active FROM users ORDER BY id"
-                )
-            )
+            rows = await s.execute(text(SOURCE_SQL))
             return [tuple(r) for r in rows]
 
     async def copied_users(self) -> list[tuple[Any, ...]]:
         async with self.probe.state.db.session() as s:
-            rows = await s.execute(
-                text(
-                    "SELECT id, email, first_name, last_name, role, is_active FROM user_copies ORDER BY id"
-                )
-            )
+            rows = await s.execute(text(COPIES_SQL))
             return [tuple(r) for r in rows]
 
     async def wait_copies_equal(self, timeout: float = 30.0) -> float:

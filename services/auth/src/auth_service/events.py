@@ -44,3 +44,7 @@ async def user_deleted(session: AsyncSession, user: User) -> None:
     assert user.id is not None
     # One past the last upsert, so the deletion wins over any late copy of it.
     await OUTBOX.delete(session, USER, user.id, user.version + 1)
+
+
+# auth keeps no copies of other services' records.
+SUBSCRIPTIONS: list[Any] = []

@@ -60,4 +60,10 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
     )
 
 
-app = build_app()
+def __getattr__(name: str) -> Any:
+    # ``uvicorn auth_service.main:app`` builds the app on first access, so
+    # importing this module (tests, tools) reads no settings and no key.
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)

@@ -41,6 +41,10 @@ user_copies = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # When the source wrote the event, and when this copy was applied: the
+    # propagation benchmark reads its lag from these.
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("copied_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 
@@ -50,11 +54,17 @@ async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
         return
     data = envelope.data or {}
     values: dict[str, Any] = {k: data[k] for k in COPY_FIELDS}
-    values.update(id=int(envelope.id), version=envelope.version)
+    values.update(
+        id=int(envelope.id),
+        version=envelope.version,
+        occurred_at=envelope.occurred_at,
+        copied_at=sa.func.clock_timestamp(),
+    )
     stmt = insert(user_copies).values(**values)
+    updated = (*COPY_FIELDS, "version", "occurred_at", "copied_at")
     await session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["id"], set_={k: stmt.excluded[k] for k in (*COPY_FIELDS, "version")}
+            index_elements=["id"], set_={k: stmt.excluded[k] for k in updated}
         )
     )
 

@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(32), nullable=False),
         sa.Column("is_active", sa.Boolean, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("copied_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 

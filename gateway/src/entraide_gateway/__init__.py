@@ -1,0 +1,1 @@
+"""The Entraide gateway's docs app (Traefik's own configuration lives beside this package)."""
