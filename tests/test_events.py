@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from entraide_kit.events.consumer import ConsumerRunner
-from entraide_kit.events.envelope import DLQ_STREAM, Envelope
+from entraide_kit.events.envelope import DLQ_STREAM, STREAM, Envelope
+from entraide_kit.events.outbox import Outbox
+from entraide_kit.events.relay import OutboxRelay
 from entraide_kit.events.tables import outbox
 from entraide_kit.testing.probe import consumer_for
 
@@ -179,6 +181,34 @@ async def test_logout_revokes_access_tokens_in_other_services(services: Services
     ).status_code != 401:
         assert time.monotonic() - started < 2.0
         await asyncio.sleep(0.05)
+
+
+async def test_concurrent_relays_keep_each_subject_in_order(services: Services) -> None:
+    """Several replicas relay at once; the stream's last message per subject is the newest."""
+    services.auth.state.event_tasks["relay"].cancel()
+    outbox_writer = Outbox("auth")
+    async with services.auth.state.db.session() as s, s.begin():
+        envelopes = [
+            outbox_writer.envelope("user", 1000 + i % 20, 1 + i // 20, {"n": i}, "upsert")
+            for i in range(600)
+        ]
+        await outbox_writer.add(s, envelopes)
+    relays = [
+        OutboxRelay(db=services.auth.state.db, nats=services.auth.state.nats, batch_size=7)
+        for _ in range(3)
+    ]
+
+    async def drain(relay: OutboxRelay) -> None:
+        while await relay.publish_batch():
+            pass
+
+    await asyncio.gather(*(drain(r) for r in relays))
+    assert sum(r.published for r in relays) == 600
+    assert all(r.published for r in relays), "every replica took part"
+    js = await services.auth.state.nats.ready()
+    for user_id in range(1000, 1020):
+        last = await js.get_last_msg(STREAM, f"entraide.auth.user.{user_id}")
+        assert orjson.loads(last.data)["version"] == 30
 
 
 # Duplicated and reordered deliveries leave the copies equal to the source.

@@ -146,6 +146,14 @@ REDOC_HTML = """<!DOCTYPE html>
 """
 
 
+GATEWAY_ERRORS = {
+    413: "Request body is too large.",
+    502: "Service temporarily unavailable, try again later.",
+    503: "Service temporarily unavailable, try again later.",
+    504: "The service took too long to answer.",
+}
+
+
 def create_app(upstreams: Mapping[str, str] | None = None, ttl: float = CACHE_SECONDS) -> FastAPI:
     collector = OpenAPICollector(upstreams if upstreams is not None else upstreams_from_env(), ttl)
 
@@ -190,6 +198,13 @@ def create_app(upstreams: Mapping[str, str] | None = None, ttl: float = CACHE_SE
     @app.get("/redoc/", include_in_schema=False)
     async def redoc_ui() -> HTMLResponse:
         return HTMLResponse(REDOC_HTML)
+
+    @app.get("/gateway-errors/{status}/", include_in_schema=False)
+    async def gateway_error(status: int) -> JSONResponse:
+        # Traefik's errors middleware asks here for the body of the errors the
+        # gateway itself makes, and keeps the original status code.
+        detail = GATEWAY_ERRORS.get(status, "The gateway could not serve this request.")
+        return JSONResponse({"detail": detail})
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -81,6 +81,16 @@ async def test_unsupported_media_type_is_415(client: httpx.AsyncClient) -> None:
     assert resp.json() == {"detail": 'Unsupported media type "text/plain" in request.'}
 
 
+async def test_too_large_body_is_413(client: httpx.AsyncClient) -> None:
+    resp = await client.post(
+        "/api/token/",
+        content=b"x" * (10 * 1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status_code == 413
+    assert resp.json() == {"detail": "Request body is too large."}
+
+
 async def test_method_not_allowed_is_405_in_contract_shape(client: httpx.AsyncClient) -> None:
     resp = await client.get("/api/token/")
     assert resp.status_code == 405

@@ -115,7 +115,7 @@ class EdgeMiddleware:
     async def _check(
         self, scope: Scope, settings: ServiceSettings, extra_headers: list[tuple[bytes, bytes]]
     ) -> APIError | None:
-        from .errors import NotAcceptable, Throttled, UnsupportedMediaType
+        from .errors import NotAcceptable, PayloadTooLarge, Throttled, UnsupportedMediaType
 
         try:
             negotiate(_header(scope, b"accept"))
@@ -135,6 +135,9 @@ class EdgeMiddleware:
         if scope["method"] in ("POST", "PUT", "PATCH"):
             ctype = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
             length = _header(scope, b"content-length")
+            # The gateway also limits bodies (buffering); this holds without it.
+            if length and length.isdigit() and int(length) > settings.max_body_bytes:
+                return PayloadTooLarge()
             has_body = ctype or (length not in (None, "0"))
             if has_body and ctype and not (ctype in _BODY_TYPES or ctype.endswith("+json")):
                 return UnsupportedMediaType(f'Unsupported media type "{ctype}" in request.')

@@ -89,10 +89,11 @@ def public_base_url(request: Request) -> str:
 
 
 def page_url(request: Request, page: int | None) -> str:
+    # As DRF builds them: parameters sorted by name, page 1 without ``page``.
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     if page is not None and page > 1:
         params.append(("page", str(page)))
-    query = urlencode(params)
+    query = urlencode(sorted(params, key=lambda kv: kv[0]))
     return f"{public_base_url(request)}{request.url.path}" + (f"?{query}" if query else "")
 
 

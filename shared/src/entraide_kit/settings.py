@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     rate_limit_anon: int = Field(60, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_ANON")
     rate_limit_user: int = Field(1000, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_USER")
     rate_limit_window: int = Field(3600, ge=1, validation_alias="ENTRAIDE_RATE_LIMIT_WINDOW")
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, validation_alias="ENTRAIDE_MAX_BODY_BYTES"
+    )
     trusted_proxies: str = Field("127.0.0.1,::1", validation_alias="ENTRAIDE_TRUSTED_PROXIES")
 
     log_level: str = Field("INFO", validation_alias="ENTRAIDE_LOG_LEVEL")

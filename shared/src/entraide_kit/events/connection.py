@@ -62,6 +62,13 @@ class Nats:
         return self._js
 
     @property
+    def jsm(self) -> Any:
+        """The JetStream management API (streams and consumers)."""
+        if self._nc is None:
+            raise RuntimeError("NATS is not connected yet")
+        return self._nc.jsm()
+
+    @property
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 

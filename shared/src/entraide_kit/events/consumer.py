@@ -128,7 +128,7 @@ class ConsumerRunner:
             max_ack_pending=10000,
         )
         # Create, or update when the subscriptions changed (NATS >= 2.10).
-        await js._jsm.add_consumer(STREAM, config=config)
+        await self.nats.jsm.add_consumer(STREAM, config=config)
         return await js.pull_subscribe_bind(durable=self.durable, stream=STREAM)
 
     async def handle(self, msg: Msg) -> None:
