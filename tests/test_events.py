@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from entraide_kit.events.consumer import ConsumerRunner
+from entraide_kit.events.consumer import ConsumerRunner, Subscription
 from entraide_kit.events.envelope import DLQ_STREAM, STREAM, Envelope
 from entraide_kit.events.outbox import Outbox
 from entraide_kit.events.relay import OutboxRelay
@@ -119,6 +119,53 @@ async def test_malformed_message_is_dead_lettered_and_the_rest_goes_on(services:
     dead = await js.get_last_msg(DLQ_STREAM, "entraide_dlq.probe.entraide.auth.user.9999")
     assert dead.data == b"{this is not an event"
     assert dead.headers and "malformed" in dead.headers["Entraide-Reason"]
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retries(
+    services: Services,
+) -> None:
+    attempts: list[int] = []
+
+    async def broken(session: Any, envelope: Envelope) -> None:
+        attempts.append(envelope.version)
+        raise RuntimeError("this handler always fails")
+
+    async def fine(session: Any, envelope: Envelope) -> None:
+        attempts.append(-envelope.version)
+
+    runner = ConsumerRunner(
+        service="probe",
+        db=services.probe.state.db,
+        nats=services.probe.state.nats,
+        subscriptions=[
+            Subscription("entraide.test.broken.*", broken),
+            Subscription("entraide.test.fine.*", fine),
+        ],
+        durable="retry-test",
+        max_deliver=3,
+        retry_base_delay=0.05,
+    )
+    task = asyncio.create_task(runner.run())
+    try:
+        outbox_writer = Outbox("test")
+        async with services.probe.state.db.session() as s, s.begin():
+            await outbox_writer.add(
+                s,
+                [
+                    outbox_writer.envelope("broken", 1, 1, {}, "upsert"),
+                    outbox_writer.envelope("fine", 1, 7, {}, "upsert"),
+                ],
+            )
+        deadline = time.monotonic() + 20
+        while runner.dead_lettered < 1 or -7 not in attempts:
+            assert time.monotonic() < deadline, attempts
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+    assert attempts.count(1) == 3  # tried max_deliver times, never more
+    js = await services.probe.state.nats.ready()
+    dead = await js.get_last_msg(DLQ_STREAM, "entraide_dlq.probe.entraide.test.broken.1")
+    assert dead.headers and "failed 3 times" in dead.headers["Entraide-Reason"]
 
 
 async def test_rebuild_restores_wiped_copies(services: Services) -> None:

@@ -78,6 +78,7 @@ class ConsumerRunner:
         max_deliver: int = 5,
         batch: int = 100,
         ack_wait: float = 30.0,
+        retry_base_delay: float = 0.5,
     ) -> None:
         self.service = service
         self.db = db
@@ -87,6 +88,7 @@ class ConsumerRunner:
         self.max_deliver = max_deliver
         self.batch = batch
         self.ack_wait = ack_wait
+        self.retry_base_delay = retry_base_delay
         self.applied = 0
         self.dead_lettered = 0
 
@@ -149,7 +151,7 @@ class ConsumerRunner:
                 await self.dead_letter(msg, f"failed {delivered} times: {exc!r}")
                 return
             log.warning("event %s failed (try %d): %r", msg.subject, delivered, exc)
-            await msg.nak(delay=min(0.5 * 2**delivered, 10.0))
+            await msg.nak(delay=min(self.retry_base_delay * 2**delivered, 10.0))
             return
         await msg.ack()
 
