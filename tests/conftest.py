@@ -133,14 +133,14 @@ async def services(
             **common,
         )
     )
-    async with LifespanManager(auth) as auth_manager:
+    async with LifespanManager(auth, shutdown_timeout=20) as auth_manager:
         jwks = (await _client(auth_manager.app).get("/api/token/jwks/")).json()
         probe = build_probe_app(
             ServiceSettings(
                 service_name="probe", database_url=await database_factory("probe"), **common
             )
         )
-        async with LifespanManager(probe) as probe_manager:
+        async with LifespanManager(probe, shutdown_timeout=20) as probe_manager:
             from entraide_kit.auth import TokenVerifier
 
             probe.state.verifier.set_keys(TokenVerifier.keys_from_jwks(jwks))

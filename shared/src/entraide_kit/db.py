@@ -91,3 +91,25 @@ def violated_constraint(exc: BaseException) -> str | None:
             return str(name)
         cur = getattr(cur, "orig", None) or cur.__cause__
     return None
+
+
+async def flush_checked(session: AsyncSession, messages: dict[str, tuple[str, str]]) -> None:
+    """Flush; a broken constraint named in ``messages`` becomes a 400 on its field.
+
+    ``messages`` maps a constraint name to (field, message). The database is
+    the last word on uniqueness and references (two requests racing each other
+    both pass any check made before the insert); this turns its refusal into
+    the contract's field error instead of a 500.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from .errors import ValidationFailed
+
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        name = violated_constraint(exc)
+        if name in messages:
+            field, message = messages[name]
+            raise ValidationFailed({field: [message]}) from exc
+        raise

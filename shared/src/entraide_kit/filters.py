@@ -70,6 +70,19 @@ class Filter:
         return self.column == value  # type: ignore[no-any-return,unused-ignore]
 
 
+def _search_clause(target: Any, pattern: str) -> ColumnElement[bool]:
+    """A column is matched with ILIKE; a callable builds its own clause (e.g. an EXISTS
+    over a related table) from the escaped pattern."""
+    if callable(target) and not hasattr(target, "ilike"):
+        return target(pattern)
+    return target.ilike(pattern, escape="\\")
+
+
+def ilike(column: Any, pattern: str) -> ColumnElement[bool]:
+    """The ILIKE a callable search field should use (same escaping)."""
+    return column.ilike(pattern, escape="\\")
+
+
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -112,9 +125,7 @@ class ListSpec:
             terms = [t for t in query.search.replace(",", " ").split() if t][:10]
             for term in terms:
                 pattern = f"%{_escape_like(term)}%"
-                stmt = stmt.where(
-                    or_(*(col.ilike(pattern, escape="\\") for col in self.search_fields))
-                )
+                stmt = stmt.where(or_(*(_search_clause(f, pattern) for f in self.search_fields)))
 
         order_by = self.order_clauses(query.ordering)
         if order_by:

@@ -122,7 +122,10 @@ class EdgeMiddleware:
         except ValueError:
             return NotAcceptable('Invalid version in "Accept" header.')
 
-        if settings.rate_limit_enabled:
+        # Uploaded images are served by id-like keys and cached by browsers: a
+        # page of logos must not spend an anonymous visitor's hourly budget.
+        is_media = scope["method"] in ("GET", "HEAD") and "/media/" in scope.get("path", "")
+        if settings.rate_limit_enabled and not is_media:
             decision = await self._rate(scope, settings)
             extra_headers.extend(decision.headers())
             if not decision.allowed:

@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     )
 
     jwks_url: str | None = Field(None, validation_alias="ENTRAIDE_JWKS_URL")
+    # The auth service's own URL, for the rare direct call (a user not yet copied).
+    auth_url: str | None = Field(None, validation_alias="ENTRAIDE_AUTH_URL")
     jwt_issuer: str = Field("entraide-auth", validation_alias="ENTRAIDE_JWT_ISSUER")
     jwt_audience: str = Field("entraide", validation_alias="ENTRAIDE_JWT_AUDIENCE")
 

@@ -198,6 +198,10 @@ class Stack:
         for spec in SERVICES:
             env[spec.url_var] = self.service_url(spec.name)
         env["ENTRAIDE_DOCS_URL"] = self.docs_url
+        # Uploads live with the rest of the stack's data unless told otherwise.
+        env["ENTRAIDE_MEDIA_DIR"] = self.config.extra_env.get(
+            "ENTRAIDE_MEDIA_DIR", str(self.config.data_dir / "media")
+        )
         env["ENTRAIDE_PUBLIC_URL"] = self.public_url
         return env
 

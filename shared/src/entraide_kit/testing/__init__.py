@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .servers import EmbeddedServers
+from .tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,12 @@ def pg_server_url(embedded_servers: EmbeddedServers) -> str:
 @pytest.fixture(scope="session")
 def nats_url(embedded_servers: EmbeddedServers) -> str:
     return os.environ.get("ENTRAIDE_TEST_NATS_URL") or embedded_servers.nats_url()
+
+
+@pytest.fixture(scope="session")
+def private_nats(embedded_servers: EmbeddedServers) -> Any:
+    """``private_nats()`` -> the URL of a NATS of one's own (a stream no other test app writes)."""
+    return embedded_servers.private_nats_url
 
 
 async def create_database(server_url: str, prefix: str) -> str:
@@ -92,3 +99,14 @@ def database_factory(pg_server_url: str) -> Any:
 @pytest.fixture
 async def anyio_backend() -> AsyncIterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture(scope="session")
+def token_factory() -> TokenFactory:
+    """Signs access tokens that apps under test trust (see ``trust_tokens``)."""
+    return TokenFactory()
+
+
+def trust_tokens(app: Any, tokens: TokenFactory) -> None:
+    """Make a started app verify tokens signed by ``tokens`` (instead of auth's JWKS)."""
+    app.state.verifier.set_keys(tokens.keys())

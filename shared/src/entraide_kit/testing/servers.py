@@ -12,6 +12,7 @@ class EmbeddedServers:
         self.root = root
         self.pg: EmbeddedPostgres | None = None
         self.nats: EmbeddedNats | None = None
+        self.extra_nats: list[EmbeddedNats] = []
 
     def postgres_url(self) -> str:
         if self.pg is None:
@@ -30,7 +31,21 @@ class EmbeddedServers:
             ).start()
         return self.nats.url
 
+    def private_nats_url(self) -> str:
+        """A NATS of its own, for a service whose tests must not see other services' events."""
+        index = len(self.extra_nats)
+        server = EmbeddedNats(
+            self.root / f"nats-{index}",
+            free_port(),
+            free_port(),
+            log_file=self.root / f"nats-{index}.log",
+        ).start()
+        self.extra_nats.append(server)
+        return server.url
+
     def stop(self) -> None:
+        for server in self.extra_nats:
+            server.stop()
         if self.nats is not None:
             self.nats.stop()
         if self.pg is not None:

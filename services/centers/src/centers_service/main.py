@@ -1,0 +1,36 @@
+"""The centers service's app: ``uvicorn centers_service.main:app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from entraide_kit.app import create_app
+from entraide_kit.storage import media_router, storage_hook
+
+from . import MIGRATIONS
+from .config import CentersSettings, get_settings
+from .events import SUBSCRIPTIONS
+from .router import associations, centers
+from .views import MEDIA_PATH
+
+
+def build_app(settings: CentersSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    return create_app(
+        settings=settings,
+        title="Entraide centers service",
+        description="Associations, centres, rooms, equipment and groups.",
+        routers=[associations, centers, media_router(url_path=MEDIA_PATH)],
+        migrations=MIGRATIONS,
+        subscriptions=SUBSCRIPTIONS,
+        lifespan_hooks=[storage_hook(url_path=MEDIA_PATH)],
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)

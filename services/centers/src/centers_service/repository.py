@@ -1,0 +1,283 @@
+"""Every query of the centers service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import SQLModel, col
+
+from entraide_kit.copies.users import user_copies
+from entraide_kit.filters import Filter, ListSpec, ilike
+
+from .models import Association, Center, Equipment, Group, Room
+
+T = TypeVar("T", bound=SQLModel)
+
+AFFILIATIONS = {"entraide", "association", "other"}
+ROOM_TYPES = {"classroom", "meeting_room", "auditorium", "lab", "other"}
+CONDITIONS = {"new", "excellent", "good", "fair", "need_reparation", "damaged"}
+
+
+def _exists_room(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(Room.center_id) == col(Center.id), *where)
+
+
+def _exists_group(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(Group.center_id) == col(Center.id), *where)
+
+
+def _exists_equipment(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(Equipment.center_id) == col(Center.id), *where)
+
+
+# An alias: the centre queries already join Association for its name, and an
+# EXISTS over the same table would correlate to that join.
+_assoc = aliased(Association)
+
+
+def _association_named(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(col(_assoc.id) == col(Center.association_id), *where)
+
+
+ASSOCIATION_LIST = ListSpec(
+    search_fields=[
+        col(Association.name),
+        col(Association.description),
+        col(Association.city),
+        col(Association.registration_number),
+    ],
+    ordering_fields={
+        n: col(getattr(Association, n))
+        for n in ("id", "name", "city", "is_active", "is_verified", "created_at", "updated_at")
+    },
+    default_ordering=("name",),
+    filters={
+        "city": Filter(col(Association.city)),
+        "is_active": Filter(col(Association.is_active), kind=bool),
+        "is_verified": Filter(col(Association.is_verified), kind=bool),
+        "supervisor": Filter(col(Association.supervisor_id), kind=int),
+    },
+    tiebreaker=col(Association.id),
+)
+
+CENTER_LIST = ListSpec(
+    search_fields=[
+        col(Center.name),
+        col(Center.description),
+        col(Center.city),
+        lambda p: _association_named(ilike(col(_assoc.name), p)),
+        lambda p: _exists_room(ilike(col(Room.name), p)),
+        lambda p: _exists_group(ilike(col(Group.name), p)),
+    ],
+    ordering_fields={
+        n: col(getattr(Center, n))
+        for n in (
+            "id",
+            "name",
+            "city",
+            "affiliated_to",
+            "is_active",
+            "is_verified",
+            "created_at",
+            "updated_at",
+        )
+    },
+    default_ordering=("name",),
+    filters={
+        "city": Filter(col(Center.city)),
+        "affiliated_to": Filter(col(Center.affiliated_to), choices=AFFILIATIONS),
+        "association": Filter(col(Center.association_id), kind=int),
+        "association_name": Filter(None, build=lambda v: _association_named(col(_assoc.name) == v)),
+        "is_active": Filter(col(Center.is_active), kind=bool),
+        "is_verified": Filter(col(Center.is_verified), kind=bool),
+        "room_type": Filter(
+            None, choices=ROOM_TYPES, build=lambda v: _exists_room(col(Room.type) == v)
+        ),
+        "room_equipment_condition": Filter(
+            None,
+            choices=CONDITIONS,
+            build=lambda v: _exists_equipment(col(Equipment.condition) == v),
+        ),
+    },
+    tiebreaker=col(Center.id),
+)
+
+ROOM_LIST = ListSpec(
+    search_fields=[col(Room.name), col(Room.description)],
+    ordering_fields={
+        n: col(getattr(Room, n))
+        for n in ("id", "name", "type", "capacity", "is_available", "created_at", "updated_at")
+    },
+    default_ordering=("capacity",),
+    filters={
+        "center__id": Filter(col(Room.center_id), kind=int),
+        "type": Filter(col(Room.type), choices=ROOM_TYPES),
+        "capacity": Filter(col(Room.capacity), kind=int),
+        "is_available": Filter(col(Room.is_available), kind=bool),
+    },
+    tiebreaker=col(Room.id),
+)
+
+EQUIPMENT_LIST = ListSpec(
+    search_fields=[col(Equipment.name), col(Equipment.description)],
+    ordering_fields={
+        n: col(getattr(Equipment, n))
+        for n in ("id", "name", "condition", "quantity", "created_at", "updated_at")
+    },
+    default_ordering=("name",),
+    filters={
+        "center__id": Filter(col(Equipment.center_id), kind=int),
+        "room__id": Filter(col(Equipment.room_id), kind=int),
+        "condition": Filter(col(Equipment.condition), choices=CONDITIONS),
+        "quantity": Filter(col(Equipment.quantity), kind=int),
+    },
+    tiebreaker=col(Equipment.id),
+)
+
+GROUP_LIST = ListSpec(
+    search_fields=[col(Group.name), col(Group.description)],
+    ordering_fields={n: col(getattr(Group, n)) for n in ("id", "name", "created_at", "updated_at")},
+    default_ordering=("name",),
+    filters={"center__id": Filter(col(Group.center_id), kind=int)},
+    tiebreaker=col(Group.id),
+)
+
+
+# ------------------------------------------------------------------ reads with their joins
+
+
+def centers_query() -> Select:
+    """Centres with the names their read shape shows (one query, no N+1)."""
+    return (
+        select(
+            Center,
+            col(Association.name).label("association_name"),
+            user_copies.c.first_name.label("supervisor_first_name"),
+            user_copies.c.last_name.label("supervisor_last_name"),
+        )
+        .outerjoin(Association, col(Association.id) == col(Center.association_id))
+        .outerjoin(user_copies, user_copies.c.id == col(Center.supervisor_id))
+    )
+
+
+def rooms_query() -> Select:
+    return select(Room, col(Center.name).label("center_name")).join(
+        Center, col(Center.id) == col(Room.center_id)
+    )
+
+
+def groups_query() -> Select:
+    return select(Group, col(Center.name).label("center_name")).join(
+        Center, col(Center.id) == col(Group.center_id)
+    )
+
+
+def equipment_query() -> Select:
+    return select(Equipment)
+
+
+def associations_query() -> Select:
+    return select(Association)
+
+
+async def equipment_of_rooms(
+    session: AsyncSession, room_ids: Sequence[int]
+) -> dict[int, list[Equipment]]:
+    """The equipment of many rooms in one query."""
+    by_room: dict[int, list[Equipment]] = defaultdict(list)
+    if room_ids:
+        rows = await session.execute(
+            select(Equipment)
+            .where(col(Equipment.room_id).in_(room_ids))
+            .order_by(col(Equipment.name), col(Equipment.id))
+        )
+        for item in rows.scalars():
+            by_room[int(item.room_id or 0)].append(item)
+    return by_room
+
+
+async def rooms_of_center(session: AsyncSession, center_id: int) -> list[Room]:
+    rows = await session.execute(
+        select(Room)
+        .where(col(Room.center_id) == center_id)
+        .order_by(col(Room.capacity), col(Room.id))
+    )
+    return list(rows.scalars())
+
+
+async def groups_of_center(session: AsyncSession, center_id: int) -> list[Group]:
+    rows = await session.execute(
+        select(Group)
+        .where(col(Group.center_id) == center_id)
+        .order_by(col(Group.name), col(Group.id))
+    )
+    return list(rows.scalars())
+
+
+async def ids_in_center(
+    session: AsyncSession, model: type[Room] | type[Group], center_id: int
+) -> list[tuple[int, int]]:
+    """(id, version) of a centre's rooms or groups (to publish their deletion)."""
+    rows = await session.execute(
+        select(col(model.id), col(model.version)).where(col(model.center_id) == center_id)
+    )
+    return [(int(r[0] or 0), int(r[1])) for r in rows]
+
+
+async def get(
+    session: AsyncSession, model: type[T], pk: int, *, for_update: bool = False
+) -> T | None:
+    stmt = select(model).where(model.id == pk)  # type: ignore[attr-defined]
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_center_row(session: AsyncSession, center_id: int) -> Any:
+    return (await session.execute(centers_query().where(col(Center.id) == center_id))).first()
+
+
+async def supervised_center_ids(session: AsyncSession, user_id: int) -> list[int]:
+    rows = await session.execute(select(col(Center.id)).where(col(Center.supervisor_id) == user_id))
+    return [int(r[0] or 0) for r in rows]
+
+
+async def centers_of_association(session: AsyncSession, association_id: int) -> list[Center]:
+    rows = await session.execute(
+        select(Center).where(col(Center.association_id) == association_id).with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def add(session: AsyncSession, obj: T) -> T:
+    session.add(obj)
+    await session.flush()
+    await session.refresh(obj)
+    return obj
+
+
+async def save(session: AsyncSession, obj: T, values: dict[str, Any]) -> T:
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.version += 1  # type: ignore[attr-defined,unused-ignore]
+    obj.updated_at = dt.datetime.now(dt.UTC)  # type: ignore[attr-defined,unused-ignore]
+    await session.flush()
+    return obj
+
+
+async def remove(session: AsyncSession, obj: SQLModel) -> None:
+    await session.delete(obj)
+    await session.flush()
+
+
+async def bump_versions(session: AsyncSession, model: type[Center], ids: Sequence[int]) -> None:
+    if ids:
+        await session.execute(
+            update(model).where(col(model.id).in_(ids)).values(version=col(model.version) + 1)
+        )

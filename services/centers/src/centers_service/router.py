@@ -1,0 +1,586 @@
+"""HTTP endpoints of the centers service: thin; they parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from sqlmodel import col
+
+from entraide_kit.auth import AdminOnly, AdminOrSupervisor, CurrentUser
+from entraide_kit.db import SessionDep
+from entraide_kit.errors import NotFound
+from entraide_kit.filters import ListQuery
+from entraide_kit.forms import BodyOf, body_openapi, json_or_form
+from entraide_kit.pagination import PageDep, paginate
+from entraide_kit.storage import Storage
+
+from . import policies, repository, service, views
+from .models import Association, Center, Equipment, Group, Room
+from .schemas import (
+    AssociationCreate,
+    AssociationPage,
+    AssociationRead,
+    AssociationUpdate,
+    CenterCreate,
+    CenterDetail,
+    CenterPage,
+    CenterRead,
+    CenterUpdate,
+    EquipmentCreate,
+    EquipmentPage,
+    EquipmentRead,
+    EquipmentUpdate,
+    GroupCreate,
+    GroupPage,
+    GroupRead,
+    GroupUpdate,
+    RoomCreate,
+    RoomPage,
+    RoomRead,
+    RoomUpdate,
+)
+
+associations = APIRouter(prefix="/api/associations", tags=["associations"])
+centers = APIRouter(prefix="/api/centers-app", tags=["centers"])
+
+
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+CREATED = status.HTTP_201_CREATED
+
+
+# ------------------------------------------------------------------ associations
+
+AssociationIn = Annotated[
+    BodyOf[AssociationCreate], Depends(json_or_form(AssociationCreate, files=("logo",)))
+]
+AssociationPatch = Annotated[
+    BodyOf[AssociationUpdate], Depends(json_or_form(AssociationUpdate, files=("logo",)))
+]
+AssociationQuery = Annotated[ListQuery, Depends(repository.ASSOCIATION_LIST.dependency())]
+
+
+async def association_by_id(association_id: int, session: SessionDep) -> Association:
+    found = await repository.get(session, Association, association_id, for_update=True)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+AssociationDep = Annotated[Association, Depends(association_by_id)]
+
+
+@associations.get("/", response_model=AssociationPage)
+async def list_associations(
+    request: Request, session: SessionDep, _: CurrentUser, page: PageDep, query: AssociationQuery
+) -> dict[str, Any]:
+    """List associations (filters: city, is_active, is_verified, supervisor)."""
+    stmt = repository.ASSOCIATION_LIST.apply(repository.associations_query(), query)
+    return await paginate(
+        session,
+        stmt,
+        request=request,
+        params=page,
+        transform=lambda a: views.association(request, a),
+    )
+
+
+@associations.post(
+    "/",
+    response_model=AssociationRead,
+    status_code=CREATED,
+    openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
+)
+async def create_association(
+    request: Request, body: AssociationIn, session: SessionDep, _: AdminOnly, storage: StorageDep
+) -> AssociationRead:
+    """Create an association (JSON, or multipart/form-data with a `logo` image)."""
+    a = await service.save_association(session, request, storage, data=body.data, files=body.files)
+    return views.association(request, a)
+
+
+@associations.get("/{association_id}/", response_model=AssociationRead)
+async def retrieve_association(
+    request: Request, a: AssociationDep, _: CurrentUser
+) -> AssociationRead:
+    """Retrieve an association."""
+    return views.association(request, a)
+
+
+@associations.put(
+    "/{association_id}/",
+    response_model=AssociationRead,
+    openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
+)
+async def update_association(
+    request: Request,
+    a: AssociationDep,
+    body: AssociationIn,
+    session: SessionDep,
+    _: AdminOnly,
+    storage: StorageDep,
+) -> AssociationRead:
+    """Update an association (full update)."""
+    a = await service.save_association(
+        session, request, storage, data=body.data, files=body.files, association=a
+    )
+    return views.association(request, a)
+
+
+@associations.patch(
+    "/{association_id}/",
+    response_model=AssociationRead,
+    openapi_extra=body_openapi(AssociationUpdate, files=("logo",)),
+)
+async def partial_update_association(
+    request: Request,
+    a: AssociationDep,
+    body: AssociationPatch,
+    session: SessionDep,
+    _: AdminOnly,
+    storage: StorageDep,
+) -> AssociationRead:
+    """Update an association (partial update)."""
+    a = await service.save_association(
+        session, request, storage, data=body.data, files=body.files, association=a
+    )
+    return views.association(request, a)
+
+
+@associations.delete("/{association_id}/", status_code=NO_CONTENT)
+async def delete_association(a: AssociationDep, session: SessionDep, _: AdminOnly) -> Response:
+    """Delete an association (its centres stay, without association)."""
+    await service.delete_association(session, a)
+    return Response(status_code=NO_CONTENT)
+
+
+# ------------------------------------------------------------------ centres
+
+CenterIn = Annotated[BodyOf[CenterCreate], Depends(json_or_form(CenterCreate, files=("logo",)))]
+CenterPatch = Annotated[BodyOf[CenterUpdate], Depends(json_or_form(CenterUpdate, files=("logo",)))]
+CenterQuery = Annotated[ListQuery, Depends(repository.CENTER_LIST.dependency())]
+
+
+async def center_by_id(center_id: int, session: SessionDep) -> Center:
+    found = await repository.get(session, Center, center_id, for_update=True)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+CenterDep = Annotated[Center, Depends(center_by_id)]
+
+
+@centers.get("/centers/", response_model=CenterPage)
+async def list_centers(
+    request: Request,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    page: PageDep,
+    query: CenterQuery,
+) -> dict[str, Any]:
+    """List centres (a supervisor sees the centres they supervise)."""
+    stmt = policies.scope(repository.centers_query(), actor, col(Center.id))
+    stmt = repository.CENTER_LIST.apply(stmt, query)
+    return await paginate(
+        session,
+        stmt,
+        request=request,
+        params=page,
+        scalars=False,
+        transform=lambda r: views.center(request, r),
+    )
+
+
+@centers.post(
+    "/centers/",
+    response_model=CenterRead,
+    status_code=CREATED,
+    openapi_extra=body_openapi(CenterCreate, files=("logo",)),
+)
+async def create_center(
+    request: Request, body: CenterIn, session: SessionDep, _: AdminOnly, storage: StorageDep
+) -> CenterRead:
+    """Create a centre."""
+    center = await service.save_center(session, request, storage, data=body.data, files=body.files)
+    return views.center(request, await repository.get_center_row(session, center.id or 0))
+
+
+@centers.get("/centers/{center_id}/", response_model=CenterDetail)
+async def retrieve_center(
+    request: Request, center_id: int, session: SessionDep, actor: AdminOrSupervisor
+) -> CenterDetail:
+    """Retrieve a centre with its rooms and groups."""
+    row = await repository.get_center_row(session, center_id)
+    if row is None:
+        raise NotFound()
+    policies.can_read_center(actor, row[0])
+    rooms = await repository.rooms_of_center(session, center_id)
+    groups = await repository.groups_of_center(session, center_id)
+    return views.center_detail(request, row, rooms, groups)
+
+
+async def _center_answer(request: Request, session: SessionDep, center: Center) -> CenterRead:
+    return views.center(request, await repository.get_center_row(session, center.id or 0))
+
+
+@centers.put(
+    "/centers/{center_id}/",
+    response_model=CenterRead,
+    openapi_extra=body_openapi(CenterCreate, files=("logo",)),
+)
+async def update_center(
+    request: Request,
+    center: CenterDep,
+    body: CenterIn,
+    session: SessionDep,
+    _: AdminOnly,
+    storage: StorageDep,
+) -> CenterRead:
+    """Update a centre (full update)."""
+    center = await service.save_center(
+        session, request, storage, data=body.data, files=body.files, center=center
+    )
+    return await _center_answer(request, session, center)
+
+
+@centers.patch(
+    "/centers/{center_id}/",
+    response_model=CenterRead,
+    openapi_extra=body_openapi(CenterUpdate, files=("logo",)),
+)
+async def partial_update_center(
+    request: Request,
+    center: CenterDep,
+    body: CenterPatch,
+    session: SessionDep,
+    _: AdminOnly,
+    storage: StorageDep,
+) -> CenterRead:
+    """Update a centre (partial update)."""
+    center = await service.save_center(
+        session, request, storage, data=body.data, files=body.files, center=center
+    )
+    return await _center_answer(request, session, center)
+
+
+@centers.delete("/centers/{center_id}/", status_code=NO_CONTENT)
+async def delete_center(center: CenterDep, session: SessionDep, _: AdminOnly) -> Response:
+    """Delete a centre with its rooms, equipment and groups."""
+    await service.delete_center(session, center)
+    return Response(status_code=NO_CONTENT)
+
+
+# ------------------------------------------------------------------ rooms
+
+RoomIn = Annotated[BodyOf[RoomCreate], Depends(json_or_form(RoomCreate, files=("picture",)))]
+RoomPatch = Annotated[BodyOf[RoomUpdate], Depends(json_or_form(RoomUpdate, files=("picture",)))]
+RoomQuery = Annotated[ListQuery, Depends(repository.ROOM_LIST.dependency())]
+
+
+async def room_by_id(room_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Room:
+    found = await repository.get(session, Room, room_id, for_update=True)
+    if found is None:
+        raise NotFound()
+    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    return found
+
+
+RoomDep = Annotated[Room, Depends(room_by_id)]
+
+
+async def _room_answer(request: Request, session: SessionDep, room: Room) -> RoomRead:
+    center = await repository.get(session, Center, room.center_id)
+    items = (await repository.equipment_of_rooms(session, [room.id or 0])).get(room.id or 0, [])
+    return views.room(request, room, center.name if center else "", items)
+
+
+@centers.get("/rooms/", response_model=RoomPage)
+async def list_rooms(
+    request: Request, session: SessionDep, actor: AdminOrSupervisor, page: PageDep, query: RoomQuery
+) -> dict[str, Any]:
+    """List rooms with their equipment (filters: center__id, type, capacity, is_available)."""
+    stmt = repository.ROOM_LIST.apply(
+        policies.scope(repository.rooms_query(), actor, col(Room.center_id)), query
+    )
+    result = await paginate(session, stmt, request=request, params=page, scalars=False)
+    rows = result["results"]
+    equipment = await repository.equipment_of_rooms(session, [r[0].id for r in rows])
+    result["results"] = [
+        views.room(request, r[0], r.center_name, equipment.get(r[0].id, [])) for r in rows
+    ]
+    return result
+
+
+@centers.post(
+    "/rooms/",
+    response_model=RoomRead,
+    status_code=CREATED,
+    openapi_extra=body_openapi(RoomCreate, files=("picture",)),
+)
+async def create_room(
+    request: Request,
+    body: RoomIn,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> RoomRead:
+    """Create a room in a centre (a supervisor: in a centre they supervise)."""
+    room = await service.save_room(session, actor, storage, data=body.data, files=body.files)
+    return await _room_answer(request, session, room)
+
+
+@centers.get("/rooms/{room_id}/", response_model=RoomRead)
+async def retrieve_room(request: Request, room: RoomDep, session: SessionDep) -> RoomRead:
+    """Retrieve a room with its equipment."""
+    return await _room_answer(request, session, room)
+
+
+@centers.put(
+    "/rooms/{room_id}/",
+    response_model=RoomRead,
+    openapi_extra=body_openapi(RoomCreate, files=("picture",)),
+)
+async def update_room(
+    request: Request,
+    room: RoomDep,
+    body: RoomIn,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> RoomRead:
+    """Update a room (full update)."""
+    room = await service.save_room(
+        session, actor, storage, data=body.data, files=body.files, room=room
+    )
+    return await _room_answer(request, session, room)
+
+
+@centers.patch(
+    "/rooms/{room_id}/",
+    response_model=RoomRead,
+    openapi_extra=body_openapi(RoomUpdate, files=("picture",)),
+)
+async def partial_update_room(
+    request: Request,
+    room: RoomDep,
+    body: RoomPatch,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> RoomRead:
+    """Update a room (partial update)."""
+    room = await service.save_room(
+        session, actor, storage, data=body.data, files=body.files, room=room
+    )
+    return await _room_answer(request, session, room)
+
+
+@centers.delete("/rooms/{room_id}/", status_code=NO_CONTENT)
+async def delete_room(room: RoomDep, session: SessionDep, actor: AdminOrSupervisor) -> Response:
+    """Delete a room (its equipment stays in the centre, without a room)."""
+    await service.delete_room(session, actor, room)
+    return Response(status_code=NO_CONTENT)
+
+
+# ------------------------------------------------------------------ equipment
+
+EquipmentIn = Annotated[
+    BodyOf[EquipmentCreate], Depends(json_or_form(EquipmentCreate, files=("picture",)))
+]
+EquipmentPatch = Annotated[
+    BodyOf[EquipmentUpdate], Depends(json_or_form(EquipmentUpdate, files=("picture",)))
+]
+EquipmentQuery = Annotated[ListQuery, Depends(repository.EQUIPMENT_LIST.dependency())]
+
+
+async def equipment_by_id(
+    equipment_id: int, session: SessionDep, actor: AdminOrSupervisor
+) -> Equipment:
+    found = await repository.get(session, Equipment, equipment_id, for_update=True)
+    if found is None:
+        raise NotFound()
+    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    return found
+
+
+EquipmentDep = Annotated[Equipment, Depends(equipment_by_id)]
+
+
+@centers.get("/equipment/", response_model=EquipmentPage)
+async def list_equipment(
+    request: Request,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    page: PageDep,
+    query: EquipmentQuery,
+) -> dict[str, Any]:
+    """List equipment (filters: center__id, room__id, condition, quantity)."""
+    stmt = policies.scope(repository.equipment_query(), actor, col(Equipment.center_id))
+    stmt = repository.EQUIPMENT_LIST.apply(stmt, query)
+    return await paginate(
+        session, stmt, request=request, params=page, transform=lambda e: views.equipment(request, e)
+    )
+
+
+@centers.post(
+    "/equipment/",
+    response_model=EquipmentRead,
+    status_code=CREATED,
+    openapi_extra=body_openapi(EquipmentCreate, files=("picture",)),
+)
+async def create_equipment(
+    request: Request,
+    body: EquipmentIn,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> EquipmentRead:
+    """Create equipment in a centre, optionally in one of its rooms."""
+    item = await service.save_equipment(session, actor, storage, data=body.data, files=body.files)
+    return views.equipment(request, item)
+
+
+@centers.get("/equipment/{equipment_id}/", response_model=EquipmentRead)
+async def retrieve_equipment(request: Request, item: EquipmentDep) -> EquipmentRead:
+    """Retrieve equipment."""
+    return views.equipment(request, item)
+
+
+@centers.put(
+    "/equipment/{equipment_id}/",
+    response_model=EquipmentRead,
+    openapi_extra=body_openapi(EquipmentCreate, files=("picture",)),
+)
+async def update_equipment(
+    request: Request,
+    item: EquipmentDep,
+    body: EquipmentIn,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> EquipmentRead:
+    """Update equipment (full update)."""
+    item = await service.save_equipment(
+        session, actor, storage, data=body.data, files=body.files, equipment=item
+    )
+    return views.equipment(request, item)
+
+
+@centers.patch(
+    "/equipment/{equipment_id}/",
+    response_model=EquipmentRead,
+    openapi_extra=body_openapi(EquipmentUpdate, files=("picture",)),
+)
+async def partial_update_equipment(
+    request: Request,
+    item: EquipmentDep,
+    body: EquipmentPatch,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    storage: StorageDep,
+) -> EquipmentRead:
+    """Update equipment (partial update)."""
+    item = await service.save_equipment(
+        session, actor, storage, data=body.data, files=body.files, equipment=item
+    )
+    return views.equipment(request, item)
+
+
+@centers.delete("/equipment/{equipment_id}/", status_code=NO_CONTENT)
+async def delete_equipment(
+    item: EquipmentDep, session: SessionDep, actor: AdminOrSupervisor
+) -> Response:
+    """Delete equipment."""
+    await service.delete_equipment(session, actor, item)
+    return Response(status_code=NO_CONTENT)
+
+
+# ------------------------------------------------------------------ groups
+
+GroupQuery = Annotated[ListQuery, Depends(repository.GROUP_LIST.dependency())]
+
+
+async def group_by_id(group_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Group:
+    found = await repository.get(session, Group, group_id, for_update=True)
+    if found is None:
+        raise NotFound()
+    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    return found
+
+
+GroupDep = Annotated[Group, Depends(group_by_id)]
+
+
+async def _group_answer(session: SessionDep, group: Group) -> GroupRead:
+    center = await repository.get(session, Center, group.center_id)
+    return views.group(group, center.name if center else "")
+
+
+@centers.get("/groups/", response_model=GroupPage)
+async def list_groups(
+    request: Request,
+    session: SessionDep,
+    actor: AdminOrSupervisor,
+    page: PageDep,
+    query: GroupQuery,
+) -> dict[str, Any]:
+    """List groups (filter: center__id; search: name, description)."""
+    stmt = repository.GROUP_LIST.apply(
+        policies.scope(repository.groups_query(), actor, col(Group.center_id)), query
+    )
+    return await paginate(
+        session,
+        stmt,
+        request=request,
+        params=page,
+        scalars=False,
+        transform=lambda r: views.group(r[0], r.center_name),
+    )
+
+
+@centers.post("/groups/", response_model=GroupRead, status_code=CREATED)
+async def create_group(
+    body: GroupCreate, session: SessionDep, actor: AdminOrSupervisor
+) -> GroupRead:
+    """Create a group in a centre."""
+    return await _group_answer(session, await service.save_group(session, actor, data=body))
+
+
+@centers.get("/groups/{group_id}/", response_model=GroupRead)
+async def retrieve_group(group: GroupDep, session: SessionDep) -> GroupRead:
+    """Retrieve a group."""
+    return await _group_answer(session, group)
+
+
+@centers.put("/groups/{group_id}/", response_model=GroupRead)
+async def update_group(
+    group: GroupDep, body: GroupCreate, session: SessionDep, actor: AdminOrSupervisor
+) -> GroupRead:
+    """Update a group (full update)."""
+    return await _group_answer(
+        session, await service.save_group(session, actor, data=body, group=group)
+    )
+
+
+@centers.patch("/groups/{group_id}/", response_model=GroupRead)
+async def partial_update_group(
+    group: GroupDep, body: GroupUpdate, session: SessionDep, actor: AdminOrSupervisor
+) -> GroupRead:
+    """Update a group (partial update)."""
+    return await _group_answer(
+        session, await service.save_group(session, actor, data=body, group=group)
+    )
+
+
+@centers.delete("/groups/{group_id}/", status_code=NO_CONTENT)
+async def delete_group(group: GroupDep, session: SessionDep, actor: AdminOrSupervisor) -> Response:
+    """Delete a group."""
+    await service.delete_group(session, actor, group)
+    return Response(status_code=NO_CONTENT)

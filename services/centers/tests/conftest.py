@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from centers_service.config import CentersSettings
+from centers_service.main import build_app
+from fastapi import FastAPI
+
+from entraide_kit.copies.users import upsert_user
+from entraide_kit.testing import TokenFactory, truncate_all, trust_tokens
+
+# The users the tests act as, as the users copy knows them (ids as in auth).
+ADMIN, SUP_A, SUP_B, TRAINER, ASSOC_SUP, STUDENT, SUP_IDLE = 1, 2, 3, 4, 5, 6, 7
+USERS = {
+    ADMIN: ("admin", "Amina", "Admin"),
+    SUP_A: ("center_supervisor", "Said", "Alaoui"),
+    SUP_B: ("center_supervisor", "Badr", "Bennani"),
+    TRAINER: ("trainer", "Tariq", "Tazi"),
+    ASSOC_SUP: ("association_supervisor", "Nadia", "Naciri"),
+    STUDENT: ("student", "Sara", "Squalli"),
+    SUP_IDLE: ("center_supervisor", "Idle", "Inactive"),
+}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+async def centers_app(
+    database_factory: Callable[[str], Awaitable[str]],
+    private_nats: Callable[[], str],
+    token_factory: TokenFactory,
+    media_dir: Path,
+) -> AsyncIterator[FastAPI]:
+    settings = CentersSettings(
+        database_url=await database_factory("centers"),
+        # Its own NATS: auth's tests publish users whose ids would overwrite the
+        # users copy these tests seed.
+        nats_url=private_nats(),
+        environment="test",
+        rate_limit_enabled=False,
+        log_json=False,
+    )
+    app = build_app(settings)
+    previous = os.environ.get("ENTRAIDE_MEDIA_DIR")
+    os.environ["ENTRAIDE_MEDIA_DIR"] = str(media_dir)  # read when the app starts
+    try:
+        async with LifespanManager(app, shutdown_timeout=20):
+            trust_tokens(app, token_factory)
+            yield app
+    finally:
+        if previous is None:
+            os.environ.pop("ENTRAIDE_MEDIA_DIR", None)
+        else:
+            os.environ["ENTRAIDE_MEDIA_DIR"] = previous
+
+
+@pytest.fixture
+async def client(centers_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with centers_app.state.db.session() as session, session.begin():
+        for user_id, (role, first, last) in USERS.items():
+            data = {
+                "email": f"u{user_id}@entraide.ma",
+                "username": f"u{user_id}",
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "is_active": user_id != SUP_IDLE,
+            }
+            await upsert_user(session, user_id, data)
+    transport = httpx.ASGITransport(app=centers_app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+    await truncate_all(centers_app.state.db.engine)
+
+
+@pytest.fixture
+def as_user(token_factory: TokenFactory) -> Callable[[int], dict[str, str]]:
+    def headers(user_id: int) -> dict[str, str]:
+        return token_factory.headers(user_id, USERS[user_id][0])
+
+    return headers
+
+
+Api = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, as_user: Callable[[int], dict[str, str]]) -> Api:
+    """``await api("POST", url, ADMIN, json=...)``."""
+
+    async def call(
+        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
+    ) -> httpx.Response:
+        headers = as_user(user) if user is not None else {}
+        return await client.request(method, url, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def world(api: Api) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """Two centres, A (supervised by SUP_A) and B (by SUP_B), with rooms, equipment, groups."""
+
+    async def build() -> dict[str, Any]:
+        assoc = await api(
+            "POST",
+            "/api/associations/",
+            json={
+                "name": "Al Amal",
+                "description": "Youth",
+                "supervisor": ASSOC_SUP,
+                "city": "Rabat",
+            },
+        )
+        assert assoc.status_code == 201, assoc.text
+        out: dict[str, Any] = {"association": assoc.json()}
+        for key, sup, city in (("A", SUP_A, "Rabat"), ("B", SUP_B, "Fes")):
+            c = await api(
+                "POST",
+                "/api/centers-app/centers/",
+                json={
+                    "name": f"Centre {key}",
+                    "city": city,
+                    "supervisor": sup,
+                    "association": assoc.json()["id"] if key == "A" else None,
+                },
+            )
+            assert c.status_code == 201, c.text
+            cid = c.json()["id"]
+            room = await api(
+                "POST",
+                "/api/centers-app/rooms/",
+                json={"name": f"Room {key}1", "type": "classroom", "capacity": 30, "center": cid},
+            )
+            assert room.status_code == 201, room.text
+            eq = await api(
+                "POST",
+                "/api/centers-app/equipment/",
+                json={
+                    "name": f"Projector {key}",
+                    "condition": "good",
+                    "quantity": 2,
+                    "center": cid,
+                    "room": room.json()["id"],
+                },
+            )
+            assert eq.status_code == 201, eq.text
+            group = await api(
+                "POST", "/api/centers-app/groups/", json={"name": f"Group {key}", "center": cid}
+            )
+            assert group.status_code == 201, group.text
+            out[key] = {
+                "center": c.json(),
+                "room": room.json(),
+                "equipment": eq.json(),
+                "group": group.json(),
+            }
+        return out
+
+    return build
+
+
+def png_bytes(size: tuple[int, int] = (4, 4)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, format="PNG")
+    return buf.getvalue()

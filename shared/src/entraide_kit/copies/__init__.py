@@ -1,0 +1,1 @@
+"""Read copies of other services' records that several services keep."""
