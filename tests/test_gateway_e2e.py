@@ -20,7 +20,7 @@ ANON_LIMIT = 50
 def stack() -> Iterator[Stack]:
     root = Path(tempfile.mkdtemp(prefix="entraide-e2e-"))
     config = StackConfig.for_tests(
-        root, services=["auth"], extra_env={"ENTRAIDE_RATE_LIMIT_ANON": str(ANON_LIMIT)}
+        root, services=["auth", "centers"], extra_env={"ENTRAIDE_RATE_LIMIT_ANON": str(ANON_LIMIT)}
     )
     with Stack(config) as running:
         yield running
@@ -129,6 +129,81 @@ def test_bad_input_through_the_gateway(gw: httpx.Client, admin_tokens: dict[str,
     assert dup.status_code == 400 and "role" in dup.json()
     version = gw.get("/api/token/jwks/", headers={"Accept": "application/json; version=9.0"})
     assert version.status_code == 406
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 120, 60)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_centers_through_the_gateway(gw: httpx.Client, admin_tokens: dict[str, str]) -> None:
+    admin = _bearer(admin_tokens["access"])
+    # A supervisor made in auth a moment ago: centers knows them from auth's
+    # event, or asks auth once before refusing.
+    sup = gw.post(
+        "/api/accounts/users/",
+        json={
+            "email": f"sup-{uuid.uuid4().hex[:6]}@entraide.ma",
+            "password": "Sahara-Atlas-2024",
+            "role": "association_supervisor",
+            "first_name": "Nadia",
+        },
+        headers=admin,
+    )
+    assert sup.status_code == 201
+    assoc = gw.post(
+        "/api/associations/",
+        data={
+            "name": f"Assoc {uuid.uuid4().hex[:6]}",
+            "description": "d",
+            "supervisor": str(sup.json()["id"]),
+        },
+        files={"logo": ("logo.png", _png(), "image/png")},
+        headers=admin,
+    )
+    assert assoc.status_code == 201, assoc.text
+    logo = assoc.json()["logo"]
+    assert logo.startswith(str(gw.base_url).rstrip("/") + "/api/centers-app/media/")
+    image = gw.get(logo)
+    assert image.status_code == 200 and image.content == _png()
+    assert image.headers["cross-origin-resource-policy"] == "cross-origin"
+    fake = gw.post(
+        "/api/associations/",
+        data={"name": "Fake logo", "description": "d", "supervisor": str(sup.json()["id"])},
+        files={"logo": ("logo.png", b"not an image at all", "image/png")},
+        headers=admin,
+    )
+    assert fake.status_code == 415
+
+    center = gw.post(
+        "/api/centers-app/centers/",
+        json={
+            "name": f"Centre {uuid.uuid4().hex[:6]}",
+            "association": assoc.json()["id"],
+            "city": "Rabat",
+        },
+        headers=admin,
+    )
+    assert center.status_code == 201, center.text
+    cid = center.json()["id"]
+    room = gw.post(
+        "/api/centers-app/rooms/",
+        json={"name": "A1", "type": "classroom", "capacity": 30, "center": cid},
+        headers=admin,
+    )
+    assert room.status_code == 201
+    detail = gw.get(f"/api/centers-app/centers/{cid}/", headers=admin).json()
+    assert detail["association_name"] == assoc.json()["name"]
+    assert [r["name"] for r in detail["rooms"]] == ["A1"]
+    rooms = gw.get("/api/centers-app/rooms/", params={"center__id": cid}, headers=admin).json()
+    assert rooms["count"] == 1 and rooms["next"] is None
+    spec = gw.get("/swagger.json").json()
+    assert "/api/centers-app/rooms/" in spec["paths"] and "/api/associations/" in spec["paths"]
 
 
 def test_anonymous_limit_is_per_client_and_not_reset_by_spoofing(gw: httpx.Client) -> None:
