@@ -47,6 +47,8 @@ class Principal:
     jti: str
     token_version: int
     claims: Mapping[str, Any] = field(repr=False)
+    # Logged in with a one-time password: may only change it (and see who they are).
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -159,6 +161,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             jti=str(claims["jti"]),
             token_version=int(claims.get("ver", 0)),
             claims=claims,
+            must_change_password=bool(claims.get("pwd_change", False)),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidToken() from exc
@@ -208,17 +211,34 @@ async def resolve_principal(request: Request) -> Principal | None:
     return result
 
 
-async def get_principal(
+MUST_CHANGE_PASSWORD = (
+    "You must change your one-time password before using the API "
+    "(POST /api/accounts/users/change_password/)."
+)
+
+
+async def get_principal_pending_password(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller, even one who still has to change a one-time password."""
     principal = await resolve_principal(request)
     if principal is None:
         raise NotAuthenticated()
     return principal
 
 
+async def get_principal(
+    principal: Annotated[Principal, Depends(get_principal_pending_password)],
+) -> Principal:
+    if principal.must_change_password:
+        raise PermissionDenied(MUST_CHANGE_PASSWORD)
+    return principal
+
+
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+# For the few endpoints a one-time password allows: change it, see oneself, log out.
+CurrentUserPendingPassword = Annotated[Principal, Depends(get_principal_pending_password)]
 
 
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:

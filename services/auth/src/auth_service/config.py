@@ -20,6 +20,8 @@ class AuthSettings(ServiceSettings):
     refresh_token_lifetime: int = Field(7 * 24 * 3600, ge=60)
     admin_email: str | None = Field(None, validation_alias="ENTRAIDE_ADMIN_EMAIL")
     admin_password: str | None = Field(None, validation_alias="ENTRAIDE_ADMIN_PASSWORD")
+    # Accounts provisioned for students and trainers get firstname.lastname@<this>.
+    account_email_domain: str = "entraide.ma"
     # Hashing is CPU-bound: at most this many hashes run at once, in threads.
     hash_concurrency: int = Field(2, ge=1)
 

@@ -7,7 +7,10 @@ too similar to the user's own attributes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -38,7 +41,28 @@ async def hash_password(password: str) -> str:
     return await anyio.to_thread.run_sync(HASHER.hash, password, limiter=_get_limiter())
 
 
+# One-time initial passwords are random (96 bits), not chosen by a person:
+# a salted SHA-256 is as safe for them as argon2 and costs microseconds, so
+# provisioning a thousand accounts does not cost a thousand argon2 hashes.
+# The account must change it at first login, and then gets an argon2 hash.
+ONE_TIME_PREFIX = "otp_sha256$"
+
+
+def new_initial_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def hash_initial_password(password: str) -> str:
+    salt = secrets.token_hex(8)
+    digest = hashlib.sha256(f"{salt}${password}".encode()).hexdigest()
+    return f"{ONE_TIME_PREFIX}{salt}${digest}"
+
+
 def _verify(hashed: str, password: str) -> bool:
+    if hashed.startswith(ONE_TIME_PREFIX):
+        salt, _, digest = hashed.removeprefix(ONE_TIME_PREFIX).partition("$")
+        candidate = hashlib.sha256(f"{salt}${password}".encode()).hexdigest()
+        return hmac.compare_digest(candidate, digest)
     try:
         return HASHER.verify(hashed, password)
     except (VerificationError, InvalidHashError):
@@ -46,6 +70,8 @@ def _verify(hashed: str, password: str) -> bool:
 
 
 async def verify_password(hashed: str, password: str) -> bool:
+    if hashed.startswith(ONE_TIME_PREFIX):
+        return _verify(hashed, password)
     return await anyio.to_thread.run_sync(_verify, hashed, password, limiter=_get_limiter())
 
 
@@ -58,6 +84,8 @@ async def burn_verify(password: str) -> None:
 
 
 def needs_rehash(hashed: str) -> bool:
+    if hashed.startswith(ONE_TIME_PREFIX):
+        return False  # replaced by the password the user must choose
     try:
         return HASHER.check_needs_rehash(hashed)
     except InvalidHashError:

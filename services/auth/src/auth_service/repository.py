@@ -154,3 +154,22 @@ async def blacklist(
 
 async def users_by_ids(session: AsyncSession, *, ids: Sequence[int]) -> list[User]:
     return list((await session.execute(select(User).where(col(User.id).in_(ids)))).scalars())
+
+
+async def taken_matching(
+    session: AsyncSession, *, column: str, patterns: Sequence[str]
+) -> set[str]:
+    """Every email or username matching one of these regular expressions (one query)."""
+    if not patterns:
+        return set()
+    target = col(User.email) if column == "email" else col(User.username)
+    combined = "|".join(f"({p})" for p in patterns)
+    rows = await session.execute(select(target).where(target.regexp_match(f"^({combined})$")))
+    return {r[0] for r in rows}
+
+
+async def add_users(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> list[User]:
+    users = [User(**values) for values in rows]
+    session.add_all(users)
+    await session.flush()
+    return users

@@ -6,7 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from entraide_kit.auth import AdminOrSupervisor, CurrentUser, TokenVerifier
+from entraide_kit.auth import (
+    AdminOrSupervisor,
+    CurrentUser,
+    CurrentUserPendingPassword,
+    TokenVerifier,
+)
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery
@@ -21,6 +26,8 @@ from .schemas import (
     Detail,
     PasswordChanged,
     ProfileFields,
+    ProvisionIn,
+    ProvisionOut,
     RefreshIn,
     RegisterIn,
     RegisterOut,
@@ -68,7 +75,13 @@ async def target_user(user_id: int, session: SessionDep, _actor: AdminOrSupervis
     return user
 
 
+async def pending_user_row(session: SessionDep, principal: CurrentUserPendingPassword) -> User:
+    return await current_user_row(session, principal)
+
+
 Me = Annotated[User, Depends(current_user_row)]
+# Also a user who logged in with a one-time password and must change it.
+MePending = Annotated[User, Depends(pending_user_row)]
 Target = Annotated[User, Depends(target_user)]
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": Detail}}
@@ -138,9 +151,37 @@ async def register(
     return {"user": UserRead.of(user), **issuer.pair(user)}
 
 
+@users.post(
+    "/provision/",
+    response_model=ProvisionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**FORBIDDEN, **BAD},
+)
+async def provision(
+    body: ProvisionIn, session: SessionDep, _actor: AdminOrSupervisor, request: Request
+) -> dict[str, Any]:
+    """Accounts for students or trainers by name: generated emails, one-time passwords."""
+    domain = body.email_domain or request.app.state.settings.account_email_domain
+    made = await service.provision(session, people=body.users, email_domain=domain)
+    return {
+        "users": [
+            {
+                "id": user.id,
+                "email": user.email,
+                "username": user.username,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "role": user.role,
+                "initial_password": password,
+            }
+            for user, password in made
+        ]
+    }
+
+
 @users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})
 async def logout(
-    body: RefreshIn, session: SessionDep, principal: CurrentUser, verifier: Verifier
+    body: RefreshIn, session: SessionDep, principal: CurrentUserPendingPassword, verifier: Verifier
 ) -> Detail:
     """Blacklist the refresh token; every earlier token of the user stops working."""
     await service.logout(
@@ -150,13 +191,13 @@ async def logout(
 
 
 @users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
-async def me(user: Me) -> UserRead:
+async def me(user: MePending) -> UserRead:
     """The caller's profile."""
     return UserRead.of(user)
 
 
 @users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
-async def profile(user: Me) -> UserRead:
+async def profile(user: MePending) -> UserRead:
     """Alias of /me/."""
     return UserRead.of(user)
 
@@ -175,7 +216,7 @@ async def partial_update_me(body: ProfileFields, user: Me, session: SessionDep) 
 
 @users.post("/change_password/", response_model=PasswordChanged, responses={**UNAUTHORIZED, **BAD})
 async def change_password(
-    body: ChangePasswordIn, user: Me, session: SessionDep, issuer: Issuer
+    body: ChangePasswordIn, user: MePending, session: SessionDep, issuer: Issuer
 ) -> dict[str, str]:
     """Change the caller's password. Earlier tokens stop working; fresh ones are returned."""
     user = await service.change_password(session, user=user, data=body)

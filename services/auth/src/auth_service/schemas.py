@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
@@ -208,3 +208,53 @@ def to_columns(values: dict[str, Any]) -> dict[str, Any]:
             value = str(value).strip().lower()
         out[PROFILE_FIELD_MAP.get(key, key)] = value
     return out
+
+
+ProvisionRole = Literal["student", "trainer"]
+
+
+class ProvisionPerson(BaseModel):
+    """A person to give an account to (a student or a trainer), by name."""
+
+    first_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=30, strip_whitespace=True)
+    ]
+    last_name: Annotated[str, StringConstraints(min_length=1, max_length=30, strip_whitespace=True)]
+    role: ProvisionRole
+    arabic_first_name: Name | None = None
+    arabic_last_name: Name | None = None
+    birth_date: dt.date | None = None
+    birth_city: Text100 | None = None
+    CIN_id: Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None = None
+    phone_number: Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)] | None = (
+        None
+    )
+    address: Text255 | None = None
+    city: Text100 | None = None
+
+
+class ProvisionIn(BaseModel):
+    users: Annotated[list[ProvisionPerson], Field(min_length=1, max_length=2000)]
+    email_domain: (
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+            ),
+        ]
+        | None
+    ) = None
+
+
+class Provisioned(BaseModel):
+    id: int
+    email: str
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    initial_password: str
+
+
+class ProvisionOut(BaseModel):
+    users: list[Provisioned]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import httpx
+
+from .conftest import UserFactory
+
+URL = "/api/accounts/users/provision/"
+
+
+async def test_provisioned_accounts_have_generated_emails_and_one_time_passwords(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    supervisor = await make_user("center_supervisor")
+    people = [
+        {"first_name": "Fatima", "last_name": "Zahra", "role": "student", "CIN_id": "AB1"},
+        {"first_name": "Fatima", "last_name": "Zahra", "role": "student"},
+        {"first_name": "Élodie", "last_name": "Ben Ali", "role": "trainer", "city": "Fès"},
+    ]
+    resp = await client.post(URL, json={"users": people}, headers=supervisor["headers"])
+    assert resp.status_code == 201, resp.text
+    made = resp.json()["users"]
+    assert [u["email"] for u in made] == [
+        "fatima.zahra@entraide.ma",
+        "fatima.zahra1@entraide.ma",
+        "elodie.ben-ali@entraide.ma",
+    ]
+    assert [u["role"] for u in made] == ["student", "student", "trainer"]
+    assert len({u["initial_password"] for u in made}) == 3
+    again = await client.post(
+        URL,
+        json={"users": people[:1], "email_domain": "entraide-larache.ma"},
+        headers=supervisor["headers"],
+    )
+    assert again.json()["users"][0]["email"] == "fatima.zahra@entraide-larache.ma"
+
+    # The one-time password logs in, but only to change it.
+    first = made[0]
+    login = await client.post(
+        "/api/token/", json={"email": first["email"], "password": first["initial_password"]}
+    )
+    assert login.status_code == 200
+    tokens = login.json()
+    h = {"Authorization": f"Bearer {tokens['access']}"}
+    me = await client.get("/api/accounts/users/me/", headers=h)
+    assert me.status_code == 200 and me.json()["must_change_password"] is True
+    assert me.json()["CIN_id"] == "AB1"
+    refused = await client.patch("/api/accounts/users/me/", json={"city": "X"}, headers=h)
+    assert (
+        refused.status_code == 403 and "change your one-time password" in refused.json()["detail"]
+    )
+    changed = await client.post(
+        "/api/accounts/users/change_password/",
+        json={"old_password": first["initial_password"], "new_password": "Oasis-Ifrane-2025"},
+        headers=h,
+    )
+    assert changed.status_code == 200
+    fresh = {"Authorization": f"Bearer {changed.json()['access']}"}
+    ok = await client.patch("/api/accounts/users/me/", json={"city": "Rabat"}, headers=fresh)
+    assert ok.status_code == 200 and ok.json()["must_change_password"] is False
+    # The one-time password is gone.
+    old = await client.post(
+        "/api/token/", json={"email": first["email"], "password": first["initial_password"]}
+    )
+    assert old.status_code == 401
+
+
+async def test_provision_is_for_managers_and_for_students_and_trainers_only(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    trainer = await make_user("trainer")
+    admin = await make_user("admin")
+    body = {"users": [{"first_name": "A", "last_name": "B", "role": "student"}]}
+    assert (await client.post(URL, json=body, headers=trainer["headers"])).status_code == 403
+    assert (await client.post(URL, json=body)).status_code == 401
+    bad = {"users": [{"first_name": "A", "last_name": "B", "role": "admin"}]}
+    resp = await client.post(URL, json=bad, headers=admin["headers"])
+    assert resp.status_code == 400 and "users.0.role" in resp.json()
+    empty = await client.post(URL, json={"users": []}, headers=admin["headers"])
+    assert empty.status_code == 400
+
+
+async def test_a_thousand_accounts_in_one_call(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    admin = await make_user("admin")
+    people = [
+        {"first_name": f"Student{i % 50}", "last_name": "Bulk", "role": "student"}
+        for i in range(1000)
+    ]
+    resp = await client.post(URL, json={"users": people}, headers=admin["headers"])
+    assert resp.status_code == 201
+    emails = [u["email"] for u in resp.json()["users"]]
+    assert len(set(emails)) == 1000
+    assert "student0.bulk19@entraide.ma" in emails

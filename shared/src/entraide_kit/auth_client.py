@@ -1,0 +1,94 @@
+"""Calls to the auth service's API from other services, with the caller's own token.
+
+Used when a service must act now on accounts (students, teachers): auth makes
+the users (emails generated as firstname.lastname@<domain>, one-time
+passwords that must be changed at first login), and deletes them again when
+the record they were made for cannot be saved, or is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from .errors import APIError
+
+log = logging.getLogger("entraide.auth_client")
+PROVISION_TIMEOUT = 60.0  # a batch of a thousand accounts is one call
+DELETE_TIMEOUT = 10.0
+
+
+class UserCreationFailed(APIError):
+    """400 ``{"user_creation_error": "Failed to create user account: ..."}`` (the contract's)."""
+
+    status_code = 400
+
+    def body(self) -> dict[str, Any]:
+        return {"user_creation_error": f"Failed to create user account: {self.detail}"}
+
+
+def _auth(request: Request) -> tuple[str, dict[str, str]]:
+    url = getattr(request.app.state.settings, "auth_url", None)
+    if not url:
+        raise UserCreationFailed("the auth service is not configured (ENTRAIDE_AUTH_URL).")
+    headers = {"Authorization": request.headers.get("authorization", "")}
+    request_id = request.headers.get("x-request-id")
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    return url.rstrip("/"), headers
+
+
+def _reason(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return f"auth answered {resp.status_code}"
+    if isinstance(body, dict) and "detail" in body:
+        return str(body["detail"])
+    return str(body)
+
+
+async def provision_users(
+    request: Request,
+    people: Sequence[Mapping[str, Any]],
+    *,
+    email_domain: str | None = None,
+) -> list[dict[str, Any]]:
+    """Accounts for these people (``first_name``, ``last_name``, ``role`` and profile
+    fields), in one call: ``[{"id", "email", "username", "initial_password", ...}]``."""
+    url, headers = _auth(request)
+    body: dict[str, Any] = {"users": [dict(p) for p in people]}
+    if email_domain:
+        body["email_domain"] = email_domain
+    try:
+        async with httpx.AsyncClient(timeout=PROVISION_TIMEOUT) as client:
+            resp = await client.post(
+                f"{url}/api/accounts/users/provision/", json=body, headers=headers
+            )
+    except httpx.HTTPError as exc:
+        raise UserCreationFailed(
+            f"the auth service did not answer ({exc.__class__.__name__})."
+        ) from exc
+    if resp.status_code != 201:
+        raise UserCreationFailed(_reason(resp))
+    users: list[dict[str, Any]] = resp.json()["users"]
+    return users
+
+
+async def delete_user(request: Request, user_id: int) -> bool:
+    """Delete an account; True when it is gone (also when it was already gone)."""
+    url, headers = _auth(request)
+    try:
+        async with httpx.AsyncClient(timeout=DELETE_TIMEOUT) as client:
+            resp = await client.delete(f"{url}/api/accounts/users/{user_id}/", headers=headers)
+    except httpx.HTTPError as exc:
+        log.error("could not delete user %s in auth: %s", user_id, exc)
+        return False
+    if resp.status_code in (204, 404):
+        return True
+    log.error("auth refused to delete user %s: %s %s", user_id, resp.status_code, resp.text[:200])
+    return False
