@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = Field(None, validation_alias="ENTRAIDE_JWKS_URL")
     # The auth service's own URL, for the rare direct call (a user not yet copied).
     auth_url: str | None = Field(None, validation_alias="ENTRAIDE_AUTH_URL")
+    # Other owners, asked once about a record whose event has not arrived yet.
+    centers_url: str | None = Field(None, validation_alias="ENTRAIDE_CENTERS_URL")
+    programs_url: str | None = Field(None, validation_alias="ENTRAIDE_PROGRAMS_URL")
+    students_url: str | None = Field(None, validation_alias="ENTRAIDE_STUDENTS_URL")
+    schedule_url: str | None = Field(None, validation_alias="ENTRAIDE_SCHEDULE_URL")
     jwt_issuer: str = Field("entraide-auth", validation_alias="ENTRAIDE_JWT_ISSUER")
     jwt_audience: str = Field("entraide", validation_alias="ENTRAIDE_JWT_AUDIENCE")
 

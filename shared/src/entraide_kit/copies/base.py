@@ -1,0 +1,128 @@
+"""Read copies of another service's records, declared once and kept by events.
+
+A ``CopyTable`` names the table, the subject it follows, its columns and how a
+snapshot (from an event, or from the owner's API) becomes a row. It gives the
+migration helper, the consumer subscription, bulk lookups by id, and
+``get()``, which falls back once to the owner's API (with the caller's token)
+for a record created a moment ago whose event has not arrived yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import Request
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..events.consumer import Handler, Subscription
+from ..events.envelope import Envelope
+
+log = logging.getLogger("entraide.copies")
+
+Row = Any  # a row mapping: row["name"], row["center"]
+
+
+class CopyTable:
+    def __init__(
+        self,
+        name: str,
+        *,
+        subject: str,
+        columns: Callable[[], list[sa.Column[Any]]],
+        from_snapshot: Callable[[Mapping[str, Any]], dict[str, Any]],
+        owner_url_setting: str | None = None,
+        owner_path: str | None = None,
+        indexes: Iterable[tuple[str, list[str]]] = (),
+    ) -> None:
+        self.name = name
+        self.subject = subject
+        self._columns = columns
+        self.from_snapshot = from_snapshot
+        self.owner_url_setting = owner_url_setting
+        self.owner_path = owner_path
+        self.indexes = list(indexes)
+        self.table = sa.Table(name, sa.MetaData(), *columns())
+        self.fields = [c.name for c in self.table.columns if c.name != "id"]
+
+    # -- schema
+    def create(self, op: Any) -> None:
+        """For a service's Alembic migration."""
+        op.create_table(self.name, *self._columns())
+        for index_name, cols in self.indexes:
+            op.create_index(index_name, self.name, cols)
+
+    def drop(self, op: Any) -> None:
+        op.drop_table(self.name)
+
+    # -- writes
+    async def upsert(
+        self, session: AsyncSession, record_id: int, snapshot: Mapping[str, Any]
+    ) -> None:
+        values = self.from_snapshot(snapshot)
+        values["id"] = record_id
+        stmt = insert(self.table).values(**values)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["id"], set_={f: stmt.excluded[f] for f in values if f != "id"}
+            )
+        )
+
+    async def apply(self, session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.op == "delete":
+            await session.execute(self.table.delete().where(self.table.c.id == int(envelope.id)))
+        else:
+            await self.upsert(session, int(envelope.id), envelope.data or {})
+
+    async def wipe(self, session: AsyncSession) -> None:
+        await session.execute(self.table.delete())
+
+    def subscription(self, *, then: Handler | None = None) -> Subscription:
+        """The consumer subscription keeping this copy; ``then(session, envelope)`` runs
+        after each change, in the same transaction (e.g. to re-publish the records
+        that show this copy's data)."""
+        if then is None:
+            return Subscription(self.subject, self.apply, self.wipe)
+        after = then
+
+        async def apply_then(session: AsyncSession, envelope: Envelope) -> None:
+            await self.apply(session, envelope)
+            await after(session, envelope)
+
+        return Subscription(self.subject, apply_then, self.wipe)
+
+    # -- reads
+    async def by_ids(self, session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Row]:
+        wanted = {int(i) for i in ids if i is not None}
+        if not wanted:
+            return {}
+        rows = await session.execute(sa.select(self.table).where(self.table.c.id.in_(wanted)))
+        return {r.id: r._mapping for r in rows}
+
+    async def get(
+        self, session: AsyncSession, record_id: int, *, request: Request | None = None
+    ) -> Row | None:
+        """The record from the copy, else (once) from its owner's API with the caller's token."""
+        found = (await self.by_ids(session, [record_id])).get(record_id)
+        if found is not None or request is None or not (self.owner_url_setting and self.owner_path):
+            return found
+        base = getattr(request.app.state.settings, self.owner_url_setting, None)
+        authorization = request.headers.get("authorization")
+        if not base or not authorization:
+            return None
+        url = base.rstrip("/") + self.owner_path.format(id=record_id)
+        try:
+            async with httpx.AsyncClient(timeout=3.0) as client:
+                resp = await client.get(url, headers={"Authorization": authorization})
+        except httpx.HTTPError as exc:
+            log.warning("could not ask %s about %s %s: %s", base, self.name, record_id, exc)
+            return None
+        if resp.status_code != 200:
+            return None
+        # Kept: the event that follows brings the same or a newer state.
+        await self.upsert(session, record_id, resp.json())
+        return (await self.by_ids(session, [record_id])).get(record_id)
