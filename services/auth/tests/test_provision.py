@@ -92,3 +92,33 @@ async def test_a_thousand_accounts_in_one_call(
     emails = [u["email"] for u in resp.json()["users"]]
     assert len(set(emails)) == 1000
     assert "student0.bulk19@entraide.ma" in emails
+
+
+async def test_release_deletes_only_unused_accounts_of_known_refs(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    admin = await make_user("admin")
+    refs = ["students-ref-000000000001", "students-ref-000000000002"]
+    people = [
+        {"first_name": "Unused", "last_name": "One", "role": "student", "ref": refs[0]},
+        {"first_name": "Used", "last_name": "Two", "role": "student", "ref": refs[1]},
+    ]
+    made = (await client.post(URL, json={"users": people}, headers=admin["headers"])).json()[
+        "users"
+    ]
+    login = await client.post(
+        "/api/token/", json={"email": made[1]["email"], "password": made[1]["initial_password"]}
+    )
+    assert login.status_code == 200  # the second account has been used
+    resp = await client.post(
+        "/api/accounts/users/release/", json={"refs": [*refs, "unknown-ref-0000000000"]}
+    )
+    assert resp.status_code == 200 and resp.json() == {"released": 1}
+    assert (
+        await client.get(f"/api/accounts/users/{made[0]['id']}/", headers=admin["headers"])
+    ).status_code == 404
+    assert (
+        await client.get(f"/api/accounts/users/{made[1]['id']}/", headers=admin["headers"])
+    ).status_code == 200
+    reused = await client.post(URL, json={"users": people[1:]}, headers=admin["headers"])
+    assert reused.status_code == 400 and "ref" in reused.json()

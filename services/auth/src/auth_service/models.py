@@ -35,6 +35,10 @@ class User(SQLModel, table=True):
     city: str = Field(default="", max_length=100)
     is_active: bool = Field(default=True, index=True)
     must_change_password: bool = False
+    # Set by the service that asked for this account (students, programs): a
+    # random key that lets it release the account if its own record was never
+    # saved (a crash between the two). Never shown.
+    provision_ref: str | None = Field(default=None, max_length=64, unique=True)
     # Bumped when earlier tokens must stop working (logout, password, role, deactivation).
     token_version: int = 0
     # Bumped on every change; events carry it so consumers keep the newest.

@@ -173,3 +173,12 @@ async def add_users(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) ->
     session.add_all(users)
     await session.flush()
     return users
+
+
+async def unused_by_refs(session: AsyncSession, *, refs: Sequence[str]) -> list[User]:
+    stmt = (
+        select(User)
+        .where(col(User.provision_ref).in_(refs), col(User.last_login).is_(None))
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())

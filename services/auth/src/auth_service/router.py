@@ -31,6 +31,8 @@ from .schemas import (
     RefreshIn,
     RegisterIn,
     RegisterOut,
+    ReleaseIn,
+    ReleaseOut,
     TokenObtainIn,
     TokenPair,
     UserCreate,
@@ -177,6 +179,13 @@ async def provision(
             for user, password in made
         ]
     }
+
+
+@users.post("/release/", response_model=ReleaseOut, responses=BAD)
+async def release(body: ReleaseIn, session: SessionDep) -> dict[str, int]:
+    """Release accounts provisioned under these refs and never used (the asker could not
+    save its record). The refs are the caller's secret: no token is needed."""
+    return {"released": await service.release(session, refs=body.refs)}
 
 
 @users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})

@@ -221,6 +221,10 @@ class ProvisionPerson(BaseModel):
     ]
     last_name: Annotated[str, StringConstraints(min_length=1, max_length=30, strip_whitespace=True)]
     role: ProvisionRole
+    ref: (
+        Annotated[str, StringConstraints(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+        | None
+    ) = None
     arabic_first_name: Name | None = None
     arabic_last_name: Name | None = None
     birth_date: dt.date | None = None
@@ -258,3 +262,14 @@ class Provisioned(BaseModel):
 
 class ProvisionOut(BaseModel):
     users: list[Provisioned]
+
+
+class ReleaseIn(BaseModel):
+    refs: Annotated[
+        list[Annotated[str, StringConstraints(min_length=16, max_length=64)]],
+        Field(min_length=1, max_length=5000),
+    ]
+
+
+class ReleaseOut(BaseModel):
+    released: int

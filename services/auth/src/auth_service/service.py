@@ -31,6 +31,7 @@ from .tokens import TokenIssuer
 NO_ACCOUNT = "No active account found with the given credentials"
 NOT_NULL = {"username", "email", "role", "is_active", "must_change_password", "password"}
 UNIQUE_MESSAGES = {
+    "uq_users_provision_ref": ("ref", "This ref was already used."),
     "uq_users_email": ("email", "user with this email already exists."),
     "uq_users_username": ("username", "A user with that username already exists."),
 }
@@ -299,8 +300,9 @@ async def provision(
         email = _next_free(base, taken_emails, f"@{email_domain}")
         username = _next_free(base, taken_names)
         password = new_initial_password()
-        values = to_columns(person.model_dump(exclude_unset=True))
+        values = to_columns(person.model_dump(exclude_unset=True, exclude={"ref"}))
         values.update(
+            provision_ref=person.ref,
             email=email,
             username=username,
             password=hash_initial_password(password),
@@ -312,3 +314,16 @@ async def provision(
     for user in users:
         await events.user_changed(session, user)
     return list(zip(users, passwords, strict=True))
+
+
+async def release(session: AsyncSession, *, refs: list[str]) -> int:
+    """Delete provisioned accounts whose asker could not save its own record.
+
+    The refs are random keys only the asking service knows; an account that has
+    been logged into is never released.
+    """
+    users = await repository.unused_by_refs(session, refs=refs)
+    for user in users:
+        await repository.delete_user(session, user=user)
+        await events.user_deleted(session, user)
+    return len(users)
