@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from centers_service.config import CentersSettings
-from centers_service.main import build_app
 from fastapi import FastAPI
 
+from centers_service.config import CentersSettings
+from centers_service.main import build_app
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.testing import TokenFactory, truncate_all, trust_tokens
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from . import http
 from .errors import APIError
 
 log = logging.getLogger("entraide.auth_client")
@@ -65,7 +66,7 @@ async def provision_users(
     if email_domain:
         body["email_domain"] = email_domain
     try:
-        async with httpx.AsyncClient(timeout=PROVISION_TIMEOUT) as client:
+        async with http.client(request, url, timeout=PROVISION_TIMEOUT) as client:
             resp = await client.post(
                 f"{url}/api/accounts/users/provision/", json=body, headers=headers
             )
@@ -83,7 +84,7 @@ async def delete_user(request: Request, user_id: int) -> bool:
     """Delete an account; True when it is gone (also when it was already gone)."""
     url, headers = _auth(request)
     try:
-        async with httpx.AsyncClient(timeout=DELETE_TIMEOUT) as client:
+        async with http.client(request, url, timeout=DELETE_TIMEOUT) as client:
             resp = await client.delete(f"{url}/api/accounts/users/{user_id}/", headers=headers)
     except httpx.HTTPError as exc:
         log.error("could not delete user %s in auth: %s", user_id, exc)
@@ -92,3 +93,23 @@ async def delete_user(request: Request, user_id: int) -> bool:
         return True
     log.error("auth refused to delete user %s: %s %s", user_id, resp.status_code, resp.text[:200])
     return False
+
+
+async def release_accounts(
+    auth_url: str, refs: Sequence[str], *, transports: Mapping[str, Any] | None = None
+) -> int | None:
+    """Release accounts provisioned under these refs and never used; the number
+    released, or None when auth could not be reached (try again later)."""
+    try:
+        transport = (transports or {}).get(auth_url.rstrip("/"))
+        async with httpx.AsyncClient(timeout=DELETE_TIMEOUT, transport=transport) as client:
+            resp = await client.post(
+                f"{auth_url.rstrip('/')}/api/accounts/users/release/", json={"refs": list(refs)}
+            )
+    except httpx.HTTPError as exc:
+        log.warning("could not release %d pending accounts: %s", len(refs), exc)
+        return None
+    if resp.status_code != 200:
+        log.warning("auth refused to release accounts: %s %s", resp.status_code, resp.text[:200])
+        return None
+    return int(resp.json()["released"])

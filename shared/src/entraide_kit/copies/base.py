@@ -19,6 +19,7 @@ from fastapi import Request
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import http
 from ..events.consumer import Handler, Subscription
 from ..events.envelope import Envelope
 
@@ -116,7 +117,7 @@ class CopyTable:
             return None
         url = base.rstrip("/") + self.owner_path.format(id=record_id)
         try:
-            async with httpx.AsyncClient(timeout=3.0) as client:
+            async with http.client(request, base, timeout=3.0) as client:
                 resp = await client.get(url, headers={"Authorization": authorization})
         except httpx.HTTPError as exc:
             log.warning("could not ask %s about %s %s: %s", base, self.name, record_id, exc)

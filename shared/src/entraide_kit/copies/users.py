@@ -20,6 +20,7 @@ from fastapi import Request
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import http
 from ..events.consumer import Subscription
 from ..events.envelope import Envelope
 
@@ -128,7 +129,7 @@ async def get_user(
     if not auth_url or not authorization:
         return None
     try:
-        async with httpx.AsyncClient(timeout=3.0) as client:
+        async with http.client(request, auth_url, timeout=3.0) as client:
             resp = await client.get(
                 f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
                 headers={"Authorization": authorization},

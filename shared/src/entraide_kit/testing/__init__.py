@@ -12,6 +12,7 @@ Alembic migrations (never ``create_all``), emptied between tests.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import tempfile
@@ -75,17 +76,33 @@ async def create_database(server_url: str, prefix: str) -> str:
 
 
 async def truncate_all(engine: AsyncEngine) -> None:
-    """Empty every table but Alembic's, resetting identities (between tests)."""
-    async with engine.begin() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )
-        )
-        tables = [r[0] for r in rows]
-        if tables:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    """Empty every table but Alembic's, resetting identities (between tests).
+
+    The app's relay and consumer keep working meanwhile; a deadlock with them
+    is retried.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(10):
+        try:
+            async with engine.begin() as conn:
+                rows = await conn.execute(
+                    text(
+                        "SELECT quote_ident(tablename) FROM pg_tables "
+                        "WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
+                        "ORDER BY tablename"
+                    )
+                )
+                tables = [r[0] for r in rows]
+                if tables:
+                    await conn.execute(
+                        text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                    )
+            return
+        except DBAPIError:
+            if attempt == 9:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,149 @@
+"""Every query of the students service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.programs import programs
+from entraide_kit.copies.users import user_copies
+from entraide_kit.filters import Filter, ListSpec
+
+from .models import PendingAccount, Student
+
+_center = centers.table
+_group = groups.table
+_program = programs.table
+
+STUDENT_LIST = ListSpec(
+    search_fields=[
+        col(Student.exam_id),
+        col(Student.center_code),
+        user_copies.c.first_name,
+        user_copies.c.last_name,
+        user_copies.c.email,
+    ],
+    ordering_fields={
+        "id": col(Student.id),
+        "exam_id": col(Student.exam_id),
+        "academic_year": col(Student.academic_year),
+        "joining_date": col(Student.joining_date),
+        "created_at": col(Student.created_at),
+        "updated_at": col(Student.updated_at),
+        "first_name": user_copies.c.first_name,
+        "last_name": user_copies.c.last_name,
+    },
+    default_ordering=("id",),
+    filters={
+        "center": Filter(col(Student.center_id), kind=int),
+        "program": Filter(col(Student.program_id), kind=int),
+        "group": Filter(col(Student.group_id), kind=int),
+        "training_course": Filter(col(Student.training_course_id), kind=int),
+        "academic_year": Filter(col(Student.academic_year)),
+    },
+    tiebreaker=col(Student.id),
+)
+
+
+def students_query() -> Select:
+    """Students with their user's names and the names of what they belong to (one query)."""
+    return (
+        select(
+            Student,
+            user_copies.c.email.label("email"),
+            user_copies.c.first_name.label("first_name"),
+            user_copies.c.last_name.label("last_name"),
+            _center.c.name.label("center_name"),
+            _program.c.name.label("program_name"),
+            _group.c.name.label("group_name"),
+        )
+        .outerjoin(user_copies, user_copies.c.id == col(Student.user_id))
+        .outerjoin(_center, _center.c.id == col(Student.center_id))
+        .outerjoin(_program, _program.c.id == col(Student.program_id))
+        .outerjoin(_group, _group.c.id == col(Student.group_id))
+    )
+
+
+async def get_row(session: AsyncSession, student_id: int) -> Any:
+    return (await session.execute(students_query().where(col(Student.id) == student_id))).first()
+
+
+async def get(
+    session: AsyncSession, student_id: int, *, for_update: bool = False
+) -> Student | None:
+    stmt = select(Student).where(col(Student.id) == student_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def by_user(session: AsyncSession, user_id: int) -> Student | None:
+    stmt = select(Student).where(col(Student.user_id) == user_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def taken(
+    session: AsyncSession, *, exam_ids: Sequence[str], cin_ids: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Which of these exam ids and CINs existing students already have (two queries)."""
+    exams: set[str] = set()
+    cins: set[str] = set()
+    if exam_ids:
+        rows = await session.execute(
+            select(col(Student.exam_id)).where(col(Student.exam_id).in_(exam_ids))
+        )
+        exams = {r[0] for r in rows}
+    if cin_ids:
+        rows = await session.execute(
+            select(col(Student.cin_id)).where(col(Student.cin_id).in_(cin_ids))
+        )
+        cins = {r[0] for r in rows if r[0]}
+    return exams, cins
+
+
+async def next_exam_numbers(session: AsyncSession, count: int) -> list[int]:
+    rows = await session.execute(
+        text("SELECT nextval('exam_id_seq') FROM generate_series(1, :n)"), {"n": count}
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def save(session: AsyncSession, student: Student, values: dict[str, Any]) -> Student:
+    for key, value in values.items():
+        setattr(student, key, value)
+    student.version += 1
+    student.updated_at = dt.datetime.now(dt.UTC)
+    await session.flush()
+    return student
+
+
+async def remove(session: AsyncSession, student: Student) -> None:
+    await session.delete(student)
+    await session.flush()
+
+
+async def forget_pending(session: AsyncSession, refs: Sequence[str]) -> None:
+    if refs:
+        await session.execute(delete(PendingAccount).where(col(PendingAccount.ref).in_(refs)))
+
+
+async def overdue_pending(
+    session: AsyncSession, *, older_than: float, limit: int = 500
+) -> list[str]:
+    stmt = (
+        select(col(PendingAccount.ref))
+        .where(
+            col(PendingAccount.created_at)
+            < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than)
+        )
+        .order_by(col(PendingAccount.created_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [r[0] for r in await session.execute(stmt)]

@@ -1,0 +1,242 @@
+"""Business rules of the students service.
+
+A student and its account live in two services: auth makes the account, this
+service the student. Neither may outlive the other:
+
+1. a random ``ref`` is recorded in ``pending_accounts`` and committed on its own;
+2. auth makes the account under that ref (one call, also for a whole import);
+3. the student is saved and the ref forgotten in the request's transaction.
+
+If 3 fails, the account is released at once; if this process dies between 2
+and 3, or auth made the account but died before answering, the ref is still
+pending and ``reconcile()`` releases the account later. auth releases only an
+account that was never logged into, and only to the holder of its ref.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entraide_kit.auth import Principal
+from entraide_kit.auth_client import delete_user, provision_users, release_accounts
+from entraide_kit.copies import users
+from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.programs import courses, programs
+from entraide_kit.db import Database, flush_checked
+from entraide_kit.errors import ServiceUnavailable, ValidationFailed
+
+from . import events, policies, repository
+from .config import StudentsSettings
+from .models import PendingAccount, Student
+from .schemas import PROFILE_FIELDS, StudentCreate
+
+log = logging.getLogger("students")
+
+CONSTRAINTS = {
+    "uq_students_exam_id": ("exam_id", "student with this exam id already exists."),
+    "uq_students_cin_id": ("CIN_id", "A student with this CIN already exists."),
+    "uq_students_user_id": ("user", "This user already has a student record."),
+}
+STUDENT_FIELDS = (
+    "exam_id",
+    "center_code",
+    "center",
+    "program",
+    "academic_year",
+    "joining_date",
+    "training_course",
+    "group",
+)
+RENAMES = {
+    "center": "center_id",
+    "program": "program_id",
+    "training_course": "training_course_id",
+    "group": "group_id",
+}
+
+
+def _invalid_pk(field: str, pk: Any) -> list[str]:
+    return [f'Invalid pk "{pk}" - object does not exist.']
+
+
+async def check_references(
+    session: AsyncSession, request: Request, values: Mapping[str, Any]
+) -> Any:
+    """Centre, programme, course and group exist (copies, then their owner once) and fit
+    together; returns the centre's copy row."""
+    errors: dict[str, list[str]] = {}
+    center = await centers.get(session, values["center_id"], request=request)
+    if center is None:
+        errors["center"] = _invalid_pk("center", values["center_id"])
+    if await programs.get(session, values["program_id"], request=request) is None:
+        errors["program"] = _invalid_pk("program", values["program_id"])
+    course_id = values.get("training_course_id")
+    if course_id is not None:
+        course = await courses.get(session, course_id, request=request)
+        if course is None:
+            errors["training_course"] = _invalid_pk("training_course", course_id)
+        elif course["program"] not in (None, values["program_id"]) or course["center"] not in (
+            None,
+            values["center_id"],
+        ):
+            errors["training_course"] = [
+                "The training course must be of the student's program and center."
+            ]
+    group_id = values.get("group_id")
+    if group_id is not None:
+        group = await groups.get(session, group_id, request=request)
+        if group is None:
+            errors["group"] = _invalid_pk("group", group_id)
+        elif group["center"] != values["center_id"]:
+            errors["group"] = ["The group must belong to the student's center."]
+    if errors:
+        raise ValidationFailed(errors)
+    return center
+
+
+async def remember_pending(db: Database, refs: Sequence[str]) -> None:
+    """Step 1: committed on its own, so it outlives the request's transaction."""
+    async with db.session() as session, session.begin():
+        session.add_all([PendingAccount(ref=ref) for ref in refs])
+
+
+async def release_now(request: Request, db: Database, refs: Sequence[str]) -> None:
+    """Best effort at once; what fails here ``reconcile()`` does later."""
+    auth_url = request.app.state.settings.auth_url
+    transports = getattr(request.app.state, "http_transports", None)
+    if auth_url and await release_accounts(auth_url, refs, transports=transports) is not None:
+        async with db.session() as session, session.begin():
+            await repository.forget_pending(session, refs)
+
+
+def person_for_account(
+    first_name: str, last_name: str, profile: Mapping[str, Any], ref: str
+) -> dict[str, Any]:
+    person: dict[str, Any] = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "role": "student",
+        "ref": ref,
+    }
+    for name in PROFILE_FIELDS:
+        value = profile.get(name)
+        if value is not None:
+            person[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return person
+
+
+async def create_student(
+    session: AsyncSession, request: Request, actor: Principal, data: StudentCreate
+) -> tuple[Student, dict[str, Any]]:
+    values = {RENAMES.get(k, k): v for k, v in data.model_dump(include=set(STUDENT_FIELDS)).items()}
+    values["center_code"] = values.get("center_code") or ""
+    center = await check_references(session, request, values)
+    policies.can_write_into(actor, center)
+    exams, cins = await repository.taken(
+        session, exam_ids=[data.exam_id], cin_ids=[data.CIN_id] if data.CIN_id else []
+    )
+    if exams:
+        raise ValidationFailed({"exam_id": [CONSTRAINTS["uq_students_exam_id"][1]]})
+    if cins:
+        raise ValidationFailed({"CIN_id": [CONSTRAINTS["uq_students_cin_id"][1]]})
+
+    db: Database = request.app.state.db
+    settings: StudentsSettings = request.app.state.settings
+    ref = secrets.token_urlsafe(24)
+    await remember_pending(db, [ref])
+    profile = data.model_dump(include=set(PROFILE_FIELDS))
+    (account,) = await provision_users(
+        request,
+        [person_for_account(data.first_name, data.last_name, profile, ref)],
+        email_domain=settings.email_domain,
+    )
+    try:
+        student = Student(**values, user_id=account["id"], cin_id=data.CIN_id or None)
+        session.add(student)
+        await flush_checked(session, CONSTRAINTS)
+        await session.refresh(student)
+        await users.upsert_user(session, account["id"], {**account, "is_active": True})
+        await repository.forget_pending(session, [ref])
+        await events.student_changed(session, student, account)
+    except BaseException:
+        await release_now(request, db, [ref])
+        raise
+    return student, account
+
+
+async def update_student(
+    session: AsyncSession,
+    request: Request,
+    actor: Principal,
+    student: Student,
+    changes: dict[str, Any],
+) -> Student:
+    for name in ("exam_id", "center", "program", "academic_year", "joining_date"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed({name: ["This field may not be null."]})
+    values = {RENAMES.get(k, k): v for k, v in changes.items()}
+    if "center_code" in values:
+        values["center_code"] = values["center_code"] or ""
+    merged = {
+        "center_id": values.get("center_id", student.center_id),
+        "program_id": values.get("program_id", student.program_id),
+        "training_course_id": values.get("training_course_id", student.training_course_id),
+        "group_id": values.get("group_id", student.group_id),
+    }
+    center = await check_references(session, request, merged)
+    if merged["center_id"] != student.center_id:
+        policies.can_write_into(actor, center)
+    student = await repository.save(session, student, values)
+    await flush_checked(session, CONSTRAINTS)
+    user = (await users.users_by_id(session, [student.user_id])).get(student.user_id)
+    await events.student_changed(session, student, dataclasses.asdict(user) if user else None)
+    return student
+
+
+async def delete_student(session: AsyncSession, request: Request, student: Student) -> None:
+    """The account goes first: if auth cannot delete it, nothing changes."""
+    if not await delete_user(request, student.user_id):
+        raise ServiceUnavailable(
+            "The student's account could not be deleted; nothing was changed. Try again."
+        )
+    await events.student_deleted(session, student)
+    await repository.remove(session, student)
+
+
+async def reconcile(
+    db: Database, settings: StudentsSettings, transports: Mapping[str, Any] | None = None
+) -> int:
+    """Release the accounts of students that were never saved (see the module's doc)."""
+    if not settings.auth_url:
+        return 0
+    released = 0
+    async with db.session() as session, session.begin():
+        refs = await repository.overdue_pending(session, older_than=settings.pending_account_grace)
+        if refs:
+            count = await release_accounts(settings.auth_url, refs, transports=transports)
+            if count is None:
+                return 0  # auth unreachable: the refs stay pending, next round
+            await repository.forget_pending(session, refs)
+            released = count
+    if released:
+        log.warning("released %d accounts whose students were never saved", released)
+    return released
+
+
+async def reconcile_forever(db: Database, settings: StudentsSettings) -> None:
+    while True:
+        try:
+            await reconcile(db, settings)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("reconcile: %s", exc)
+        await asyncio.sleep(settings.reconcile_interval)
