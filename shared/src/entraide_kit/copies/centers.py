@@ -1,5 +1,5 @@
-"""Copies of the centers service's centres and groups (programs, students, schedule,
-attendance keep them)."""
+"""Copies of the centers service's centres, rooms and groups (programs, students,
+schedule, attendance keep them)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,27 @@ def _group_values(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _room_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("type", sa.String(20), nullable=False, server_default="classroom"),
+        sa.Column("capacity", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("is_available", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("center", sa.Integer, nullable=False),
+    ]
+
+
+def _room_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": data.get("name") or "",
+        "type": data.get("type") or "classroom",
+        "capacity": int(data.get("capacity") or 1),
+        "is_available": bool(data.get("is_available", True)),
+        "center": int(data.get("center") or 0),
+    }
+
+
 centers = CopyTable(
     "center_copies",
     subject="entraide.centers.center.*",
@@ -65,4 +86,14 @@ groups = CopyTable(
     owner_url_setting="centers_url",
     owner_path="/api/centers-app/groups/{id}/",
     indexes=[("ix_group_copies_center", ["center"])],
+)
+
+rooms = CopyTable(
+    "room_copies",
+    subject="entraide.centers.room.*",
+    columns=_room_columns,
+    from_snapshot=_room_values,
+    owner_url_setting="centers_url",
+    owner_path="/api/centers-app/rooms/{id}/",
+    indexes=[("ix_room_copies_center", ["center"])],
 )
