@@ -1,20 +1,19 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from centers_service.config import CentersSettings
 from centers_service.main import build_app
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing import TokenFactory, truncate_all, trust_tokens
+from entraide_kit.testing import TokenFactory, truncate_all
+from entraide_kit.testing.apps import started
 
 # The users the tests act as, as the users copy knows them (ids as in auth).
 ADMIN, SUP_A, SUP_B, TRAINER, ASSOC_SUP, STUDENT, SUP_IDLE = 1, 2, 3, 4, 5, 6, 7
@@ -51,17 +50,8 @@ async def centers_app(
         log_json=False,
     )
     app = build_app(settings)
-    previous = os.environ.get("ENTRAIDE_MEDIA_DIR")
-    os.environ["ENTRAIDE_MEDIA_DIR"] = str(media_dir)  # read when the app starts
-    try:
-        async with LifespanManager(app, shutdown_timeout=20):
-            trust_tokens(app, token_factory)
-            yield app
-    finally:
-        if previous is None:
-            os.environ.pop("ENTRAIDE_MEDIA_DIR", None)
-        else:
-            os.environ["ENTRAIDE_MEDIA_DIR"] = previous
+    async with started(app, tokens=token_factory, env={"ENTRAIDE_MEDIA_DIR": str(media_dir)}):
+        yield app
 
 
 @pytest.fixture

@@ -62,3 +62,18 @@ def run_env(target_metadata: Any) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def record_columns() -> list[Any]:
+    """``version``, ``created_at``, ``updated_at``: for a migration's create_table."""
+    import sqlalchemy as sa
+
+    return [
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    ]

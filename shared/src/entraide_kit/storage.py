@@ -658,3 +658,15 @@ def media_router(
         return Response(data, media_type=content_type, headers=headers)
 
     return router
+
+
+def media_url(request: Request, value: str | None) -> str | None:
+    """What a record's image field holds, as clients read it: an uploaded file's key
+    becomes its absolute URL through the gateway; an external URL stays as given."""
+    if not value:
+        return None
+    if value.startswith(("http://", "https://")):
+        return value
+    from .pagination import public_base_url
+
+    return get_storage(request).url(value, base_url=public_base_url(request))

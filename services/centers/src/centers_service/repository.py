@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select, update
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec, ilike
 
 from .models import Association, Center, Equipment, Group, Room
-
-T = TypeVar("T", bound=SQLModel)
 
 AFFILIATIONS = {"entraide", "association", "other"}
 ROOM_TYPES = {"classroom", "meeting_room", "auditorium", "lab", "other"}
@@ -230,22 +227,8 @@ async def ids_in_center(
     return [(int(r[0] or 0), int(r[1])) for r in rows]
 
 
-async def get(
-    session: AsyncSession, model: type[T], pk: int, *, for_update: bool = False
-) -> T | None:
-    stmt = select(model).where(model.id == pk)  # type: ignore[attr-defined]
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def get_center_row(session: AsyncSession, center_id: int) -> Any:
     return (await session.execute(centers_query().where(col(Center.id) == center_id))).first()
-
-
-async def supervised_center_ids(session: AsyncSession, user_id: int) -> list[int]:
-    rows = await session.execute(select(col(Center.id)).where(col(Center.supervisor_id) == user_id))
-    return [int(r[0] or 0) for r in rows]
 
 
 async def centers_of_association(session: AsyncSession, association_id: int) -> list[Center]:
@@ -253,31 +236,3 @@ async def centers_of_association(session: AsyncSession, association_id: int) -> 
         select(Center).where(col(Center.association_id) == association_id).with_for_update()
     )
     return list(rows.scalars())
-
-
-async def add(session: AsyncSession, obj: T) -> T:
-    session.add(obj)
-    await session.flush()
-    await session.refresh(obj)
-    return obj
-
-
-async def save(session: AsyncSession, obj: T, values: dict[str, Any]) -> T:
-    for key, value in values.items():
-        setattr(obj, key, value)
-    obj.version += 1  # type: ignore[attr-defined,unused-ignore]
-    obj.updated_at = dt.datetime.now(dt.UTC)  # type: ignore[attr-defined,unused-ignore]
-    await session.flush()
-    return obj
-
-
-async def remove(session: AsyncSession, obj: SQLModel) -> None:
-    await session.delete(obj)
-    await session.flush()
-
-
-async def bump_versions(session: AsyncSession, model: type[Center], ids: Sequence[int]) -> None:
-    if ids:
-        await session.execute(
-            update(model).where(col(model.id).in_(ids)).values(version=col(model.version) + 1)
-        )

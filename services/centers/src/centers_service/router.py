@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlmodel import col
 
+from entraide_kit import records
 from entraide_kit.auth import AdminOnly, AdminOrSupervisor, CurrentUser
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf, body_openapi, json_or_form
 from entraide_kit.pagination import PageDep, paginate
-from entraide_kit.storage import Storage
+from entraide_kit.storage import StorageDep
 
 from . import policies, repository, service, views
 from .models import Association, Center, Equipment, Group, Room
@@ -45,12 +46,6 @@ associations = APIRouter(prefix="/api/associations", tags=["associations"])
 centers = APIRouter(prefix="/api/centers-app", tags=["centers"])
 
 
-def get_storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
-
-
-StorageDep = Annotated[Storage, Depends(get_storage)]
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 CREATED = status.HTTP_201_CREATED
 
@@ -67,7 +62,7 @@ AssociationQuery = Annotated[ListQuery, Depends(repository.ASSOCIATION_LIST.depe
 
 
 async def association_by_id(association_id: int, session: SessionDep) -> Association:
-    found = await repository.get(session, Association, association_id, for_update=True)
+    found = await records.get(session, Association, association_id, for_update=True)
     if found is None:
         raise NotFound()
     return found
@@ -168,7 +163,7 @@ CenterQuery = Annotated[ListQuery, Depends(repository.CENTER_LIST.dependency())]
 
 
 async def center_by_id(center_id: int, session: SessionDep) -> Center:
-    found = await repository.get(session, Center, center_id, for_update=True)
+    found = await records.get(session, Center, center_id, for_update=True)
     if found is None:
         raise NotFound()
     return found
@@ -285,10 +280,10 @@ RoomQuery = Annotated[ListQuery, Depends(repository.ROOM_LIST.dependency())]
 
 
 async def room_by_id(room_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Room:
-    found = await repository.get(session, Room, room_id, for_update=True)
+    found = await records.get(session, Room, room_id, for_update=True)
     if found is None:
         raise NotFound()
-    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 
 
@@ -296,7 +291,7 @@ RoomDep = Annotated[Room, Depends(room_by_id)]
 
 
 async def _room_answer(request: Request, session: SessionDep, room: Room) -> RoomRead:
-    center = await repository.get(session, Center, room.center_id)
+    center = await records.get(session, Center, room.center_id)
     items = (await repository.equipment_of_rooms(session, [room.id or 0])).get(room.id or 0, [])
     return views.room(request, room, center.name if center else "", items)
 
@@ -403,10 +398,10 @@ EquipmentQuery = Annotated[ListQuery, Depends(repository.EQUIPMENT_LIST.dependen
 async def equipment_by_id(
     equipment_id: int, session: SessionDep, actor: AdminOrSupervisor
 ) -> Equipment:
-    found = await repository.get(session, Equipment, equipment_id, for_update=True)
+    found = await records.get(session, Equipment, equipment_id, for_update=True)
     if found is None:
         raise NotFound()
-    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 
 
@@ -508,10 +503,10 @@ GroupQuery = Annotated[ListQuery, Depends(repository.GROUP_LIST.dependency())]
 
 
 async def group_by_id(group_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Group:
-    found = await repository.get(session, Group, group_id, for_update=True)
+    found = await records.get(session, Group, group_id, for_update=True)
     if found is None:
         raise NotFound()
-    policies.can_read_in_center(actor, await repository.get(session, Center, found.center_id))
+    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 
 
@@ -519,7 +514,7 @@ GroupDep = Annotated[Group, Depends(group_by_id)]
 
 
 async def _group_answer(session: SessionDep, group: Group) -> GroupRead:
-    center = await repository.get(session, Center, group.center_id)
+    center = await records.get(session, Center, group.center_id)
     return views.group(group, center.name if center else "")
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from entraide_kit import records
 from entraide_kit.auth import Principal, Role
 from entraide_kit.copies import users
 from entraide_kit.db import flush_checked
@@ -137,12 +138,12 @@ async def save_association(
         await session.refresh(association)
     else:
         old_name = association.name
-        await repository.save(session, association, values)
+        await records.save(session, association, values)
         await flush_checked(session, CONSTRAINTS)
         if association.name != old_name:
             # Centres show their association's name: they change with it.
             for center in await repository.centers_of_association(session, association.id or 0):
-                await repository.save(session, center, {})
+                await records.save(session, center, {})
                 await events.center_changed(session, center, association.name)
     await events.association_changed(session, association)
     return association
@@ -151,10 +152,10 @@ async def save_association(
 async def delete_association(session: AsyncSession, association: Association) -> None:
     centers = await repository.centers_of_association(session, association.id or 0)
     await events.deleted(session, "association", association.id or 0, association.version)
-    await repository.remove(session, association)
+    await records.remove(session, association)
     for center in centers:
         await session.refresh(center)  # the database set association_id to NULL
-        await repository.save(session, center, {})
+        await records.save(session, center, {})
         await events.center_changed(session, center, None)
 
 
@@ -181,7 +182,7 @@ async def save_center(
     association_name = None
     association_id = values.get("association_id", center.association_id if center else None)
     if association_id is not None:
-        association = await repository.get(session, Association, association_id)
+        association = await records.get(session, Association, association_id)
         if association is None:
             raise _invalid_pk("association", association_id)
         association_name = association.name
@@ -197,7 +198,7 @@ async def save_center(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(center)
     else:
-        await repository.save(session, center, values)
+        await records.save(session, center, values)
         await flush_checked(session, CONSTRAINTS)
     await events.center_changed(session, center, association_name)
     return center
@@ -211,7 +212,7 @@ async def delete_center(session: AsyncSession, center: Center) -> None:
     for group_id, version in await repository.ids_in_center(session, Group, center_id):
         await events.deleted(session, "group", group_id, version)
     await events.deleted(session, "center", center_id, center.version)
-    await repository.remove(session, center)
+    await records.remove(session, center)
 
 
 # ------------------------------------------------------------------ rooms, equipment, groups
@@ -250,7 +251,7 @@ async def save_room(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(room)
     else:
-        await repository.save(session, room, values)
+        await records.save(session, room, values)
         await flush_checked(session, CONSTRAINTS)
     await events.room_changed(session, room)
     return room
@@ -259,7 +260,7 @@ async def save_room(
 async def delete_room(session: AsyncSession, actor: Principal, room: Room) -> None:
     await policies.center_for_write(session, actor, room.center_id)
     await events.deleted(session, "room", room.id or 0, room.version)
-    await repository.remove(session, room)
+    await records.remove(session, room)
 
 
 async def save_equipment(
@@ -280,7 +281,7 @@ async def save_equipment(
             raise ValidationFailed({name: ["This field may not be null."]})
     room_id = values.get("room_id", equipment.room_id if equipment else None)
     if room_id is not None:
-        room = await repository.get(session, Room, room_id)
+        room = await records.get(session, Room, room_id)
         if room is None:
             raise _invalid_pk("room", room_id)
         if room.center_id != center_id:
@@ -291,14 +292,14 @@ async def save_equipment(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(equipment)
     else:
-        await repository.save(session, equipment, values)
+        await records.save(session, equipment, values)
         await flush_checked(session, CONSTRAINTS)
     return equipment
 
 
 async def delete_equipment(session: AsyncSession, actor: Principal, equipment: Equipment) -> None:
     await policies.center_for_write(session, actor, equipment.center_id)
-    await repository.remove(session, equipment)
+    await records.remove(session, equipment)
 
 
 async def save_group(
@@ -314,7 +315,7 @@ async def save_group(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(group)
     else:
-        await repository.save(session, group, values)
+        await records.save(session, group, values)
         await flush_checked(session, CONSTRAINTS)
     await events.group_changed(session, group)
     return group
@@ -323,4 +324,4 @@ async def save_group(
 async def delete_group(session: AsyncSession, actor: Principal, group: Group) -> None:
     await policies.center_for_write(session, actor, group.center_id)
     await events.deleted(session, "group", group.id or 0, group.version)
-    await repository.remove(session, group)
+    await records.remove(session, group)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from entraide_kit.pagination import public_base_url
+from entraide_kit.storage import media_url
 
 from .models import Association, Center, Equipment, Group, Room
 from .schemas import (
@@ -23,16 +23,6 @@ from .schemas import (
 
 # Uploads are served by this service under its public prefix, through the gateway.
 MEDIA_PATH = "/api/centers-app/media"
-
-
-def media_url(request: Request, value: str | None) -> str | None:
-    """An uploaded file's absolute URL through the gateway (or an external URL as given)."""
-    if not value:
-        return None
-    if value.startswith(("http://", "https://")):
-        return value
-    storage = request.app.state.storage
-    return str(storage.url(value, base_url=public_base_url(request)))
 
 
 def _blank(value: str) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entraide_kit import records
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.programs import courses, programs
@@ -63,10 +64,10 @@ async def _user_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.op == "delete":
         # The account is gone (deleted in auth by anyone): so is the student.
         await student_deleted(session, student)
-        await repository.remove(session, student)
+        await records.remove(session, student)
     else:
         # Names and email are part of what students publish.
-        student = await repository.save(session, student, {})
+        student = await records.save(session, student, {})
         await student_changed(session, student, envelope.data)
 
 

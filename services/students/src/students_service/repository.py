@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -112,20 +111,6 @@ async def next_exam_numbers(session: AsyncSession, count: int) -> list[int]:
         text("SELECT nextval('exam_id_seq') FROM generate_series(1, :n)"), {"n": count}
     )
     return [int(r[0]) for r in rows]
-
-
-async def save(session: AsyncSession, student: Student, values: dict[str, Any]) -> Student:
-    for key, value in values.items():
-        setattr(student, key, value)
-    student.version += 1
-    student.updated_at = dt.datetime.now(dt.UTC)
-    await session.flush()
-    return student
-
-
-async def remove(session: AsyncSession, student: Student) -> None:
-    await session.delete(student)
-    await session.flush()
 
 
 async def forget_pending(session: AsyncSession, refs: Sequence[str]) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entraide_kit import records
 from entraide_kit.auth import Principal
 from entraide_kit.auth_client import delete_user, provision_users, release_accounts
 from entraide_kit.copies import users
@@ -194,7 +195,7 @@ async def update_student(
     center = await check_references(session, request, merged)
     if merged["center_id"] != student.center_id:
         policies.can_write_into(actor, center)
-    student = await repository.save(session, student, values)
+    student = await records.save(session, student, values)
     await flush_checked(session, CONSTRAINTS)
     user = (await users.users_by_id(session, [student.user_id])).get(student.user_id)
     await events.student_changed(session, student, dataclasses.asdict(user) if user else None)
@@ -208,7 +209,7 @@ async def delete_student(session: AsyncSession, request: Request, student: Stude
             "The student's account could not be deleted; nothing was changed. Try again."
         )
     await events.student_deleted(session, student)
-    await repository.remove(session, student)
+    await records.remove(session, student)
 
 
 async def reconcile(

@@ -12,6 +12,7 @@ from alembic import op
 
 from entraide_kit.copies.users import create_user_copies
 from entraide_kit.events.tables import create_kit_tables, drop_kit_tables
+from entraide_kit.migrations import record_columns
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -35,18 +36,6 @@ def _contact() -> list[sa.Column]:
     ]
 
 
-def _stamps() -> list[sa.Column]:
-    return [
-        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-    ]
-
-
 def upgrade() -> None:
     create_kit_tables(op)
     create_user_copies(op)
@@ -62,7 +51,7 @@ def upgrade() -> None:
         sa.Column("registration_number", sa.String(100), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("is_verified", sa.Boolean(), nullable=False, server_default=sa.true()),
-        *_stamps(),
+        *record_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_associations"),
         sa.UniqueConstraint("name", name="uq_associations_name"),
         sa.CheckConstraint(
@@ -93,7 +82,7 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("is_verified", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("supervisor_id", sa.Integer(), nullable=True),
-        *_stamps(),
+        *record_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_centers"),
         sa.UniqueConstraint("name", name="uq_centers_name"),
         sa.ForeignKeyConstraint(
@@ -124,7 +113,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("is_available", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("picture", sa.String(500), nullable=True),
-        *_stamps(),
+        *record_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_rooms"),
         sa.ForeignKeyConstraint(
             ["center_id"], ["centers.id"], name="fk_rooms_center_id_centers", ondelete="CASCADE"
@@ -151,7 +140,7 @@ def upgrade() -> None:
         sa.Column("condition", sa.String(20), nullable=False, server_default="good"),
         sa.Column("quantity", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("picture", sa.String(500), nullable=True),
-        *_stamps(),
+        *record_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_equipment"),
         sa.ForeignKeyConstraint(
             ["center_id"], ["centers.id"], name="fk_equipment_center_id_centers", ondelete="CASCADE"
@@ -179,7 +168,7 @@ def upgrade() -> None:
         sa.Column("center_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("description", sa.Text(), nullable=False, server_default=""),
-        *_stamps(),
+        *record_columns(),
         sa.PrimaryKeyConstraint("id", name="pk_center_groups"),
         sa.ForeignKeyConstraint(
             ["center_id"],

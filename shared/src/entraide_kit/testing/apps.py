@@ -1,0 +1,40 @@
+"""Starting a service's app in the test process, and talking to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from .tokens import TokenFactory
+
+
+@asynccontextmanager
+async def started(
+    app: FastAPI, *, tokens: TokenFactory | None = None, env: Mapping[str, str] | None = None
+) -> AsyncIterator[FastAPI]:
+    """Run the app's lifespan (migrations, relay, consumer); trust ``tokens``; ``env`` is
+    set while the app starts (for settings read at start, e.g. the media folder)."""
+    previous = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+            if tokens is not None:
+                app.state.verifier.set_keys(tokens.keys())
+            yield app
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def client(app: FastAPI, *, peer: str = "127.0.0.1") -> httpx.AsyncClient:
+    """An HTTP client calling the app in process (the request runs in the caller's task)."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
