@@ -1,0 +1,221 @@
+"""Every query of the attendance service. Aggregates are computed in SQL, on
+indexes that lead with the scope (group, trainer, student, centre) and the date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from entraide_kit.copies.students import students
+from entraide_kit.copies.users import user_copies
+from entraide_kit.filters import Filter, ListSpec
+
+from .copies import instances
+from .models import AttendanceRecord as R
+
+S = students.table
+I = instances.table  # noqa: E741
+
+RECORD_LIST = ListSpec(
+    search_fields=[col(R.notes), S.c.first_name, S.c.last_name, S.c.exam_id],
+    ordering_fields={
+        "id": col(R.id),
+        "date": col(R.date),
+        "status": col(R.status),
+        "student": col(R.student_id),
+        "created_at": col(R.created_at),
+        "edited_at": col(R.updated_at),
+    },
+    default_ordering=("-date",),
+    filters={
+        "date": Filter(col(R.date), kind=dt.date),
+        "student": Filter(col(R.student_id), kind=int),
+        "status": Filter(col(R.status), choices={"present", "absent", "late"}),
+        "session_instance": Filter(col(R.session_instance_id), kind=int),
+        "session_template": Filter(col(R.session_template_id), kind=int),
+        "group": Filter(col(R.group_id), kind=int),
+        "trainer": Filter(col(R.trainer_id), kind=int),
+    },
+    tiebreaker=col(R.id),
+)
+
+
+def records_query() -> Select:
+    """Records with their student's and instance's details (one query)."""
+    return (
+        select(
+            R,
+            S.c.exam_id.label("exam_id"),
+            S.c.first_name.label("first_name"),
+            S.c.last_name.label("last_name"),
+            S.c.email.label("email"),
+            I.c.specific_date.label("specific_date"),
+            I.c.effective_start_time.label("effective_start_time"),
+            I.c.effective_end_time.label("effective_end_time"),
+            I.c.status.label("instance_status"),
+        )
+        .outerjoin(S, S.c.id == col(R.student_id))
+        .outerjoin(I, I.c.id == col(R.session_instance_id))
+    )
+
+
+def in_period(start: dt.date | None, end: dt.date | None) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if start is not None:
+        clauses.append(col(R.date) >= start)
+    if end is not None:
+        clauses.append(col(R.date) <= end)
+    return clauses
+
+
+def by_scope(
+    *, student_id: int | None = None, group_id: int | None = None, trainer_id: int | None = None
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if student_id is not None:
+        clauses.append(col(R.student_id) == student_id)
+    if group_id is not None:
+        clauses.append(col(R.group_id) == group_id)
+    if trainer_id is not None:
+        clauses.append(col(R.trainer_id) == trainer_id)
+    return clauses
+
+
+def _counts() -> list[Any]:
+    return [
+        func.count().label("total"),
+        func.count().filter(col(R.status) == "present").label("present"),
+        func.count().filter(col(R.status) == "absent").label("absent"),
+        func.count().filter(col(R.status) == "late").label("late"),
+    ]
+
+
+async def stats(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> Any:
+    return (await session.execute(select(*_counts()).where(*where))).one()
+
+
+async def stats_per_student(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]]
+) -> dict[int, Any]:
+    rows = await session.execute(
+        select(col(R.student_id), *_counts()).where(*where).group_by(col(R.student_id))
+    )
+    return {r.student_id: r for r in rows}
+
+
+async def recent_per_student(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], *, limit: int = 10
+) -> dict[int, list[Any]]:
+    """The ``limit`` most recent records of every student in scope, in one query."""
+    ranked = (
+        select(
+            col(R.id),
+            col(R.student_id),
+            col(R.date),
+            col(R.status),
+            col(R.notes),
+            func.row_number()
+            .over(partition_by=col(R.student_id), order_by=(col(R.date).desc(), col(R.id).desc()))
+            .label("n"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked).where(ranked.c.n <= limit).order_by(ranked.c.student_id, ranked.c.n)
+    )
+    out: dict[int, list[Any]] = {}
+    for r in rows:
+        out.setdefault(r.student_id, []).append(r)
+    return out
+
+
+async def students_of_group(session: AsyncSession, group_id: int) -> list[Any]:
+    rows = await session.execute(
+        select(S, user_copies.c.arabic_first_name, user_copies.c.arabic_last_name)
+        .outerjoin(user_copies, user_copies.c.id == S.c.user)
+        .where(S.c.group == group_id)
+        .order_by(S.c.last_name, S.c.first_name, S.c.id)
+    )
+    return list(rows)
+
+
+async def day_counts(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Any]:
+    rows = await session.execute(
+        select(col(R.date), *_counts()).where(*where).group_by(col(R.date)).order_by(col(R.date))
+    )
+    return list(rows)
+
+
+async def report_records(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Any]:
+    rows = await session.execute(
+        select(
+            col(R.id),
+            col(R.date),
+            col(R.student_id),
+            col(R.status),
+            I.c.effective_start_time,
+            I.c.effective_end_time,
+            col(R.session_instance_id),
+        )
+        .outerjoin(I, I.c.id == col(R.session_instance_id))
+        .where(*where)
+        .order_by(col(R.date), col(R.id))
+    )
+    return list(rows)
+
+
+async def get(session: AsyncSession, record_id: int, *, for_update: bool = False) -> R | None:
+    stmt = select(R).where(col(R.id) == record_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_row(session: AsyncSession, record_id: int) -> Any:
+    return (await session.execute(records_query().where(col(R.id) == record_id))).first()
+
+
+async def upsert_many(
+    session: AsyncSession, rows: list[dict[str, Any]], *, by_instance: bool
+) -> list[Any]:
+    """Insert or update a session's records in one statement; (id, ..., inserted) rows."""
+    session_column = "session_instance_id" if by_instance else "session_template_id"
+    stmt = insert(R).values(rows)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["student_id", session_column, "date"],
+        index_where=col(getattr(R, session_column)).is_not(None),
+        set_={
+            "status": stmt.excluded.status,
+            "notes": stmt.excluded.notes,
+            "version": col(R.version) + 1,
+            "updated_at": func.now(),
+        },
+    ).returning(
+        col(R.id),
+        col(R.date),
+        col(R.student_id),
+        col(R.status),
+        col(R.notes),
+        col(R.version),
+        col(R.session_template_id),
+        col(R.session_instance_id),
+        col(R.group_id),
+        col(R.trainer_id),
+        col(R.center_id),
+        (literal_column("xmax") == 0).label("inserted"),
+    )
+    return list(await session.execute(upsert))
+
+
+async def follow_instance(session: AsyncSession, instance_id: int, values: dict[str, Any]) -> None:
+    """Keep the scope columns of an instance's records current when the instance changes."""
+    await session.execute(
+        update(R).where(col(R.session_instance_id) == instance_id).values(**values)
+    )

@@ -1,0 +1,265 @@
+"""Business rules of the attendance service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entraide_kit import records
+from entraide_kit.auth import Principal
+from entraide_kit.copies.centers import centers
+from entraide_kit.copies.students import students
+from entraide_kit.db import flush_checked
+from entraide_kit.errors import ValidationFailed
+
+from . import events, policies, repository
+from .copies import instances, sessions
+from .models import AttendanceRecord
+from .schemas import BulkIn
+
+CONSTRAINTS = {
+    "uq_attendance_student_instance_date": (
+        "non_field_errors",
+        "This student already has a record for this session on this date.",
+    ),
+    "uq_attendance_student_template_date": (
+        "non_field_errors",
+        "This student already has a record for this session on this date.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """The session a record is for, as the schedule copies know it."""
+
+    template_id: int | None
+    instance_id: int | None
+    trainer: int | None
+    group: int | None
+    center: int | None
+
+
+def _invalid(field: str, pk: Any) -> ValidationFailed:
+    return ValidationFailed({field: [f'Invalid pk "{pk}" - object does not exist.']})
+
+
+async def resolve_session(
+    session: AsyncSession,
+    request: Request,
+    *,
+    template_id: int | None,
+    instance_id: int | None,
+    date: Any,
+    names: tuple[str, str] = ("session_template", "session_instance"),
+) -> SessionRef:
+    """Exactly one of template / instance; the date matches the instance's; not cancelled."""
+    if (template_id is None) == (instance_id is None):
+        raise ValidationFailed(
+            {"non_field_errors": [f"Give either {names[0]} or {names[1]}, not both."]}
+        )
+    if instance_id is not None:
+        inst = await instances.get(session, instance_id, request=request)
+        if inst is None:
+            raise _invalid(names[1], instance_id)
+        if inst["specific_date"] is not None and inst["specific_date"] != date:
+            raise ValidationFailed(
+                {"date": [f"The session instance takes place on {inst['specific_date']}."]}
+            )
+        if inst["status"] == "cancelled":
+            raise ValidationFailed(
+                {names[1]: ["No attendance can be taken for a cancelled session."]}
+            )
+        return SessionRef(
+            None, instance_id, inst["effective_trainer"], inst["group"], inst["center"]
+        )
+    assert template_id is not None
+    tpl = await sessions.get(session, template_id, request=request)
+    if tpl is None:
+        raise _invalid(names[0], template_id)
+    if tpl["day"] and date.strftime("%A") != tpl["day"]:
+        raise ValidationFailed({"date": [f"The weekly session takes place on {tpl['day']}s."]})
+    return SessionRef(template_id, None, tpl["trainer"], tpl["group"], tpl["center"])
+
+
+async def authorize(session: AsyncSession, actor: Principal, ref: SessionRef) -> None:
+    center = (await centers.by_ids(session, [ref.center])).get(ref.center) if ref.center else None
+    policies.can_record(actor, trainer=ref.trainer, center=center)
+
+
+def check_member(student: Any, ref: SessionRef, student_id: Any) -> str | None:
+    if student is None:
+        return f'Invalid pk "{student_id}" - object does not exist.'
+    if ref.group is not None and student["group"] != ref.group:
+        return "The student is not in this session's group."
+    return None
+
+
+async def create_record(
+    session: AsyncSession, request: Request, actor: Principal, values: dict[str, Any]
+) -> AttendanceRecord:
+    ref = await resolve_session(
+        session,
+        request,
+        template_id=values.get("session_template"),
+        instance_id=values.get("session_instance"),
+        date=values["date"],
+    )
+    await authorize(session, actor, ref)
+    student = await students.get(session, values["student"], request=request)
+    problem = check_member(student, ref, values["student"])
+    if problem:
+        raise ValidationFailed({"student": [problem]})
+    record = AttendanceRecord(
+        date=values["date"],
+        student_id=values["student"],
+        session_template_id=ref.template_id,
+        session_instance_id=ref.instance_id,
+        status=values["status"],
+        notes=values.get("notes") or "",
+        group_id=ref.group,
+        trainer_id=ref.trainer,
+        center_id=ref.center,
+    )
+    session.add(record)
+    await flush_checked(session, CONSTRAINTS)
+    await session.refresh(record)
+    await events.record_changed(session, record)
+    return record
+
+
+async def update_record(
+    session: AsyncSession,
+    request: Request,
+    actor: Principal,
+    record: AttendanceRecord,
+    changes: dict[str, Any],
+) -> AttendanceRecord:
+    for name in ("date", "student", "status"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed({name: ["This field may not be null."]})
+    current = {
+        "session_template": record.session_template_id,
+        "session_instance": record.session_instance_id,
+    }
+    if "session_template" in changes or "session_instance" in changes:
+        current = {
+            "session_template": changes.get("session_template"),
+            "session_instance": changes.get("session_instance"),
+        }
+    date = changes.get("date", record.date)
+    ref = await resolve_session(
+        session,
+        request,
+        template_id=current["session_template"],
+        instance_id=current["session_instance"],
+        date=date,
+    )
+    # Both the session it was for and the one it is moved to must be the caller's.
+    await authorize(
+        session, actor, SessionRef(None, None, record.trainer_id, record.group_id, record.center_id)
+    )
+    await authorize(session, actor, ref)
+    student_id = changes.get("student", record.student_id)
+    if "student" in changes or ref.group != record.group_id:
+        problem = check_member(
+            await students.get(session, student_id, request=request), ref, student_id
+        )
+        if problem:
+            raise ValidationFailed({"student": [problem]})
+    values: dict[str, Any] = {
+        "date": date,
+        "student_id": student_id,
+        "session_template_id": ref.template_id,
+        "session_instance_id": ref.instance_id,
+        "group_id": ref.group,
+        "trainer_id": ref.trainer,
+        "center_id": ref.center,
+    }
+    if "status" in changes:
+        values["status"] = changes["status"]
+    if "notes" in changes:
+        values["notes"] = changes["notes"] or ""
+    record = await records.save(session, record, values)
+    await flush_checked(session, CONSTRAINTS)
+    await events.record_changed(session, record)
+    return record
+
+
+async def delete_record(session: AsyncSession, actor: Principal, record: AttendanceRecord) -> None:
+    await authorize(
+        session, actor, SessionRef(None, None, record.trainer_id, record.group_id, record.center_id)
+    )
+    await events.record_deleted(session, record)
+    await records.remove(session, record)
+
+
+async def bulk_create(
+    session: AsyncSession, request: Request, actor: Principal, body: BulkIn
+) -> dict[str, Any]:
+    """A whole class in one statement: new records inserted, existing ones updated;
+    unknown or misplaced students reported in ``errors`` without failing the rest."""
+    ref = await resolve_session(
+        session,
+        request,
+        template_id=body.session_template_id,
+        instance_id=body.session_instance_id,
+        date=body.date,
+        names=("session_template_id", "session_instance_id"),
+    )
+    await authorize(session, actor, ref)
+    errors: list[str] = []
+    wanted: dict[int, Any] = {}
+    for entry in body.attendance_records:
+        try:
+            student_id = int(entry.student_id)
+        except (TypeError, ValueError):
+            errors.append(f'Student "{entry.student_id}": not a valid id.')
+            continue
+        wanted[student_id] = entry  # the last entry for a student wins
+    known = await students.by_ids(session, wanted)
+    rows = []
+    for student_id, entry in wanted.items():
+        problem = check_member(known.get(student_id), ref, student_id)
+        if problem:
+            errors.append(f"Student {student_id}: {problem}")
+            continue
+        rows.append(
+            {
+                "date": body.date,
+                "student_id": student_id,
+                "session_template_id": ref.template_id,
+                "session_instance_id": ref.instance_id,
+                "status": entry.status,
+                "notes": entry.notes or "",
+                "group_id": ref.group,
+                "trainer_id": ref.trainer,
+                "center_id": ref.center,
+            }
+        )
+    saved = (
+        await repository.upsert_many(session, rows, by_instance=ref.instance_id is not None)
+        if rows
+        else []
+    )
+    await events.records_changed(session, saved)
+    created = sum(1 for r in saved if r.inserted)
+    return {
+        "message": f"Processed {len(saved)} attendance records",
+        "created": created,
+        "updated": len(saved) - created,
+        "errors": errors,
+        "records": [
+            {
+                "id": r.id,
+                "date": r.date,
+                "student": r.student_id,
+                "status": r.status,
+                "notes": r.notes,
+            }
+            for r in saved
+        ],
+    }

@@ -1,0 +1,62 @@
+"""Read shapes built from rows of ``repository.records_query()`` and the aggregates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .schemas import InstanceDetails, RecordRead, Stats, StudentDetails, UserNames, rate
+
+
+def student_details(student_id: int, row: Any) -> StudentDetails | None:
+    if row is None or row["exam_id"] is None:
+        return None
+    return StudentDetails(
+        id=student_id,
+        exam_id=row["exam_id"],
+        user=UserNames(
+            first_name=row["first_name"], last_name=row["last_name"], email=row["email"]
+        ),
+    )
+
+
+def record(row: Any) -> RecordRead:
+    r = row[0]
+    m = row._mapping
+    instance = None
+    if r.session_instance_id is not None and m["instance_status"] is not None:
+        instance = InstanceDetails(
+            id=r.session_instance_id,
+            specific_date=m["specific_date"],
+            effective_start_time=m["effective_start_time"],
+            effective_end_time=m["effective_end_time"],
+            status=m["instance_status"],
+        )
+    return RecordRead(
+        id=r.id,
+        date=r.date,
+        student=r.student_id,
+        student_details=student_details(r.student_id, m),
+        session_template=r.session_template_id,
+        session_instance=r.session_instance_id,
+        session_instance_details=instance,
+        status=r.status,
+        notes=r.notes,
+        created_at=r.created_at,
+        edited_at=r.updated_at,
+    )
+
+
+def stats(row: Any) -> Stats:
+    total, present, absent, late = (
+        int(row.total),
+        int(row.present),
+        int(row.absent),
+        int(row.late),
+    )
+    return Stats(
+        total_sessions=total,
+        present_count=present,
+        absent_count=absent,
+        late_count=late,
+        attendance_rate=rate(present, late, total),
+    )

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from attendance_service.config import AttendanceSettings
+from attendance_service.copies import instances, sessions
+from attendance_service.main import build_app
+from entraide_kit.copies.centers import centers
+from entraide_kit.copies.students import students
+from entraide_kit.copies.users import upsert_user
+from entraide_kit.testing import TokenFactory, truncate_all
+from entraide_kit.testing.apps import client as app_client
+from entraide_kit.testing.apps import started
+
+ADMIN, SUP_A, SUP_B, TRAINER_A, TRAINER_B = 1, 2, 3, 4, 5
+ROLES = {
+    ADMIN: "admin",
+    SUP_A: "center_supervisor",
+    SUP_B: "center_supervisor",
+    TRAINER_A: "trainer",
+    TRAINER_B: "trainer",
+}
+# student copies: id -> (user, group, center, names)
+STUDENTS = {
+    101: (11, 100, 10, "Fatima", "El Alami", "فاطمة"),
+    102: (12, 100, 10, "Omar", "Idrissi", "عمر"),
+    103: (13, 100, 10, "Sara", "Squalli", "سارة"),
+    104: (14, 200, 20, "Karim", "Kabbaj", "كريم"),
+}
+TEMPLATE_A, TEMPLATE_B = 1, 2
+INSTANCE, CANCELLED, INSTANCE_B = 45, 46, 47
+MONDAY = dt.date(2024, 6, 10)
+
+
+@pytest.fixture(scope="session")
+async def attendance_app(
+    database_factory: Callable[[str], Awaitable[str]],
+    private_nats: Callable[[], str],
+    token_factory: TokenFactory,
+) -> AsyncIterator[FastAPI]:
+    settings = AttendanceSettings(
+        database_url=await database_factory("attendance"),
+        nats_url=private_nats(),
+        environment="test",
+        rate_limit_enabled=False,
+        log_json=False,
+    )
+    app = build_app(settings)
+    async with started(app, tokens=token_factory):
+        yield app
+
+
+async def seed(app: FastAPI) -> None:
+    async with app.state.db.session() as s, s.begin():
+        await centers.upsert(s, 10, {"name": "Centre A", "supervisor": SUP_A})
+        await centers.upsert(s, 20, {"name": "Centre B", "supervisor": SUP_B})
+        for sid, (user, group, center, first, last, arabic) in STUDENTS.items():
+            await students.upsert(
+                s,
+                sid,
+                {
+                    "user": user,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{first.lower()}@student.entraide.ma",
+                    "exam_id": f"STU2024{sid}",
+                    "group": group,
+                    "center": center,
+                },
+            )
+            await upsert_user(
+                s,
+                user,
+                {
+                    "email": f"{first.lower()}@student.entraide.ma",
+                    "username": f"s{sid}",
+                    "first_name": first,
+                    "last_name": last,
+                    "arabic_first_name": arabic,
+                    "role": "student",
+                },
+            )
+        await sessions.upsert(
+            s,
+            TEMPLATE_A,
+            {
+                "day": "Monday",
+                "start_time": "08:30:00",
+                "end_time": "10:30:00",
+                "academic_year": "2023-2024",
+                "trainer": TRAINER_A,
+                "group": 100,
+                "center": 10,
+            },
+        )
+        await sessions.upsert(
+            s,
+            TEMPLATE_B,
+            {
+                "day": "Tuesday",
+                "start_time": "10:30:00",
+                "end_time": "12:30:00",
+                "academic_year": "2023-2024",
+                "trainer": TRAINER_B,
+                "group": 200,
+                "center": 20,
+            },
+        )
+        for iid, tpl, date, status, trainer, group, center in (
+            (INSTANCE, TEMPLATE_A, MONDAY, "scheduled", TRAINER_A, 100, 10),
+            (CANCELLED, TEMPLATE_A, MONDAY + dt.timedelta(days=7), "cancelled", TRAINER_A, 100, 10),
+            (
+                INSTANCE_B,
+                TEMPLATE_B,
+                MONDAY + dt.timedelta(days=1),
+                "scheduled",
+                TRAINER_B,
+                200,
+                20,
+            ),
+        ):
+            await instances.upsert(
+                s,
+                iid,
+                {
+                    "schedule_template": tpl,
+                    "specific_date": date.isoformat(),
+                    "status": status,
+                    "effective_start_time": "08:30:00",
+                    "effective_end_time": "10:30:00",
+                    "effective_trainer": trainer,
+                    "group": group,
+                    "center": center,
+                },
+            )
+
+
+@pytest.fixture
+async def client(attendance_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    await seed(attendance_app)
+    async with app_client(attendance_app) as c:
+        yield c
+    await truncate_all(attendance_app.state.db.engine)
+
+
+Api = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, token_factory: TokenFactory) -> Api:
+    async def call(
+        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {}
+        if user is not None:
+            role = ROLES.get(user) or "student"
+            headers = token_factory.headers(user, role)
+        return await client.request(
+            method, "/api/attendance/api/records/" + url, headers=headers, **kwargs
+        )
+
+    return call

@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+
+from attendance_service.copies import instances
+from entraide_kit.events import Envelope
+from entraide_kit.testing.queries import count_queries
+
+from .conftest import (
+    ADMIN,
+    CANCELLED,
+    INSTANCE,
+    INSTANCE_B,
+    MONDAY,
+    SUP_A,
+    SUP_B,
+    TEMPLATE_A,
+    TRAINER_A,
+    TRAINER_B,
+    Api,
+)
+
+
+async def test_create_has_the_contract_shape(api: Api) -> None:
+    body = {
+        "date": "2024-06-10",
+        "student": 101,
+        "session_instance": INSTANCE,
+        "status": "present",
+        "notes": "Arrived on time, actively participated",
+    }
+    resp = await api("POST", "", json=body)
+    assert resp.status_code == 201, resp.text
+    r = resp.json()
+    assert set(r) == {
+        "id",
+        "date",
+        "student",
+        "student_details",
+        "session_template",
+        "session_instance",
+        "session_instance_details",
+        "status",
+        "notes",
+        "created_at",
+        "edited_at",
+    }
+    assert r["student_details"] == {
+        "id": 101,
+        "exam_id": "STU2024101",
+        "user": {
+            "first_name": "Fatima",
+            "last_name": "El Alami",
+            "email": "fatima@student.entraide.ma",
+        },
+    }
+    assert r["session_instance_details"] == {
+        "id": INSTANCE,
+        "specific_date": "2024-06-10",
+        "effective_start_time": "08:30:00",
+        "effective_end_time": "10:30:00",
+        "status": "scheduled",
+    }
+    again = await api("POST", "", json=body)
+    assert again.status_code == 400 and "non_field_errors" in again.json()
+
+
+async def test_rules(api: Api) -> None:
+    base = {"date": "2024-06-10", "student": 101, "status": "present"}
+    both = await api(
+        "POST", "", json={**base, "session_instance": INSTANCE, "session_template": TEMPLATE_A}
+    )
+    assert both.status_code == 400 and "non_field_errors" in both.json()
+    assert (await api("POST", "", json=base)).status_code == 400
+    wrong_date = await api(
+        "POST", "", json={**base, "date": "2024-06-11", "session_instance": INSTANCE}
+    )
+    assert "date" in wrong_date.json()
+    cancelled = await api(
+        "POST", "", json={**base, "date": "2024-06-17", "session_instance": CANCELLED}
+    )
+    assert cancelled.json() == {
+        "session_instance": ["No attendance can be taken for a cancelled session."]
+    }
+    outsider = await api("POST", "", json={**base, "student": 104, "session_instance": INSTANCE})
+    assert outsider.json() == {"student": ["The student is not in this session's group."]}
+    unknown = await api("POST", "", json={**base, "student": 999, "session_instance": INSTANCE})
+    assert "student" in unknown.json()
+    bad_status = await api(
+        "POST", "", json={**base, "session_instance": INSTANCE, "status": "asleep"}
+    )
+    assert bad_status.json() == {"status": ['"asleep" is not a valid choice.']}
+    template_day = await api(
+        "POST", "", json={**base, "date": "2024-06-11", "session_template": TEMPLATE_A}
+    )
+    assert "date" in template_day.json()
+    ok = await api("POST", "", json={**base, "session_template": TEMPLATE_A})
+    assert ok.status_code == 201 and ok.json()["session_instance_details"] is None
+
+
+async def test_bulk_create_inserts_then_updates_and_reports_errors(api: Api) -> None:
+    body = {
+        "session_instance_id": INSTANCE,
+        "date": "2024-06-10",
+        "attendance_records": [
+            {"student_id": "101", "status": "present", "notes": "On time"},
+            {"student_id": "102", "status": "late", "notes": "Arrived 10 minutes late"},
+            {"student_id": "103", "status": "absent"},
+            {"student_id": "104", "status": "present"},
+            {"student_id": "abc", "status": "present"},
+        ],
+    }
+    resp = await api("POST", "bulk_create/", json=body)
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["message"] == "Processed 3 attendance records"
+    assert (out["created"], out["updated"]) == (3, 0)
+    assert len(out["errors"]) == 2
+    assert {r["student"]: r["status"] for r in out["records"]} == {
+        101: "present",
+        102: "late",
+        103: "absent",
+    }
+    assert [r["notes"] for r in out["records"] if r["student"] == 103] == [""]
+    body["attendance_records"] = [{"student_id": 103, "status": "late"}]
+    again = (await api("POST", "bulk_create/", json=body)).json()
+    assert (again["created"], again["updated"]) == (0, 1)
+    listed = (await api("GET", "by_session/", params={"session_instance_id": INSTANCE})).json()
+    assert {r["student"]: r["status"] for r in listed} == {101: "present", 102: "late", 103: "late"}
+
+
+async def test_bulk_create_is_a_constant_number_of_statements(
+    api: Api, attendance_app: Any
+) -> None:
+    counts = []
+    for students in ([101], [101, 102, 103] * 10):
+        entries = [{"student_id": s, "status": "present"} for s in students]
+        body = {
+            "session_instance_id": INSTANCE,
+            "date": "2024-06-10",
+            "attendance_records": entries,
+        }
+        with count_queries(attendance_app.state.db.engine) as counter:
+            assert (await api("POST", "bulk_create/", json=body)).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+async def _contract_numbers(api: Api) -> None:
+    """28 records for group 100: 22 present, 4 absent, 2 late (the contract's example)."""
+    mondays = [MONDAY + dt.timedelta(weeks=w) for w in range(-5, 5)]
+    pairs = [(d, s) for d in mondays for s in (101, 102, 103)][:28]
+    statuses = ["present"] * 22 + ["absent"] * 4 + ["late"] * 2
+    for date in mondays:
+        entries = [
+            {"student_id": s, "status": statuses[i]} for i, (d, s) in enumerate(pairs) if d == date
+        ]
+        if entries:
+            body = {
+                "session_template_id": TEMPLATE_A,
+                "date": date.isoformat(),
+                "attendance_records": entries,
+            }
+            assert (await api("POST", "bulk_create/", json=body)).status_code == 200
+
+
+async def test_stats_reproduce_the_contract_example(api: Api) -> None:
+    await _contract_numbers(api)
+    params = {"start_date": "2024-05-01", "end_date": "2024-07-31", "group_id": 100}
+    resp = await api("GET", "stats/", params=params)
+    assert resp.json() == {
+        "total_sessions": 28,
+        "present_count": 22,
+        "absent_count": 4,
+        "late_count": 2,
+        "attendance_rate": 85.71,
+    }
+    empty = await api("GET", "stats/", params={**params, "group_id": 999})
+    assert empty.json()["attendance_rate"] == 0.0
+    by_trainer = await api(
+        "GET",
+        "stats/",
+        params={"start_date": "2024-05-01", "end_date": "2024-07-31", "trainer_id": TRAINER_A},
+    )
+    assert by_trainer.json()["total_sessions"] == 28
+    assert (await api("GET", "stats/", params={"start_date": "2024-06-01"})).status_code == 400
+    backwards = await api(
+        "GET", "stats/", params={"start_date": "2024-06-10", "end_date": "2024-06-01"}
+    )
+    assert backwards.status_code == 400
+
+
+async def test_student_stats_report_and_exports(api: Api) -> None:
+    await _contract_numbers(api)
+    params = {"group_id": 100, "start_date": "2024-05-01", "end_date": "2024-07-31"}
+    rows = (await api("GET", "student_stats/", params=params)).json()
+    assert [r["student"]["id"] for r in rows] == [101, 102, 103]  # by last name
+    assert sum(r["stats"]["total_sessions"] for r in rows) == 28
+    assert all(len(r["recent_attendance"]) <= 10 for r in rows)
+    recent = rows[0]["recent_attendance"]
+    assert [x["date"] for x in recent] == sorted((x["date"] for x in recent), reverse=True)
+
+    report = (
+        await api(
+            "GET",
+            "report/",
+            params={"start_date": "2024-06-01", "end_date": "2024-06-30", "group_id": 100},
+        )
+    ).json()
+    assert report["period"] == {"start_date": "2024-06-01", "end_date": "2024-06-30"}
+    days = report["report"]
+    assert [d["date"] for d in days] == ["2024-06-03", "2024-06-10", "2024-06-17", "2024-06-24"]
+    assert all(d["statistics"]["total"] == len(d["records"]) for d in days)
+
+    csv_resp = await api("GET", "student_stats/", params={**params, "format": "csv"})
+    assert csv_resp.headers["content-type"].startswith("text/csv")
+    assert "El Alami" in csv_resp.content.decode(
+        "utf-8-sig"
+    ) and "فاطمة" in csv_resp.content.decode("utf-8-sig")
+    xlsx = await api("GET", "student_stats/", params={**params, "format": "xlsx"})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    ws = book.active
+    assert ws is not None and ws["E2"].value == "فاطمة"
+    assert ws["E2"].alignment.readingOrder == 2
+    assert len(ws._charts) == 1  # the attendance-rate chart
+    report_xlsx = await api(
+        "GET",
+        "report/",
+        params={"start_date": "2024-06-01", "end_date": "2024-06-30", "format": "xlsx"},
+    )
+    assert (
+        report_xlsx.status_code == 200
+        and len(load_workbook(io.BytesIO(report_xlsx.content)).active._charts) == 1
+    )
+
+
+async def test_scoping(api: Api) -> None:
+    body = {
+        "session_instance_id": INSTANCE,
+        "date": "2024-06-10",
+        "attendance_records": [{"student_id": 101, "status": "present"}],
+    }
+    assert (await api("POST", "bulk_create/", TRAINER_B, json=body)).status_code == 403
+    assert (await api("POST", "bulk_create/", SUP_B, json=body)).status_code == 403
+    assert (await api("POST", "bulk_create/", TRAINER_A, json=body)).status_code == 200
+    other = {
+        "session_instance_id": INSTANCE_B,
+        "date": "2024-06-11",
+        "attendance_records": [{"student_id": 104, "status": "late"}],
+    }
+    assert (await api("POST", "bulk_create/", SUP_B, json=other)).status_code == 200
+    ids = lambda r: [x["student"] for x in r.json()["results"]]  # noqa: E731
+    assert ids(await api("GET", "", TRAINER_A)) == [101]
+    assert ids(await api("GET", "", SUP_A)) == [101]
+    assert ids(await api("GET", "", SUP_B)) == [104]
+    assert sorted(ids(await api("GET", "", ADMIN))) == [101, 104]
+    record_b = (await api("GET", "", SUP_B)).json()["results"][0]["id"]
+    assert (await api("GET", f"{record_b}/", TRAINER_A)).status_code == 404
+    assert (
+        await api("PATCH", f"{record_b}/", TRAINER_A, json={"status": "absent"})
+    ).status_code == 404
+    assert (await api("DELETE", f"{record_b}/", SUP_A)).status_code == 404
+    # A student: their own records, nobody else's.
+    fatima = 11
+    own = await api("GET", "by_student/", fatima, params={"student_id": 101})
+    assert own.status_code == 200 and [r["student"] for r in own.json()] == [101]
+    assert (await api("GET", "by_student/", fatima, params={"student_id": 104})).status_code == 403
+    assert (await api("GET", f"{record_b}/", fatima)).status_code == 404
+    assert (await api("GET", "", fatima)).status_code == 403
+    assert (
+        await api(
+            "GET",
+            "stats/",
+            fatima,
+            params={"start_date": "2024-01-01", "end_date": "2024-12-31", "student_id": 104},
+        )
+    ).status_code == 403
+    assert (await api("GET", "", None)).status_code == 401
+
+
+async def test_update_delete_and_instance_changes_follow(api: Api, attendance_app: Any) -> None:
+    created = (
+        await api(
+            "POST",
+            "",
+            json={
+                "date": "2024-06-10",
+                "student": 101,
+                "session_instance": INSTANCE,
+                "status": "absent",
+            },
+        )
+    ).json()
+    patched = await api(
+        "PATCH", f"{created['id']}/", TRAINER_A, json={"status": "late", "notes": "bus"}
+    )
+    assert patched.status_code == 200 and patched.json()["status"] == "late"
+    # schedule gives the instance to trainer B: the record follows.
+    async with attendance_app.state.db.session() as s, s.begin():
+        env = Envelope(
+            subject=f"entraide.schedule.instance.{INSTANCE}",
+            producer="schedule",
+            entity="instance",
+            id=INSTANCE,
+            op="upsert",
+            version=2,
+            data={
+                "schedule_template": TEMPLATE_A,
+                "specific_date": "2024-06-10",
+                "status": "scheduled",
+                "effective_start_time": "08:30:00",
+                "effective_end_time": "10:30:00",
+                "effective_trainer": TRAINER_B,
+                "group": 100,
+                "center": 10,
+            },
+        )
+        from attendance_service.events import SUBSCRIPTIONS
+
+        handler = next(s_.handler for s_ in SUBSCRIPTIONS if s_.subject == instances.subject)
+        await handler(s, env)
+    assert (await api("GET", f"{created['id']}/", TRAINER_A)).status_code == 404
+    assert (await api("GET", f"{created['id']}/", TRAINER_B)).status_code == 200
+    assert (await api("DELETE", f"{created['id']}/", TRAINER_B)).status_code == 204
