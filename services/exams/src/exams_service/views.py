@@ -1,0 +1,117 @@
+"""Read shapes of exams, questions and results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .models import Question, Submission
+from .schemas import (
+    Answer,
+    ExamDetail,
+    ExamRead,
+    QuestionForStudent,
+    QuestionRead,
+    Result,
+    StudentInfo,
+)
+
+
+def question(q: Question) -> QuestionRead:
+    return QuestionRead(
+        id=q.id or 0,
+        training=q.training_id,
+        week=q.week_id,
+        type=q.type,  # type: ignore[arg-type,unused-ignore]
+        question_text=q.question_text,
+        options=q.options,
+        points=q.points,
+        correct_answer=q.correct_answer,
+        added_by=q.added_by,
+        created_at=q.created_at,
+        updated_at=q.updated_at,
+    )
+
+
+def question_for_student(q: Question) -> QuestionForStudent:
+    return QuestionForStudent(
+        id=q.id or 0,
+        training=q.training_id,
+        week=q.week_id,
+        type=q.type,  # type: ignore[arg-type,unused-ignore]
+        question_text=q.question_text,
+        options=q.options,
+        points=q.points,
+    )
+
+
+def _student(row: Any) -> StudentInfo | None:
+    if row.student_user is None:
+        return None
+    return StudentInfo(
+        id=row.student_user,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        exam_id=row.student_exam_id,
+    )
+
+
+def exam(row: Any, question_ids: Sequence[int]) -> ExamRead:
+    e = row[0]
+    return ExamRead(
+        id=e.id,
+        title=e.title,
+        exam_type=e.exam_type,
+        student=e.student_id,
+        student_details=_student(row),
+        training=e.training_id,
+        training_name=row.training_name,
+        questions=list(question_ids),
+        status=e.status,
+        score=e.score,
+        total_points=e.total_points,
+        created_by=e.created_by,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
+    )
+
+
+def exam_detail(
+    row: Any,
+    question_ids: Sequence[int],
+    questions: dict[int, Question],
+    submissions: Sequence[Submission],
+    *,
+    for_student: bool,
+) -> ExamDetail:
+    base = exam(row, question_ids).model_dump()
+    ordered = [questions[q] for q in question_ids if q in questions]
+    completed = row[0].status == "completed"
+    details: list[Any] = [question_for_student(q) if for_student else question(q) for q in ordered]
+    answers = [
+        Answer(
+            question=s.question_id,
+            student_answer=s.student_answer,
+            # A student learns their points when the exam is completed.
+            points=s.points if (completed or not for_student) else None,
+        )
+        for s in submissions
+    ]
+    return ExamDetail(**base, question_details=details, answers=answers)
+
+
+def result(row: Any, earned: float) -> Result:
+    e = row[0]
+    return Result(
+        exam=e.id,
+        title=e.title,
+        exam_type=e.exam_type,
+        student=e.student_id,
+        student_details=_student(row),
+        training=e.training_id,
+        training_name=row.training_name,
+        score=e.score,
+        earned_points=earned,
+        total_points=e.total_points,
+        completed_at=e.completed_at,
+    )
