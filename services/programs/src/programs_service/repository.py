@@ -1,0 +1,379 @@
+"""Every query of the programs service."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.users import user_copies
+from entraide_kit.filters import Filter, ListSpec
+
+from .models import (
+    AnnualDistribution,
+    Program,
+    Teacher,
+    TeacherGroup,
+    TrainingCourse,
+    WeeklyPlan,
+    pending_accounts,
+)
+
+center_copies = centers.table
+group_copies = groups.table
+
+CONTRACTS = {"entraide", "association"}
+
+
+def _stamps(model: Any) -> dict[str, Any]:
+    return {n: col(getattr(model, n)) for n in ("id", "created_at", "updated_at")}
+
+
+PROGRAM_LIST = ListSpec(
+    search_fields=[col(Program.name), col(Program.description)],
+    ordering_fields={
+        **_stamps(Program),
+        "name": col(Program.name),
+        "duration_years": col(Program.duration_years),
+    },
+    default_ordering=("name",),
+    filters={
+        "name": Filter(col(Program.name)),
+        "duration_years": Filter(col(Program.duration_years), kind=int),
+    },
+    tiebreaker=col(Program.id),
+)
+
+DISTRIBUTION_LIST = ListSpec(
+    search_fields=[col(Program.name), col(AnnualDistribution.academic_year)],
+    ordering_fields={
+        **_stamps(AnnualDistribution),
+        "academic_year": col(AnnualDistribution.academic_year),
+        "programe": col(Program.name),
+        "programe__name": col(Program.name),
+    },
+    default_ordering=("-academic_year", "programe"),
+    filters={
+        "programe": Filter(col(AnnualDistribution.program_id), kind=int),
+        "academic_year": Filter(col(AnnualDistribution.academic_year)),
+        "trainer": Filter(col(AnnualDistribution.trainer_id), kind=int),
+    },
+    tiebreaker=col(AnnualDistribution.id),
+)
+
+WEEKLY_PLAN_LIST = ListSpec(
+    search_fields=[col(WeeklyPlan.title), col(WeeklyPlan.description)],
+    ordering_fields={
+        **_stamps(WeeklyPlan),
+        "month": col(WeeklyPlan.month),
+        "week_number": col(WeeklyPlan.week_number),
+        "title": col(WeeklyPlan.title),
+        "academic_year": col(AnnualDistribution.academic_year),
+    },
+    default_ordering=("month", "week_number"),
+    filters={
+        "annual_distribution": Filter(col(WeeklyPlan.annual_distribution_id), kind=int),
+        "programe": Filter(col(AnnualDistribution.program_id), kind=int),
+        "academic_year": Filter(col(AnnualDistribution.academic_year)),
+        "month": Filter(col(WeeklyPlan.month), kind=int),
+        "week_number": Filter(col(WeeklyPlan.week_number), kind=int),
+        "trainer": Filter(col(WeeklyPlan.trainer_id), kind=int),
+    },
+    tiebreaker=col(WeeklyPlan.id),
+)
+
+COURSE_LIST = ListSpec(
+    search_fields=[
+        col(Program.name),
+        center_copies.c.name,
+        user_copies.c.first_name,
+        user_copies.c.last_name,
+        col(TrainingCourse.academic_year),
+    ],
+    ordering_fields={
+        **_stamps(TrainingCourse),
+        "academic_year": col(TrainingCourse.academic_year),
+        "program": col(Program.name),
+        "program__name": col(Program.name),
+        "center": center_copies.c.name,
+        "center__name": center_copies.c.name,
+    },
+    default_ordering=("-academic_year", "program"),
+    filters={
+        "program": Filter(col(TrainingCourse.program_id), kind=int),
+        "center": Filter(col(TrainingCourse.center_id), kind=int),
+        "trainer": Filter(col(TrainingCourse.trainer_id), kind=int),
+        "academic_year": Filter(col(TrainingCourse.academic_year)),
+    },
+    tiebreaker=col(TrainingCourse.id),
+)
+
+
+def _in_group(group_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        col(TeacherGroup.teacher_id) == col(Teacher.id), col(TeacherGroup.group_id) == group_id
+    )
+
+
+TEACHER_LIST = ListSpec(
+    search_fields=[
+        user_copies.c.first_name,
+        user_copies.c.last_name,
+        user_copies.c.email,
+        center_copies.c.name,
+        col(Program.name),
+    ],
+    ordering_fields={
+        **_stamps(Teacher),
+        "first_name": user_copies.c.first_name,
+        "last_name": user_copies.c.last_name,
+        "contract_start_date": col(Teacher.contract_start_date),
+        "contract_end_date": col(Teacher.contract_end_date),
+    },
+    default_ordering=("last_name", "first_name"),
+    filters={
+        "center": Filter(col(Teacher.center_id), kind=int),
+        "program": Filter(col(Teacher.program_id), kind=int),
+        "user": Filter(col(Teacher.user_id), kind=int),
+        "contract_with": Filter(col(Teacher.contract_with), choices=CONTRACTS),
+        "group": Filter(None, kind=int, build=_in_group),
+    },
+    tiebreaker=col(Teacher.id),
+)
+
+
+# ------------------------------------------------------------------ reads with their joins
+# Each read is one query: the nested objects come from joins, never one query per row.
+
+CENTER_COLUMNS = [
+    center_copies.c.id.label("center_ref"),
+    center_copies.c.name.label("center_name"),
+    center_copies.c.city.label("center_city"),
+    center_copies.c.supervisor.label("center_supervisor"),
+    center_copies.c.is_active.label("center_is_active"),
+]
+TRAINER_COLUMNS = [
+    user_copies.c.id.label("trainer_ref"),
+    user_copies.c.email.label("trainer_email"),
+    user_copies.c.username.label("trainer_username"),
+    user_copies.c.first_name.label("trainer_first_name"),
+    user_copies.c.last_name.label("trainer_last_name"),
+    user_copies.c.role.label("trainer_role"),
+    user_copies.c.is_active.label("trainer_is_active"),
+]
+
+
+def programs_query() -> Select:
+    return select(Program)
+
+
+def distributions_query() -> Select:
+    return select(AnnualDistribution, Program).join(
+        Program, col(Program.id) == col(AnnualDistribution.program_id)
+    )
+
+
+def weekly_plans_query() -> Select:
+    return (
+        select(WeeklyPlan, AnnualDistribution, Program)
+        .join(
+            AnnualDistribution,
+            col(AnnualDistribution.id) == col(WeeklyPlan.annual_distribution_id),
+        )
+        .join(Program, col(Program.id) == col(AnnualDistribution.program_id))
+    )
+
+
+def courses_query() -> Select:
+    return (
+        select(TrainingCourse, Program, *CENTER_COLUMNS, *TRAINER_COLUMNS)
+        .join(Program, col(Program.id) == col(TrainingCourse.program_id))
+        .outerjoin(center_copies, center_copies.c.id == col(TrainingCourse.center_id))
+        .outerjoin(user_copies, user_copies.c.id == col(TrainingCourse.trainer_id))
+    )
+
+
+def teachers_query() -> Select:
+    return (
+        select(
+            Teacher,
+            user_copies.c.id.label("user_ref"),
+            user_copies.c.email.label("user_email"),
+            user_copies.c.first_name.label("user_first_name"),
+            user_copies.c.last_name.label("user_last_name"),
+            center_copies.c.name.label("center_name"),
+            col(Program.name).label("program_name"),
+        )
+        .outerjoin(user_copies, user_copies.c.id == col(Teacher.user_id))
+        .outerjoin(center_copies, center_copies.c.id == col(Teacher.center_id))
+        .outerjoin(Program, col(Program.id) == col(Teacher.program_id))
+    )
+
+
+async def _first(session: AsyncSession, stmt: Select[Any]) -> Any:
+    return (await session.execute(stmt)).first()
+
+
+async def distribution_row(session: AsyncSession, pk: int) -> Any:
+    return await _first(session, distributions_query().where(col(AnnualDistribution.id) == pk))
+
+
+async def weekly_plan_row(session: AsyncSession, pk: int) -> Any:
+    return await _first(session, weekly_plans_query().where(col(WeeklyPlan.id) == pk))
+
+
+async def course_row(session: AsyncSession, pk: int) -> Any:
+    return await _first(session, courses_query().where(col(TrainingCourse.id) == pk))
+
+
+async def teacher_row(session: AsyncSession, pk: int) -> Any:
+    return await _first(session, teachers_query().where(col(Teacher.id) == pk))
+
+
+async def groups_of_teachers(
+    session: AsyncSession, teacher_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str | None]]]:
+    """(group id, name from the copy) of many teachers, in one query."""
+    by_teacher: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    if teacher_ids:
+        rows = await session.execute(
+            select(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id), group_copies.c.name)
+            .outerjoin(group_copies, group_copies.c.id == col(TeacherGroup.group_id))
+            .where(col(TeacherGroup.teacher_id).in_(teacher_ids))
+            .order_by(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id))
+        )
+        for teacher_id, group_id, name in rows:
+            by_teacher[int(teacher_id)].append((int(group_id), name))
+    return by_teacher
+
+
+async def group_ids(session: AsyncSession, teacher_id: int) -> list[int]:
+    rows = await session.execute(
+        select(col(TeacherGroup.group_id))
+        .where(col(TeacherGroup.teacher_id) == teacher_id)
+        .order_by(col(TeacherGroup.group_id))
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def set_groups(session: AsyncSession, teacher_id: int, wanted: Sequence[int]) -> None:
+    await session.execute(delete(TeacherGroup).where(col(TeacherGroup.teacher_id) == teacher_id))
+    if wanted:
+        await session.execute(
+            insert(TeacherGroup), [{"teacher_id": teacher_id, "group_id": g} for g in wanted]
+        )
+
+
+async def teachers_in_group(session: AsyncSession, group_id: int) -> list[Teacher]:
+    rows = await session.execute(
+        select(Teacher)
+        .where(
+            col(Teacher.id).in_(
+                select(col(TeacherGroup.teacher_id)).where(col(TeacherGroup.group_id) == group_id)
+            )
+        )
+        .order_by(col(Teacher.id))
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def remove_group(session: AsyncSession, group_id: int) -> None:
+    await session.execute(delete(TeacherGroup).where(col(TeacherGroup.group_id) == group_id))
+
+
+async def teachers_of_program(session: AsyncSession, program_id: int) -> list[Teacher]:
+    rows = await session.execute(
+        select(Teacher)
+        .where(col(Teacher.program_id) == program_id)
+        .order_by(col(Teacher.id))
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def courses_where(session: AsyncSession, *where: ColumnElement[bool]) -> list[TrainingCourse]:
+    rows = await session.execute(
+        select(TrainingCourse).where(*where).order_by(col(TrainingCourse.id)).with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def plans_of_distribution(session: AsyncSession, distribution_id: int) -> list[WeeklyPlan]:
+    rows = await session.execute(
+        select(WeeklyPlan)
+        .where(col(WeeklyPlan.annual_distribution_id) == distribution_id)
+        .order_by(col(WeeklyPlan.id))
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def versions(session: AsyncSession, stmt: Select) -> list[tuple[int, int]]:
+    """(id, version) pairs, to publish the deletion of records a cascade removes."""
+    return [(int(r[0]), int(r[1])) for r in await session.execute(stmt)]
+
+
+async def cascade_of_program(
+    session: AsyncSession, program_id: int
+) -> dict[str, list[tuple[int, int]]]:
+    """What deleting a programme removes with it: its distributions, their weekly plans,
+    its training courses."""
+    in_program = select(col(AnnualDistribution.id)).where(
+        col(AnnualDistribution.program_id) == program_id
+    )
+    return {
+        "weeklyplan": await versions(
+            session,
+            select(col(WeeklyPlan.id), col(WeeklyPlan.version)).where(
+                col(WeeklyPlan.annual_distribution_id).in_(in_program)
+            ),
+        ),
+        "annualdistribution": await versions(
+            session,
+            select(col(AnnualDistribution.id), col(AnnualDistribution.version)).where(
+                col(AnnualDistribution.program_id) == program_id
+            ),
+        ),
+        "trainingcourse": await versions(
+            session,
+            select(col(TrainingCourse.id), col(TrainingCourse.version)).where(
+                col(TrainingCourse.program_id) == program_id
+            ),
+        ),
+    }
+
+
+def supervised_centers(user_id: int) -> Select:
+    """The ids of the centres a centre supervisor supervises (in the copy), as a subquery."""
+    return select(center_copies.c.id).where(center_copies.c.supervisor == user_id)
+
+
+async def remember_pending(session: AsyncSession, ref: str) -> None:
+    await session.execute(insert(pending_accounts).values(ref=ref))
+
+
+async def forget_pending(session: AsyncSession, refs: Sequence[str]) -> None:
+    if refs:
+        await session.execute(delete(pending_accounts).where(pending_accounts.c.ref.in_(refs)))
+
+
+async def overdue_pending(
+    session: AsyncSession, *, older_than: float, limit: int = 500
+) -> list[str]:
+    stmt = (
+        select(pending_accounts.c.ref)
+        .where(
+            pending_accounts.c.created_at
+            < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than)
+        )
+        .order_by(pending_accounts.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [r[0] for r in await session.execute(stmt)]

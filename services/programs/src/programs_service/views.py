@@ -1,0 +1,143 @@
+"""Read shapes built from rows (and nested data loaded in bulk beforehand)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Request
+
+from entraide_kit.storage import media_url
+
+from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
+from .schemas import (
+    CenterSummary,
+    CourseRead,
+    DistributionRead,
+    GroupSummary,
+    ProgramRead,
+    TeacherCreated,
+    TeacherRead,
+    TeacherUser,
+    UserSummary,
+    WeeklyPlanRead,
+)
+
+# Uploads are served by this service under its public prefix, through the gateway.
+MEDIA_PATH = "/api/programs/media"
+
+
+def program(request: Request, p: Program) -> ProgramRead:
+    return ProgramRead(
+        id=p.id or 0,
+        name=p.name,
+        description=p.description,
+        duration_years=p.duration_years,
+        logo=media_url(request, p.logo),
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+    )
+
+
+def distribution(request: Request, d: AnnualDistribution, p: Program) -> DistributionRead:
+    return DistributionRead(
+        id=d.id or 0,
+        programe=program(request, p),
+        academic_year=d.academic_year,
+        trainer=d.trainer_id,
+        created_at=d.created_at,
+        updated_at=d.updated_at,
+    )
+
+
+def distribution_row(request: Request, row: Any) -> DistributionRead:
+    """``row``: (AnnualDistribution, Program)."""
+    return distribution(request, row[0], row[1])
+
+
+def weekly_plan_row(request: Request, row: Any) -> WeeklyPlanRead:
+    """``row``: (WeeklyPlan, AnnualDistribution, Program)."""
+    w: WeeklyPlan = row[0]
+    return WeeklyPlanRead(
+        id=w.id or 0,
+        annual_distribution=distribution(request, row[1], row[2]),
+        month=w.month,
+        week_number=w.week_number,
+        title=w.title,
+        description=w.description,
+        trainer=w.trainer_id,
+        created_at=w.created_at,
+        updated_at=w.updated_at,
+    )
+
+
+def course_row(request: Request, row: Any) -> CourseRead:
+    """``row``: (TrainingCourse, Program, centre copy columns, trainer copy columns)."""
+    c: TrainingCourse = row[0]
+    center = None
+    if row.center_ref is not None:
+        center = CenterSummary(
+            id=row.center_ref,
+            name=row.center_name,
+            city=row.center_city,
+            supervisor=row.center_supervisor,
+            is_active=row.center_is_active,
+        )
+    trainer = None
+    if row.trainer_ref is not None:
+        trainer = UserSummary(
+            id=row.trainer_ref,
+            email=row.trainer_email,
+            username=row.trainer_username,
+            first_name=row.trainer_first_name,
+            last_name=row.trainer_last_name,
+            role=row.trainer_role,
+            is_active=row.trainer_is_active,
+        )
+    return CourseRead(
+        id=c.id or 0,
+        program=program(request, row[1]),
+        center=center,
+        trainer=trainer,
+        academic_year=c.academic_year,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def _teacher_fields(row: Any, groups: Sequence[tuple[int, str | None]]) -> dict[str, Any]:
+    t: Teacher = row[0]
+    user = None
+    if row.user_ref is not None:
+        user = TeacherUser(
+            id=row.user_ref,
+            email=row.user_email,
+            first_name=row.user_first_name,
+            last_name=row.user_last_name,
+        )
+    return {
+        "id": t.id or 0,
+        "user": user,
+        "center": t.center_id,
+        "center_name": row.center_name,
+        "program": t.program_id,
+        "program_name": row.program_name,
+        "groups": [g for g, _ in groups],
+        "groups_details": [GroupSummary(id=g, name=name or "") for g, name in groups],
+        "contract_with": t.contract_with,
+        "contract_start_date": t.contract_start_date,
+        "contract_end_date": t.contract_end_date,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+    }
+
+
+def teacher_row(row: Any, groups: Sequence[tuple[int, str | None]]) -> TeacherRead:
+    """``row``: (Teacher, user copy columns, center_name, program_name)."""
+    return TeacherRead(**_teacher_fields(row, groups))
+
+
+def teacher_created(
+    row: Any, groups: Sequence[tuple[int, str | None]], initial_password: str
+) -> TeacherCreated:
+    return TeacherCreated(**_teacher_fields(row, groups), initial_password=initial_password)
