@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from entraide_kit import accounts
 from entraide_kit.testing.queries import count_queries
-from students_service import service
 
 from .conftest import (
     CENTER_B,
@@ -227,7 +227,9 @@ async def test_auth_down_saves_nothing_and_the_reconciler_releases_orphans(env: 
             ),
             {"r": ref},
         )
-    released = await service.reconcile(db, settings, transports)
+    released = await accounts.reconcile(
+        db, auth_url=settings.auth_url, grace=settings.pending_account_grace, transports=transports
+    )
     assert released == 1
     assert [u["email"] for u in await env.auth_users("student")] == []
     async with db.session() as s:

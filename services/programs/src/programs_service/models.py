@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func
+from sqlalchemy import Column, DateTime, Text, func
 from sqlmodel import Field, SQLModel
 
 
@@ -102,14 +102,3 @@ class TeacherGroup(SQLModel, table=True):
 
     teacher_id: int = Field(foreign_key="teachers.id", primary_key=True)
     group_id: int = Field(primary_key=True, index=True)
-
-
-# A user asked of auth for a teacher not saved yet (see service.create_teacher). A
-# plain table, not a SQLModel one: the students service has a table of this name in
-# its own database, and SQLModel keeps one metadata per process.
-pending_accounts = Table(
-    "pending_accounts",
-    MetaData(),
-    Column("ref", String(64), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)

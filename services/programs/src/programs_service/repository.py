@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,7 +21,6 @@ from .models import (
     TeacherGroup,
     TrainingCourse,
     WeeklyPlan,
-    pending_accounts,
 )
 
 center_copies = centers.table
@@ -352,28 +351,3 @@ async def cascade_of_program(
 def supervised_centers(user_id: int) -> Select:
     """The ids of the centres a centre supervisor supervises (in the copy), as a subquery."""
     return select(center_copies.c.id).where(center_copies.c.supervisor == user_id)
-
-
-async def remember_pending(session: AsyncSession, ref: str) -> None:
-    await session.execute(insert(pending_accounts).values(ref=ref))
-
-
-async def forget_pending(session: AsyncSession, refs: Sequence[str]) -> None:
-    if refs:
-        await session.execute(delete(pending_accounts).where(pending_accounts.c.ref.in_(refs)))
-
-
-async def overdue_pending(
-    session: AsyncSession, *, older_than: float, limit: int = 500
-) -> list[str]:
-    stmt = (
-        select(pending_accounts.c.ref)
-        .where(
-            pending_accounts.c.created_at
-            < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than)
-        )
-        .order_by(pending_accounts.c.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [r[0] for r in await session.execute(stmt)]

@@ -10,17 +10,15 @@ service the teacher. Neither may outlive the other:
 
 If 3 fails, the user is released at once; if this process dies between 2 and
 3, or auth made the user but died before answering, the ref is still pending
-and ``reconcile()`` releases the user later. auth releases only a user that
-never logged in, and only to the holder of its ref. Deleting a teacher deletes
+and the kit's reconciler (``entraide_kit.accounts``) releases the user later.
+auth releases only a user that never logged in, and only to the holder of its ref. Deleting a teacher deletes
 its user first: if auth cannot, nothing is deleted.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import UploadFile
 
-from entraide_kit import records
+from entraide_kit import accounts, records
 from entraide_kit.auth import Principal, Role
-from entraide_kit.auth_client import delete_user, provision_users, release_accounts
+from entraide_kit.auth_client import delete_user, provision_users
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.db import Database, flush_checked
@@ -374,21 +372,6 @@ async def _teacher_values(
     return values, chosen
 
 
-async def remember_pending(db: Database, ref: str) -> None:
-    """Step 1: committed on its own, so it outlives the request's transaction."""
-    async with db.session() as session, session.begin():
-        await repository.remember_pending(session, ref)
-
-
-async def release_now(request: Request, db: Database, ref: str) -> None:
-    """Best effort at once; what fails here ``reconcile()`` does later."""
-    auth_url = request.app.state.settings.auth_url
-    transports = getattr(request.app.state, "http_transports", None)
-    if auth_url and await release_accounts(auth_url, [ref], transports=transports) is not None:
-        async with db.session() as session, session.begin():
-            await repository.forget_pending(session, [ref])
-
-
 def person_for_user(data: BaseModel, ref: str) -> dict[str, Any]:
     """What auth needs to make a teacher's user: names, profile fields, role trainer."""
     person: dict[str, Any] = {"role": Role.trainer.value, "ref": ref}
@@ -406,8 +389,8 @@ async def create_teacher(
     values, chosen = await _teacher_values(session, request, actor, data, None)
     db: Database = request.app.state.db
     settings: ProgramsSettings = request.app.state.settings
-    ref = secrets.token_urlsafe(24)
-    await remember_pending(db, ref)
+    (ref,) = accounts.new_refs(1)
+    await accounts.remember(db, [ref])
     (made,) = await provision_users(
         request, [person_for_user(data, ref)], email_domain=settings.email_domain
     )
@@ -419,10 +402,10 @@ async def create_teacher(
         await repository.set_groups(session, teacher.id or 0, chosen or [])
         # The new user is in the users copy at once (its event brings the same later).
         await users.upsert_user(session, int(made["id"]), {**made, "is_active": True})
-        await repository.forget_pending(session, [ref])
+        await accounts.forget(session, [ref])
         await events.teacher_changed(session, teacher, chosen or [])
     except BaseException:
-        await asyncio.shield(release_now(request, db, ref))
+        await accounts.release_now(request, [ref])
         raise
     return NewTeacher(teacher=teacher, user=made, initial_password=str(made["initial_password"]))
 
@@ -459,36 +442,3 @@ async def delete_teacher(session: AsyncSession, request: Request, teacher: Teach
         )
     await events.deleted(session, "teacher", teacher.id or 0, teacher.version)
     await records.remove(session, teacher)
-
-
-async def reconcile(
-    db: Database, settings: ProgramsSettings, transports: Mapping[str, Any] | None = None
-) -> int:
-    """Release the users of teachers that were never saved (see the module's doc)."""
-    if not settings.auth_url:
-        return 0
-    released = 0
-    async with db.session() as session, session.begin():
-        refs = await repository.overdue_pending(session, older_than=settings.pending_account_grace)
-        if refs:
-            count = await release_accounts(settings.auth_url, refs, transports=transports)
-            if count is None:
-                return 0  # auth unreachable: the refs stay pending, next round
-            await repository.forget_pending(session, refs)
-            released = count
-    if released:
-        log.warning("released %d users whose teachers were never saved", released)
-    return released
-
-
-async def reconcile_forever(
-    db: Database, settings: ProgramsSettings, transports: Mapping[str, Any] | None = None
-) -> None:
-    while True:
-        try:
-            await reconcile(db, settings, transports)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("reconcile: %s", exc)
-        await asyncio.sleep(settings.reconcile_interval)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import secrets
 from typing import Annotated, Any
 
 import anyio
@@ -25,6 +24,7 @@ from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, StringConstraints, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entraide_kit import accounts as pending
 from entraide_kit.auth import Principal, Role
 from entraide_kit.auth_client import provision_users
 from entraide_kit.copies import users
@@ -248,7 +248,9 @@ async def import_students(
         return report
 
     numbers = await repository.next_exam_numbers(session, sum(1 for _, r in kept if not r.exam_id))
-    refs_by_row = {number: secrets.token_urlsafe(24) for number, _ in kept}
+    refs_by_row = dict(
+        zip((number for number, _ in kept), pending.new_refs(len(kept)), strict=True)
+    )
     people = []
     for number, row in kept:
         profile = {
@@ -266,7 +268,7 @@ async def import_students(
         )
 
     db = request.app.state.db
-    await service.remember_pending(db, list(refs_by_row.values()))
+    await pending.remember(db, list(refs_by_row.values()))
     accounts = await provision_users(request, people, email_domain=settings.email_domain)
     today = dt.date.today()
     try:
@@ -291,7 +293,7 @@ async def import_students(
         await flush_checked(session, service.CONSTRAINTS)
         for account in accounts:
             await users.upsert_user(session, account["id"], {**account, "is_active": True})
-        await repository.forget_pending(session, list(refs_by_row.values()))
+        await pending.forget(session, list(refs_by_row.values()))
         await events.OUTBOX.add(
             session,
             [
@@ -302,7 +304,7 @@ async def import_students(
             ],
         )
     except BaseException:
-        await service.release_now(request, db, list(refs_by_row.values()))
+        await pending.release_now(request, list(refs_by_row.values()))
         raise
     report["accounts"] = [
         {

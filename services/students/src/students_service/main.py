@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
+from entraide_kit import accounts
 from entraide_kit.app import create_app
 
-from . import MIGRATIONS, service
+from . import MIGRATIONS
 from .config import StudentsSettings, get_settings
 from .events import SUBSCRIPTIONS
 from .router import router
@@ -21,18 +18,6 @@ from .router import router
 def build_app(settings: StudentsSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
-    @asynccontextmanager
-    async def reconciler(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(
-            service.reconcile_forever(app.state.db, settings), name="reconcile"
-        )
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
     return create_app(
         settings=settings,
         title="Entraide students service",
@@ -40,7 +25,11 @@ def build_app(settings: StudentsSettings | None = None) -> FastAPI:
         routers=[router],
         migrations=MIGRATIONS,
         subscriptions=SUBSCRIPTIONS,
-        lifespan_hooks=[reconciler],
+        lifespan_hooks=[
+            accounts.hook(
+                grace=settings.pending_account_grace, interval=settings.reconcile_interval
+            )
+        ],
     )
 
 

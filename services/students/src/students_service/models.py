@@ -34,12 +34,3 @@ class Student(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = Field(default_factory=_now, sa_column=_ts())
     updated_at: dt.datetime = Field(default_factory=_now, sa_column=_ts())
-
-
-class PendingAccount(SQLModel, table=True):
-    """An account asked of auth whose student is not saved yet (see service.py)."""
-
-    __tablename__ = "pending_accounts"
-
-    ref: str = Field(primary_key=True, max_length=64)
-    created_at: dt.datetime = Field(default_factory=_now, sa_column=_ts())

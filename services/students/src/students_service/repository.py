@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -14,7 +14,7 @@ from entraide_kit.copies.programs import programs
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
 
-from .models import PendingAccount, Student
+from .models import Student
 
 _center = centers.table
 _group = groups.table
@@ -111,24 +111,3 @@ async def next_exam_numbers(session: AsyncSession, count: int) -> list[int]:
         text("SELECT nextval('exam_id_seq') FROM generate_series(1, :n)"), {"n": count}
     )
     return [int(r[0]) for r in rows]
-
-
-async def forget_pending(session: AsyncSession, refs: Sequence[str]) -> None:
-    if refs:
-        await session.execute(delete(PendingAccount).where(col(PendingAccount.ref).in_(refs)))
-
-
-async def overdue_pending(
-    session: AsyncSession, *, older_than: float, limit: int = 500
-) -> list[str]:
-    stmt = (
-        select(col(PendingAccount.ref))
-        .where(
-            col(PendingAccount.created_at)
-            < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than)
-        )
-        .order_by(col(PendingAccount.created_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [r[0] for r in await session.execute(stmt)]

@@ -15,19 +15,17 @@ account that was never logged into, and only to the holder of its ref.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit import records
+from entraide_kit import accounts, records
 from entraide_kit.auth import Principal
-from entraide_kit.auth_client import delete_user, provision_users, release_accounts
+from entraide_kit.auth_client import delete_user, provision_users
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.programs import courses, programs
@@ -36,7 +34,7 @@ from entraide_kit.errors import ServiceUnavailable, ValidationFailed
 
 from . import events, policies, repository
 from .config import StudentsSettings
-from .models import PendingAccount, Student
+from .models import Student
 from .schemas import PROFILE_FIELDS, StudentCreate
 
 log = logging.getLogger("students")
@@ -103,21 +101,6 @@ async def check_references(
     return center
 
 
-async def remember_pending(db: Database, refs: Sequence[str]) -> None:
-    """Step 1: committed on its own, so it outlives the request's transaction."""
-    async with db.session() as session, session.begin():
-        session.add_all([PendingAccount(ref=ref) for ref in refs])
-
-
-async def release_now(request: Request, db: Database, refs: Sequence[str]) -> None:
-    """Best effort at once; what fails here ``reconcile()`` does later."""
-    auth_url = request.app.state.settings.auth_url
-    transports = getattr(request.app.state, "http_transports", None)
-    if auth_url and await release_accounts(auth_url, refs, transports=transports) is not None:
-        async with db.session() as session, session.begin():
-            await repository.forget_pending(session, refs)
-
-
 def person_for_account(
     first_name: str, last_name: str, profile: Mapping[str, Any], ref: str
 ) -> dict[str, Any]:
@@ -151,8 +134,8 @@ async def create_student(
 
     db: Database = request.app.state.db
     settings: StudentsSettings = request.app.state.settings
-    ref = secrets.token_urlsafe(24)
-    await remember_pending(db, [ref])
+    (ref,) = accounts.new_refs(1)
+    await accounts.remember(db, [ref])
     profile = data.model_dump(include=set(PROFILE_FIELDS))
     (account,) = await provision_users(
         request,
@@ -165,10 +148,10 @@ async def create_student(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(student)
         await users.upsert_user(session, account["id"], {**account, "is_active": True})
-        await repository.forget_pending(session, [ref])
+        await accounts.forget(session, [ref])
         await events.student_changed(session, student, account)
     except BaseException:
-        await release_now(request, db, [ref])
+        await accounts.release_now(request, [ref])
         raise
     return student, account
 
@@ -210,34 +193,3 @@ async def delete_student(session: AsyncSession, request: Request, student: Stude
         )
     await events.student_deleted(session, student)
     await records.remove(session, student)
-
-
-async def reconcile(
-    db: Database, settings: StudentsSettings, transports: Mapping[str, Any] | None = None
-) -> int:
-    """Release the accounts of students that were never saved (see the module's doc)."""
-    if not settings.auth_url:
-        return 0
-    released = 0
-    async with db.session() as session, session.begin():
-        refs = await repository.overdue_pending(session, older_than=settings.pending_account_grace)
-        if refs:
-            count = await release_accounts(settings.auth_url, refs, transports=transports)
-            if count is None:
-                return 0  # auth unreachable: the refs stay pending, next round
-            await repository.forget_pending(session, refs)
-            released = count
-    if released:
-        log.warning("released %d accounts whose students were never saved", released)
-    return released
-
-
-async def reconcile_forever(db: Database, settings: StudentsSettings) -> None:
-    while True:
-        try:
-            await reconcile(db, settings)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("reconcile: %s", exc)
-        await asyncio.sleep(settings.reconcile_interval)
