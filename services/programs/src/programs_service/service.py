@@ -11,8 +11,8 @@ service the teacher. Neither may outlive the other:
 If 3 fails, the user is released at once; if this process dies between 2 and
 3, or auth made the user but died before answering, the ref is still pending
 and the kit's reconciler (``entraide_kit.accounts``) releases the user later.
-auth releases only a user that never logged in, and only to the holder of its ref. Deleting a teacher deletes
-its user first: if auth cannot, nothing is deleted.
+auth releases only a user that never logged in, and only to the holder of its
+ref. Deleting a teacher deletes its user first: if auth cannot, nothing is deleted.
 """
 
 from __future__ import annotations
