@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlmodel import col
 
-from entraide_kit.auth import CurrentUser, Role
+from entraide_kit.auth import CurrentUser, Principal, Role, require_roles
 from entraide_kit.copies.students import students
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
@@ -32,6 +32,14 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/api/attendance/api/records", tags=["attendance"])
+# Roles are checked before the body and the id are looked at (a 403 is a 403).
+Staff = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.center_supervisor, Role.trainer))
+]
+Readers = Annotated[
+    Principal,
+    Depends(require_roles(Role.admin, Role.center_supervisor, Role.trainer, Role.student)),
+]
 RecordQuery = Annotated[ListQuery, Depends(repository.RECORD_LIST.dependency())]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json (default), csv or xlsx")]
 Required = Query(description="YYYY-MM-DD")
@@ -43,7 +51,7 @@ def _period(start: dt.date, end: dt.date) -> list[Any]:
     return repository.in_period(start, end)
 
 
-async def record_by_id(record_id: int, session: SessionDep, actor: CurrentUser) -> AttendanceRecord:
+async def record_by_id(actor: Readers, record_id: int, session: SessionDep) -> AttendanceRecord:
     stmt = repository.records_query().where(
         col(AttendanceRecord.id) == record_id, policies.scope(actor)
     )
@@ -66,10 +74,9 @@ async def _rows(session: SessionDep, actor: CurrentUser, *where: Any) -> list[Re
 
 @router.get("/", response_model=RecordPage)
 async def list_records(
-    request: Request, session: SessionDep, actor: CurrentUser, page: PageDep, query: RecordQuery
+    actor: Staff, request: Request, session: SessionDep, page: PageDep, query: RecordQuery
 ) -> dict[str, Any]:
     """List attendance records (a trainer: their sessions'; a supervisor: their centres')."""
-    policies.staff_only(actor)
     stmt = repository.RECORD_LIST.apply(
         repository.records_query().where(policies.scope(actor)), query
     )
@@ -80,10 +87,9 @@ async def list_records(
 
 @router.post("/", response_model=RecordRead, status_code=status.HTTP_201_CREATED)
 async def create_record(
-    request: Request, body: RecordCreate, session: SessionDep, actor: CurrentUser
+    actor: Staff, request: Request, body: RecordCreate, session: SessionDep
 ) -> RecordRead:
     """Record a student's attendance for a session (either a template or an instance)."""
-    policies.staff_only(actor)
     record = await service.create_record(
         session, request, actor, body.model_dump(exclude_unset=True)
     )
@@ -92,23 +98,21 @@ async def create_record(
 
 @router.post("/bulk_create/", response_model=BulkOut)
 async def bulk_create(
-    request: Request, body: BulkIn, session: SessionDep, actor: CurrentUser
+    actor: Staff, request: Request, body: BulkIn, session: SessionDep
 ) -> dict[str, Any]:
     """Take a whole class's attendance at once (existing records are updated)."""
-    policies.staff_only(actor)
     return await service.bulk_create(session, request, actor, body)
 
 
 @router.get("/by_session/", response_model=list[RecordRead])
 async def by_session(
+    actor: Staff,
     session: SessionDep,
-    actor: CurrentUser,
     session_instance_id: int | None = None,
     session_template_id: int | None = None,
     date: dt.date | None = None,
 ) -> list[RecordRead]:
     """A session's records: ``session_instance_id``, or ``session_template_id`` with ``date``."""
-    policies.staff_only(actor)
     if session_instance_id is not None:
         where = [col(AttendanceRecord.session_instance_id) == session_instance_id]
     elif session_template_id is not None and date is not None:
@@ -125,8 +129,8 @@ async def by_session(
 
 @router.get("/by_student/", response_model=list[RecordRead])
 async def by_student(
+    actor: Readers,
     session: SessionDep,
-    actor: CurrentUser,
     student_id: int,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
@@ -146,14 +150,13 @@ async def by_student(
 
 @router.get("/by_group/", response_model=list[RecordRead])
 async def by_group(
+    actor: Staff,
     session: SessionDep,
-    actor: CurrentUser,
     group_id: int,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> list[RecordRead]:
     """The records of all students of a group."""
-    policies.staff_only(actor)
     return await _rows(
         session,
         actor,
@@ -164,8 +167,8 @@ async def by_group(
 
 @router.get("/stats/", response_model=Stats)
 async def stats(
+    actor: Staff,
     session: SessionDep,
-    actor: CurrentUser,
     start_date: Annotated[dt.date, Required],
     end_date: Annotated[dt.date, Required],
     student_id: int | None = None,
@@ -173,9 +176,6 @@ async def stats(
     trainer_id: int | None = None,
 ) -> Stats:
     """Attendance statistics for a period and a scope (student, group or trainer)."""
-    if actor.role is Role.student:
-        raise PermissionDenied()
-    policies.staff_only(actor)
     where = [
         policies.scope(actor),
         *_period(start_date, end_date),
@@ -215,15 +215,14 @@ async def _student_stats(
 
 @router.get("/student_stats/", response_model=list[StudentStats])
 async def student_stats(
+    actor: Staff,
     session: SessionDep,
-    actor: CurrentUser,
     group_id: int,
     start_date: Annotated[dt.date, Required],
     end_date: Annotated[dt.date, Required],
     format: Format = "json",
 ) -> Any:
     """Per student of a group: statistics and the 10 most recent records (?format=csv|xlsx)."""
-    policies.staff_only(actor)
     rows = await _student_stats(session, actor, group_id, start_date, end_date)
     if format == "json":
         return [s for s, _ in rows]
@@ -257,8 +256,8 @@ async def student_stats(
 
 @router.get("/report/", response_model=Report)
 async def report(
+    actor: Staff,
     session: SessionDep,
-    actor: CurrentUser,
     start_date: Annotated[dt.date, Required],
     end_date: Annotated[dt.date, Required],
     student_id: int | None = None,
@@ -267,7 +266,6 @@ async def report(
     format: Format = "json",
 ) -> Any:
     """Daily breakdown of a period: statistics and records per date (?format=csv|xlsx)."""
-    policies.staff_only(actor)
     where = [
         policies.scope(actor),
         *_period(start_date, end_date),
@@ -340,16 +338,15 @@ async def _update(
     record: AttendanceRecord,
     changes: dict[str, Any],
     session: SessionDep,
-    actor: CurrentUser,
+    actor: Staff,
 ) -> RecordRead:
-    policies.staff_only(actor)
     record = await service.update_record(session, request, actor, record, changes)
     return views.record(await repository.get_row(session, record.id or 0))
 
 
 @router.put("/{record_id}/", response_model=RecordRead)
 async def update_record(
-    request: Request, record: RecordDep, body: RecordCreate, session: SessionDep, actor: CurrentUser
+    actor: CurrentUser, request: Request, record: RecordDep, body: RecordCreate, session: SessionDep
 ) -> RecordRead:
     """Update a record (full update)."""
     return await _update(request, record, body.model_dump(exclude_unset=True), session, actor)
@@ -357,15 +354,14 @@ async def update_record(
 
 @router.patch("/{record_id}/", response_model=RecordRead)
 async def partial_update_record(
-    request: Request, record: RecordDep, body: RecordUpdate, session: SessionDep, actor: CurrentUser
+    actor: CurrentUser, request: Request, record: RecordDep, body: RecordUpdate, session: SessionDep
 ) -> RecordRead:
     """Update a record (partial update)."""
     return await _update(request, record, body.model_dump(exclude_unset=True), session, actor)
 
 
 @router.delete("/{record_id}/", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_record(record: RecordDep, session: SessionDep, actor: CurrentUser) -> Response:
+async def delete_record(actor: Staff, record: RecordDep, session: SessionDep) -> Response:
     """Delete a record."""
-    policies.staff_only(actor)
     await service.delete_record(session, actor, record)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

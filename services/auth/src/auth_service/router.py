@@ -70,7 +70,7 @@ async def current_user_row(session: SessionDep, principal: CurrentUser) -> User:
     return user
 
 
-async def target_user(user_id: int, session: SessionDep, _actor: AdminOrSupervisor) -> User:
+async def target_user(_actor: AdminOrSupervisor, user_id: int, session: SessionDep) -> User:
     user = await repository.get_user(session, user_id=user_id, for_update=True)
     if user is None:
         raise NotFound()
@@ -117,9 +117,9 @@ async def jwks(issuer: Issuer) -> dict[str, Any]:
 
 @users.get("/", response_model=UserPage, responses=FORBIDDEN)
 async def list_users(
+    _actor: AdminOrSupervisor,
     request: Request,
     session: SessionDep,
-    _actor: AdminOrSupervisor,
     page: PageDep,
     query: UserListQuery,
 ) -> dict[str, Any]:
@@ -134,7 +134,7 @@ async def list_users(
     status_code=status.HTTP_201_CREATED,
     responses={**FORBIDDEN, **BAD},
 )
-async def create_user(body: UserCreate, session: SessionDep, actor: AdminOrSupervisor) -> UserRead:
+async def create_user(actor: AdminOrSupervisor, body: UserCreate, session: SessionDep) -> UserRead:
     """Create a user."""
     return UserRead.of(await service.create_user(session, actor=actor, data=body))
 
@@ -146,7 +146,7 @@ async def create_user(body: UserCreate, session: SessionDep, actor: AdminOrSuper
     responses={**FORBIDDEN, **BAD},
 )
 async def register(
-    body: RegisterIn, session: SessionDep, actor: AdminOrSupervisor, issuer: Issuer
+    actor: AdminOrSupervisor, body: RegisterIn, session: SessionDep, issuer: Issuer
 ) -> dict[str, Any]:
     """Register a user and return it with its tokens."""
     user = await service.create_user(session, actor=actor, data=body)
@@ -160,7 +160,7 @@ async def register(
     responses={**FORBIDDEN, **BAD},
 )
 async def provision(
-    body: ProvisionIn, session: SessionDep, _actor: AdminOrSupervisor, request: Request
+    _actor: AdminOrSupervisor, body: ProvisionIn, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     """Accounts for students or trainers by name: generated emails, one-time passwords."""
     domain = body.email_domain or request.app.state.settings.account_email_domain
@@ -240,7 +240,7 @@ async def retrieve_user(user: Target) -> UserRead:
 
 @users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def update_user(
-    body: UserPut, user: Target, actor: AdminOrSupervisor, session: SessionDep
+    actor: AdminOrSupervisor, body: UserPut, user: Target, session: SessionDep
 ) -> UserRead:
     """Update a user (full update: email is required)."""
     changes = body.model_dump(exclude_unset=True)
@@ -249,7 +249,7 @@ async def update_user(
 
 @users.patch("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def partial_update_user(
-    body: UserUpdate, user: Target, actor: AdminOrSupervisor, session: SessionDep
+    actor: AdminOrSupervisor, body: UserUpdate, user: Target, session: SessionDep
 ) -> UserRead:
     """Partially update a user; an admin may set another user's password here."""
     changes = body.model_dump(exclude_unset=True)
@@ -257,7 +257,7 @@ async def partial_update_user(
 
 
 @users.delete("/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)
-async def delete_user(user: Target, actor: AdminOrSupervisor, session: SessionDep) -> Response:
+async def delete_user(actor: AdminOrSupervisor, user: Target, session: SessionDep) -> Response:
     """Delete a user."""
     await service.delete_user(session, actor=actor, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -73,7 +73,7 @@ AssociationDep = Annotated[Association, Depends(association_by_id)]
 
 @associations.get("/", response_model=AssociationPage)
 async def list_associations(
-    request: Request, session: SessionDep, _: CurrentUser, page: PageDep, query: AssociationQuery
+    _: CurrentUser, request: Request, session: SessionDep, page: PageDep, query: AssociationQuery
 ) -> dict[str, Any]:
     """List associations (filters: city, is_active, is_verified, supervisor)."""
     stmt = repository.ASSOCIATION_LIST.apply(repository.associations_query(), query)
@@ -93,7 +93,7 @@ async def list_associations(
     openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
 )
 async def create_association(
-    request: Request, body: AssociationIn, session: SessionDep, _: AdminOnly, storage: StorageDep
+    _: AdminOnly, request: Request, body: AssociationIn, session: SessionDep, storage: StorageDep
 ) -> AssociationRead:
     """Create an association (JSON, or multipart/form-data with a `logo` image)."""
     a = await service.save_association(session, request, storage, data=body.data, files=body.files)
@@ -102,7 +102,7 @@ async def create_association(
 
 @associations.get("/{association_id}/", response_model=AssociationRead)
 async def retrieve_association(
-    request: Request, a: AssociationDep, _: CurrentUser
+    _: CurrentUser, request: Request, a: AssociationDep
 ) -> AssociationRead:
     """Retrieve an association."""
     return views.association(request, a)
@@ -114,11 +114,11 @@ async def retrieve_association(
     openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
 )
 async def update_association(
+    _: AdminOnly,
     request: Request,
     a: AssociationDep,
     body: AssociationIn,
     session: SessionDep,
-    _: AdminOnly,
     storage: StorageDep,
 ) -> AssociationRead:
     """Update an association (full update)."""
@@ -134,11 +134,11 @@ async def update_association(
     openapi_extra=body_openapi(AssociationUpdate, files=("logo",)),
 )
 async def partial_update_association(
+    _: AdminOnly,
     request: Request,
     a: AssociationDep,
     body: AssociationPatch,
     session: SessionDep,
-    _: AdminOnly,
     storage: StorageDep,
 ) -> AssociationRead:
     """Update an association (partial update)."""
@@ -149,7 +149,7 @@ async def partial_update_association(
 
 
 @associations.delete("/{association_id}/", status_code=NO_CONTENT)
-async def delete_association(a: AssociationDep, session: SessionDep, _: AdminOnly) -> Response:
+async def delete_association(_: AdminOnly, a: AssociationDep, session: SessionDep) -> Response:
     """Delete an association (its centres stay, without association)."""
     await service.delete_association(session, a)
     return Response(status_code=NO_CONTENT)
@@ -174,9 +174,9 @@ CenterDep = Annotated[Center, Depends(center_by_id)]
 
 @centers.get("/centers/", response_model=CenterPage)
 async def list_centers(
+    actor: AdminOrSupervisor,
     request: Request,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     page: PageDep,
     query: CenterQuery,
 ) -> dict[str, Any]:
@@ -200,7 +200,7 @@ async def list_centers(
     openapi_extra=body_openapi(CenterCreate, files=("logo",)),
 )
 async def create_center(
-    request: Request, body: CenterIn, session: SessionDep, _: AdminOnly, storage: StorageDep
+    _: AdminOnly, request: Request, body: CenterIn, session: SessionDep, storage: StorageDep
 ) -> CenterRead:
     """Create a centre."""
     center = await service.save_center(session, request, storage, data=body.data, files=body.files)
@@ -209,7 +209,7 @@ async def create_center(
 
 @centers.get("/centers/{center_id}/", response_model=CenterDetail)
 async def retrieve_center(
-    request: Request, center_id: int, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, request: Request, center_id: int, session: SessionDep
 ) -> CenterDetail:
     """Retrieve a centre with its rooms and groups."""
     row = await repository.get_center_row(session, center_id)
@@ -231,11 +231,11 @@ async def _center_answer(request: Request, session: SessionDep, center: Center) 
     openapi_extra=body_openapi(CenterCreate, files=("logo",)),
 )
 async def update_center(
+    _: AdminOnly,
     request: Request,
     center: CenterDep,
     body: CenterIn,
     session: SessionDep,
-    _: AdminOnly,
     storage: StorageDep,
 ) -> CenterRead:
     """Update a centre (full update)."""
@@ -251,11 +251,11 @@ async def update_center(
     openapi_extra=body_openapi(CenterUpdate, files=("logo",)),
 )
 async def partial_update_center(
+    _: AdminOnly,
     request: Request,
     center: CenterDep,
     body: CenterPatch,
     session: SessionDep,
-    _: AdminOnly,
     storage: StorageDep,
 ) -> CenterRead:
     """Update a centre (partial update)."""
@@ -266,7 +266,7 @@ async def partial_update_center(
 
 
 @centers.delete("/centers/{center_id}/", status_code=NO_CONTENT)
-async def delete_center(center: CenterDep, session: SessionDep, _: AdminOnly) -> Response:
+async def delete_center(_: AdminOnly, center: CenterDep, session: SessionDep) -> Response:
     """Delete a centre with its rooms, equipment and groups."""
     await service.delete_center(session, center)
     return Response(status_code=NO_CONTENT)
@@ -279,7 +279,7 @@ RoomPatch = Annotated[BodyOf[RoomUpdate], Depends(json_or_form(RoomUpdate, files
 RoomQuery = Annotated[ListQuery, Depends(repository.ROOM_LIST.dependency())]
 
 
-async def room_by_id(room_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Room:
+async def room_by_id(actor: AdminOrSupervisor, room_id: int, session: SessionDep) -> Room:
     found = await records.get(session, Room, room_id, for_update=True)
     if found is None:
         raise NotFound()
@@ -298,7 +298,7 @@ async def _room_answer(request: Request, session: SessionDep, room: Room) -> Roo
 
 @centers.get("/rooms/", response_model=RoomPage)
 async def list_rooms(
-    request: Request, session: SessionDep, actor: AdminOrSupervisor, page: PageDep, query: RoomQuery
+    actor: AdminOrSupervisor, request: Request, session: SessionDep, page: PageDep, query: RoomQuery
 ) -> dict[str, Any]:
     """List rooms with their equipment (filters: center__id, type, capacity, is_available)."""
     stmt = repository.ROOM_LIST.apply(
@@ -320,10 +320,10 @@ async def list_rooms(
     openapi_extra=body_openapi(RoomCreate, files=("picture",)),
 )
 async def create_room(
+    actor: AdminOrSupervisor,
     request: Request,
     body: RoomIn,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> RoomRead:
     """Create a room in a centre (a supervisor: in a centre they supervise)."""
@@ -343,11 +343,11 @@ async def retrieve_room(request: Request, room: RoomDep, session: SessionDep) ->
     openapi_extra=body_openapi(RoomCreate, files=("picture",)),
 )
 async def update_room(
+    actor: AdminOrSupervisor,
     request: Request,
     room: RoomDep,
     body: RoomIn,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> RoomRead:
     """Update a room (full update)."""
@@ -363,11 +363,11 @@ async def update_room(
     openapi_extra=body_openapi(RoomUpdate, files=("picture",)),
 )
 async def partial_update_room(
+    actor: AdminOrSupervisor,
     request: Request,
     room: RoomDep,
     body: RoomPatch,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> RoomRead:
     """Update a room (partial update)."""
@@ -378,7 +378,7 @@ async def partial_update_room(
 
 
 @centers.delete("/rooms/{room_id}/", status_code=NO_CONTENT)
-async def delete_room(room: RoomDep, session: SessionDep, actor: AdminOrSupervisor) -> Response:
+async def delete_room(actor: AdminOrSupervisor, room: RoomDep, session: SessionDep) -> Response:
     """Delete a room (its equipment stays in the centre, without a room)."""
     await service.delete_room(session, actor, room)
     return Response(status_code=NO_CONTENT)
@@ -396,7 +396,7 @@ EquipmentQuery = Annotated[ListQuery, Depends(repository.EQUIPMENT_LIST.dependen
 
 
 async def equipment_by_id(
-    equipment_id: int, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, equipment_id: int, session: SessionDep
 ) -> Equipment:
     found = await records.get(session, Equipment, equipment_id, for_update=True)
     if found is None:
@@ -410,9 +410,9 @@ EquipmentDep = Annotated[Equipment, Depends(equipment_by_id)]
 
 @centers.get("/equipment/", response_model=EquipmentPage)
 async def list_equipment(
+    actor: AdminOrSupervisor,
     request: Request,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     page: PageDep,
     query: EquipmentQuery,
 ) -> dict[str, Any]:
@@ -431,10 +431,10 @@ async def list_equipment(
     openapi_extra=body_openapi(EquipmentCreate, files=("picture",)),
 )
 async def create_equipment(
+    actor: AdminOrSupervisor,
     request: Request,
     body: EquipmentIn,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> EquipmentRead:
     """Create equipment in a centre, optionally in one of its rooms."""
@@ -454,11 +454,11 @@ async def retrieve_equipment(request: Request, item: EquipmentDep) -> EquipmentR
     openapi_extra=body_openapi(EquipmentCreate, files=("picture",)),
 )
 async def update_equipment(
+    actor: AdminOrSupervisor,
     request: Request,
     item: EquipmentDep,
     body: EquipmentIn,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> EquipmentRead:
     """Update equipment (full update)."""
@@ -474,11 +474,11 @@ async def update_equipment(
     openapi_extra=body_openapi(EquipmentUpdate, files=("picture",)),
 )
 async def partial_update_equipment(
+    actor: AdminOrSupervisor,
     request: Request,
     item: EquipmentDep,
     body: EquipmentPatch,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     storage: StorageDep,
 ) -> EquipmentRead:
     """Update equipment (partial update)."""
@@ -490,7 +490,7 @@ async def partial_update_equipment(
 
 @centers.delete("/equipment/{equipment_id}/", status_code=NO_CONTENT)
 async def delete_equipment(
-    item: EquipmentDep, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, item: EquipmentDep, session: SessionDep
 ) -> Response:
     """Delete equipment."""
     await service.delete_equipment(session, actor, item)
@@ -502,7 +502,7 @@ async def delete_equipment(
 GroupQuery = Annotated[ListQuery, Depends(repository.GROUP_LIST.dependency())]
 
 
-async def group_by_id(group_id: int, session: SessionDep, actor: AdminOrSupervisor) -> Group:
+async def group_by_id(actor: AdminOrSupervisor, group_id: int, session: SessionDep) -> Group:
     found = await records.get(session, Group, group_id, for_update=True)
     if found is None:
         raise NotFound()
@@ -520,9 +520,9 @@ async def _group_answer(session: SessionDep, group: Group) -> GroupRead:
 
 @centers.get("/groups/", response_model=GroupPage)
 async def list_groups(
+    actor: AdminOrSupervisor,
     request: Request,
     session: SessionDep,
-    actor: AdminOrSupervisor,
     page: PageDep,
     query: GroupQuery,
 ) -> dict[str, Any]:
@@ -542,7 +542,7 @@ async def list_groups(
 
 @centers.post("/groups/", response_model=GroupRead, status_code=CREATED)
 async def create_group(
-    body: GroupCreate, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, body: GroupCreate, session: SessionDep
 ) -> GroupRead:
     """Create a group in a centre."""
     return await _group_answer(session, await service.save_group(session, actor, data=body))
@@ -556,7 +556,7 @@ async def retrieve_group(group: GroupDep, session: SessionDep) -> GroupRead:
 
 @centers.put("/groups/{group_id}/", response_model=GroupRead)
 async def update_group(
-    group: GroupDep, body: GroupCreate, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, group: GroupDep, body: GroupCreate, session: SessionDep
 ) -> GroupRead:
     """Update a group (full update)."""
     return await _group_answer(
@@ -566,7 +566,7 @@ async def update_group(
 
 @centers.patch("/groups/{group_id}/", response_model=GroupRead)
 async def partial_update_group(
-    group: GroupDep, body: GroupUpdate, session: SessionDep, actor: AdminOrSupervisor
+    actor: AdminOrSupervisor, group: GroupDep, body: GroupUpdate, session: SessionDep
 ) -> GroupRead:
     """Update a group (partial update)."""
     return await _group_answer(
@@ -575,7 +575,7 @@ async def partial_update_group(
 
 
 @centers.delete("/groups/{group_id}/", status_code=NO_CONTENT)
-async def delete_group(group: GroupDep, session: SessionDep, actor: AdminOrSupervisor) -> Response:
+async def delete_group(actor: AdminOrSupervisor, group: GroupDep, session: SessionDep) -> Response:
     """Delete a group."""
     await service.delete_group(session, actor, group)
     return Response(status_code=NO_CONTENT)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from entraide_kit import records
-from entraide_kit.auth import CurrentUser, Role
+from entraide_kit.auth import CurrentUser, Principal, Role, require_roles
 from entraide_kit.db import SessionDep, flush_checked
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery
@@ -39,6 +39,11 @@ ExamQuery = Annotated[ListQuery, Depends(repository.EXAM_LIST.dependency())]
 QuestionQuery = Annotated[ListQuery, Depends(repository.QUESTION_LIST.dependency())]
 STAFF = (Role.admin, Role.center_supervisor, Role.trainer)
 WRITERS = (Role.admin, Role.trainer)
+# Roles are checked before the body and the id are looked at (a 403 is a 403).
+Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
+Writers = Annotated[Principal, Depends(require_roles(*WRITERS))]
+Readers = Annotated[Principal, Depends(require_roles(*STAFF, Role.student))]
+StudentOnly = Annotated[Principal, Depends(require_roles(Role.student))]
 
 
 async def _exam_reads(session: SessionDep, rows: list[Any]) -> list[ExamRead]:
@@ -46,9 +51,8 @@ async def _exam_reads(session: SessionDep, rows: list[Any]) -> list[ExamRead]:
     return [views.exam(r, ids.get(r[0].id, [])) for r in rows]
 
 
-async def exam_in_scope(exam_id: int, session: SessionDep, actor: CurrentUser) -> Exam:
+async def exam_in_scope(actor: Readers, exam_id: int, session: SessionDep) -> Exam:
     """The exam if the caller may see it (404 otherwise)."""
-    policies.require(actor, *STAFF, Role.student)
     stmt = repository.exams_query().where(col(Exam.id) == exam_id, policies.exam_scope(actor))
     if (await session.execute(stmt)).first() is None:
         raise NotFound()
@@ -74,8 +78,7 @@ async def _detail(session: SessionDep, actor: CurrentUser, exam: Exam) -> ExamDe
 # ------------------------------------------------------------------ questions
 
 
-async def question_in_scope(question_id: int, session: SessionDep, actor: CurrentUser) -> Question:
-    policies.require(actor, *WRITERS)
+async def question_in_scope(actor: Writers, question_id: int, session: SessionDep) -> Question:
     found = await records.get(session, Question, question_id, for_update=True)
     if found is None:
         raise NotFound()
@@ -87,10 +90,9 @@ QuestionDep = Annotated[Question, Depends(question_in_scope)]
 
 @router.get("/questions/", response_model=QuestionPage)
 async def list_questions(
-    request: Request, session: SessionDep, actor: CurrentUser, page: PageDep, query: QuestionQuery
+    actor: Writers, request: Request, session: SessionDep, page: PageDep, query: QuestionQuery
 ) -> dict[str, Any]:
     """The question bank (a trainer: the programmes they teach, and their own questions)."""
-    policies.require(actor, *WRITERS)
     stmt = repository.QUESTION_LIST.apply(
         select(Question).where(policies.question_scope(actor)), query
     )
@@ -99,17 +101,16 @@ async def list_questions(
 
 @router.post("/questions/", response_model=QuestionRead, status_code=status.HTTP_201_CREATED)
 async def create_question(
-    request: Request, body: QuestionCreate, session: SessionDep, actor: CurrentUser
+    actor: Writers, request: Request, body: QuestionCreate, session: SessionDep
 ) -> QuestionRead:
     """Add a question to the bank."""
-    policies.require(actor, *WRITERS)
     return views.question(
         await service.save_question(session, request, actor, body.model_dump(), None)
     )
 
 
 @router.get("/questions/{question_id}/", response_model=QuestionRead)
-async def retrieve_question(question: QuestionDep, actor: CurrentUser) -> QuestionRead:
+async def retrieve_question(actor: CurrentUser, question: QuestionDep) -> QuestionRead:
     """Retrieve a question (its author or an admin)."""
     policies.can_change_question(actor, question)
     return views.question(question)
@@ -117,11 +118,11 @@ async def retrieve_question(question: QuestionDep, actor: CurrentUser) -> Questi
 
 @router.put("/questions/{question_id}/", response_model=QuestionRead)
 async def update_question(
+    actor: CurrentUser,
     request: Request,
     question: QuestionDep,
     body: QuestionCreate,
     session: SessionDep,
-    actor: CurrentUser,
 ) -> QuestionRead:
     """Update a question (its author or an admin)."""
     policies.can_change_question(actor, question)
@@ -132,11 +133,11 @@ async def update_question(
 
 @router.patch("/questions/{question_id}/", response_model=QuestionRead)
 async def partial_update_question(
+    actor: CurrentUser,
     request: Request,
     question: QuestionDep,
     body: QuestionUpdate,
     session: SessionDep,
-    actor: CurrentUser,
 ) -> QuestionRead:
     """Update a question partially (its author or an admin)."""
     policies.can_change_question(actor, question)
@@ -146,7 +147,7 @@ async def partial_update_question(
 
 @router.delete("/questions/{question_id}/", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_question(
-    question: QuestionDep, session: SessionDep, actor: CurrentUser
+    actor: CurrentUser, question: QuestionDep, session: SessionDep
 ) -> Response:
     """Delete a question (its author or an admin; not one an exam uses)."""
     policies.can_change_question(actor, question)
@@ -182,17 +183,15 @@ async def _results(
 
 @router.get("/results/", response_model=ResultPage)
 async def list_results(
-    request: Request, session: SessionDep, actor: CurrentUser, page: PageDep
+    actor: Staff, request: Request, session: SessionDep, page: PageDep
 ) -> dict[str, Any]:
     """Scores of completed exams (supervisors: their centres'; trainers: their programmes')."""
-    policies.require(actor, *STAFF)
     return await _results(request, session, actor, page)
 
 
 @router.get("/results/my-results/", response_model=list[Result])
-async def my_results(session: SessionDep, actor: CurrentUser) -> list[Result]:
+async def my_results(actor: StudentOnly, session: SessionDep) -> list[Result]:
     """The caller's own results (students)."""
-    policies.require(actor, Role.student)
     stmt = repository.exams_query().where(
         col(Exam.status) == "completed", col(Exam.student_id) == actor.id
     )
@@ -206,10 +205,9 @@ async def my_results(session: SessionDep, actor: CurrentUser) -> list[Result]:
 
 @router.get("/", response_model=ExamPage)
 async def list_exams(
-    request: Request, session: SessionDep, actor: CurrentUser, page: PageDep, query: ExamQuery
+    actor: Staff, request: Request, session: SessionDep, page: PageDep, query: ExamQuery
 ) -> dict[str, Any]:
     """List exams (filters: status, exam_type, student, training)."""
-    policies.require(actor, *STAFF)
     stmt = repository.EXAM_LIST.apply(
         repository.exams_query().where(policies.exam_scope(actor)), query
     )
@@ -220,34 +218,31 @@ async def list_exams(
 
 @router.post("/", response_model=ExamDetail, status_code=status.HTTP_201_CREATED)
 async def create_exam(
-    request: Request, body: ExamCreate, session: SessionDep, actor: CurrentUser
+    actor: Writers, request: Request, body: ExamCreate, session: SessionDep
 ) -> ExamDetail:
     """Create an exam for a student from questions of its programme."""
-    policies.require(actor, *WRITERS)
     exam = await service.save_exam(session, request, actor, body, None)
     return await _detail(session, actor, exam)
 
 
 @router.get("/{exam_id}/", response_model=ExamDetail)
-async def retrieve_exam(exam: ExamDep, session: SessionDep, actor: CurrentUser) -> ExamDetail:
+async def retrieve_exam(actor: CurrentUser, exam: ExamDep, session: SessionDep) -> ExamDetail:
     """Retrieve an exam with its questions (a student: their own, published, without answers)."""
     return await _detail(session, actor, exam)
 
 
 @router.put("/{exam_id}/", response_model=ExamDetail)
 async def update_exam(
-    request: Request, exam: ExamDep, body: ExamPut, session: SessionDep, actor: CurrentUser
+    actor: Writers, request: Request, exam: ExamDep, body: ExamPut, session: SessionDep
 ) -> ExamDetail:
     """Update an exam; status completed closes it and computes its score."""
-    policies.require(actor, *WRITERS)
     exam = await service.save_exam(session, request, actor, body, exam)
     return await _detail(session, actor, exam)
 
 
 @router.delete("/{exam_id}/", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_exam(exam: ExamDep, session: SessionDep, actor: CurrentUser) -> Response:
+async def delete_exam(actor: Writers, exam: ExamDep, session: SessionDep) -> Response:
     """Delete an exam."""
-    policies.require(actor, *WRITERS)
     await policies.can_manage_program(session, actor, exam.training_id)
     await records.remove(session, exam)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -255,17 +250,14 @@ async def delete_exam(exam: ExamDep, session: SessionDep, actor: CurrentUser) ->
 
 @router.post("/{exam_id}/submit/", response_model=SubmitOut)
 async def submit(
-    exam: ExamDep, body: SubmitIn, session: SessionDep, actor: CurrentUser
+    actor: CurrentUser, exam: ExamDep, body: SubmitIn, session: SessionDep
 ) -> dict[str, int]:
     """Answer a published exam (a student, theirs). MCQ, TF, FIB and MA are graded at once."""
     return await service.submit(session, actor, exam, body)
 
 
 @router.post("/{exam_id}/grade/", response_model=ExamDetail)
-async def grade(
-    exam: ExamDep, body: GradeIn, session: SessionDep, actor: CurrentUser
-) -> ExamDetail:
+async def grade(actor: Writers, exam: ExamDep, body: GradeIn, session: SessionDep) -> ExamDetail:
     """Grade an answer that waits for a trainer (SA, LA)."""
-    policies.require(actor, *WRITERS)
     await service.grade(session, actor, exam, body)
     return await _detail(session, actor, exam)

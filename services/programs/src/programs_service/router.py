@@ -70,7 +70,7 @@ ProgramQuery = Annotated[ListQuery, Depends(repository.PROGRAM_LIST.dependency()
 PROGRAMS = "/trainingprogrames"
 
 
-async def program_for_write(program_id: int, _: AdminOnly, session: SessionDep) -> Program:
+async def program_for_write(_: AdminOnly, program_id: int, session: SessionDep) -> Program:
     return _found(await records.get(session, Program, program_id, for_update=True))
 
 
@@ -150,7 +150,7 @@ DISTRIBUTIONS = "/annualcoursedistributions"
 
 
 async def distribution_for_write(
-    distribution_id: int, _: AdminOnly, session: SessionDep
+    _: AdminOnly, distribution_id: int, session: SessionDep
 ) -> AnnualDistribution:
     return _found(await records.get(session, AnnualDistribution, distribution_id, for_update=True))
 
@@ -230,7 +230,7 @@ WeeklyPlanQuery = Annotated[ListQuery, Depends(repository.WEEKLY_PLAN_LIST.depen
 PLANS = "/weeklycourseplans"
 
 
-async def plan_for_write(plan_id: int, _: AdminOnly, session: SessionDep) -> WeeklyPlan:
+async def plan_for_write(_: AdminOnly, plan_id: int, session: SessionDep) -> WeeklyPlan:
     return _found(await records.get(session, WeeklyPlan, plan_id, for_update=True))
 
 
@@ -309,7 +309,7 @@ CourseQuery = Annotated[ListQuery, Depends(repository.COURSE_LIST.dependency())]
 COURSES = "/trainingcourses"
 
 
-async def course_for_write(course_id: int, _: AdminOnly, session: SessionDep) -> TrainingCourse:
+async def course_for_write(_: AdminOnly, course_id: int, session: SessionDep) -> TrainingCourse:
     return _found(await records.get(session, TrainingCourse, course_id, for_update=True))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
 
-from entraide_kit.auth import CurrentUser
+from entraide_kit.auth import CurrentUser, Principal, Role, require_roles
 from entraide_kit.copies.centers import centers
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import NotFound
@@ -26,10 +26,12 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/api/students", tags=["students"])
+# Roles are checked before the body and the id are looked at (a 403 is a 403).
+Managers = Annotated[Principal, Depends(require_roles(Role.admin, Role.center_supervisor))]
 StudentQuery = Annotated[ListQuery, Depends(repository.STUDENT_LIST.dependency())]
 
 
-async def student_by_id(student_id: int, session: SessionDep, actor: CurrentUser) -> Student:
+async def student_by_id(actor: CurrentUser, student_id: int, session: SessionDep) -> Student:
     student = await repository.get(session, student_id, for_update=True)
     if student is None:
         raise NotFound()
@@ -47,7 +49,7 @@ async def _answer(session: SessionDep, student: Student) -> StudentRead:
 
 @router.get("/", response_model=StudentPage)
 async def list_students(
-    request: Request, session: SessionDep, actor: CurrentUser, page: PageDep, query: StudentQuery
+    actor: CurrentUser, request: Request, session: SessionDep, page: PageDep, query: StudentQuery
 ) -> dict[str, Any]:
     """List students: admins all, supervisors their centres', anybody else their own record."""
     stmt = repository.STUDENT_LIST.apply(policies.scope(repository.students_query(), actor), query)
@@ -58,28 +60,26 @@ async def list_students(
 
 @router.post("/", response_model=StudentCreated, status_code=status.HTTP_201_CREATED)
 async def create_student(
-    request: Request, body: StudentCreate, session: SessionDep, actor: CurrentUser
+    actor: Managers, request: Request, body: StudentCreate, session: SessionDep
 ) -> dict[str, Any]:
     """Create a student and its account (a generated email, a one-time password shown once)."""
-    policies.can_manage(actor)
     student, account = await service.create_student(session, request, actor, body)
     read = await _answer(session, student)
     return {**read.model_dump(), "initial_password": account["initial_password"]}
 
 
 @router.get("/bulk_import/template/", response_class=Response)
-async def import_template(actor: CurrentUser) -> Response:
+async def import_template(actor: Managers) -> Response:
     """The .xlsx sheet to fill for a bulk import, with the expected columns."""
-    policies.can_manage(actor)
     headers = {"Content-Disposition": 'attachment; filename="students-import-template.xlsx"'}
     return Response(importer.template(), media_type=importer.XLSX, headers=headers)
 
 
 @router.post("/bulk_import/", response_model=ImportReport)
 async def bulk_import(
+    actor: Managers,
     request: Request,
     session: SessionDep,
-    actor: CurrentUser,
     file: Annotated[UploadFile, File(description="the .xlsx sheet")],
     program: Annotated[int, Form()],
     center: Annotated[int | None, Form()] = None,
@@ -88,7 +88,6 @@ async def bulk_import(
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict[str, Any]:
     """Import students from an .xlsx sheet (dry_run=true checks every row and saves nothing)."""
-    policies.can_manage(actor)
     data = await file.read(request.app.state.settings.import_max_bytes + 1)
     return await importer.import_students(
         session,
@@ -111,10 +110,9 @@ async def retrieve_student(student: StudentDep, session: SessionDep) -> StudentR
 
 @router.put("/{student_id}/", response_model=StudentRead)
 async def update_student(
-    request: Request, student: StudentDep, body: StudentPut, session: SessionDep, actor: CurrentUser
+    actor: Managers, request: Request, student: StudentDep, body: StudentPut, session: SessionDep
 ) -> StudentRead:
     """Update a student (full update)."""
-    policies.can_manage(actor)
     changes = body.model_dump(exclude_unset=True)
     return await _answer(
         session, await service.update_student(session, request, actor, student, changes)
@@ -123,14 +121,9 @@ async def update_student(
 
 @router.patch("/{student_id}/", response_model=StudentRead)
 async def partial_update_student(
-    request: Request,
-    student: StudentDep,
-    body: StudentUpdate,
-    session: SessionDep,
-    actor: CurrentUser,
+    actor: Managers, request: Request, student: StudentDep, body: StudentUpdate, session: SessionDep
 ) -> StudentRead:
     """Update a student (partial update)."""
-    policies.can_manage(actor)
     changes = body.model_dump(exclude_unset=True)
     return await _answer(
         session, await service.update_student(session, request, actor, student, changes)
@@ -139,9 +132,8 @@ async def partial_update_student(
 
 @router.delete("/{student_id}/", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_student(
-    request: Request, student: StudentDep, session: SessionDep, actor: CurrentUser
+    actor: Managers, request: Request, student: StudentDep, session: SessionDep
 ) -> Response:
     """Delete a student and its account."""
-    policies.can_manage(actor)
     await service.delete_student(session, request, student)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,20 +18,25 @@ async def started(
     app: FastAPI, *, tokens: TokenFactory | None = None, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[FastAPI]:
     """Run the app's lifespan (migrations, relay, consumer); trust ``tokens``; ``env`` is
-    set while the app starts (for settings read at start, e.g. the media folder)."""
+    set only while the app starts (for settings read at start, e.g. the media folder)."""
     previous = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
-    try:
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
-            if tokens is not None:
-                app.state.verifier.set_keys(tokens.keys())
-            yield app
-    finally:
+
+    def restore() -> None:
         for key, value in previous.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+    try:
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+            restore()  # read at start only: other tests must not see it
+            if tokens is not None:
+                app.state.verifier.set_keys(tokens.keys())
+            yield app
+    finally:
+        restore()
 
 
 def client(app: FastAPI, *, peer: str = "127.0.0.1") -> httpx.AsyncClient:
