@@ -346,7 +346,7 @@ async def _update(
 
 @router.put("/{record_id}/", response_model=RecordRead)
 async def update_record(
-    actor: CurrentUser, request: Request, record: RecordDep, body: RecordCreate, session: SessionDep
+    actor: Staff, request: Request, record: RecordDep, body: RecordCreate, session: SessionDep
 ) -> RecordRead:
     """Update a record (full update)."""
     return await _update(request, record, body.model_dump(exclude_unset=True), session, actor)
@@ -354,7 +354,7 @@ async def update_record(
 
 @router.patch("/{record_id}/", response_model=RecordRead)
 async def partial_update_record(
-    actor: CurrentUser, request: Request, record: RecordDep, body: RecordUpdate, session: SessionDep
+    actor: Staff, request: Request, record: RecordDep, body: RecordUpdate, session: SessionDep
 ) -> RecordRead:
     """Update a record (partial update)."""
     return await _update(request, record, body.model_dump(exclude_unset=True), session, actor)

@@ -250,7 +250,7 @@ async def delete_exam(actor: Writers, exam: ExamDep, session: SessionDep) -> Res
 
 @router.post("/{exam_id}/submit/", response_model=SubmitOut)
 async def submit(
-    actor: CurrentUser, exam: ExamDep, body: SubmitIn, session: SessionDep
+    actor: StudentOnly, exam: ExamDep, body: SubmitIn, session: SessionDep
 ) -> dict[str, int]:
     """Answer a published exam (a student, theirs). MCQ, TF, FIB and MA are graded at once."""
     return await service.submit(session, actor, exam, body)
