@@ -170,3 +170,17 @@ async def _run_hooks(app: FastAPI, hooks: Sequence[Hook]) -> AsyncIterator[None]
         return
     async with hooks[0](app), _run_hooks(app, hooks[1:]):
         yield
+
+
+def lazy_app(build: Callable[[], FastAPI], namespace: dict[str, Any]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` building ``app`` on first access, so that
+    ``uvicorn <name>_service.main:app`` works while importing the module (tests,
+    tools) reads no settings: ``__getattr__ = lazy_app(build_app, globals())``."""
+
+    def __getattr__(name: str) -> Any:
+        if name == "app":
+            namespace["app"] = built = build()
+            return built
+        raise AttributeError(name)
+
+    return __getattr__

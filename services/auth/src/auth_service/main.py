@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from entraide_kit.app import create_app
+from entraide_kit.app import create_app, lazy_app
 from entraide_kit.auth import Principal
 from entraide_kit.errors import InvalidToken
 
@@ -60,10 +60,4 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
     )
 
 
-def __getattr__(name: str) -> Any:
-    # ``uvicorn auth_service.main:app`` builds the app on first access, so
-    # importing this module (tests, tools) reads no settings and no key.
-    if name == "app":
-        globals()["app"] = built = build_app()
-        return built
-    raise AttributeError(name)
+__getattr__ = lazy_app(build_app, globals())

@@ -192,14 +192,7 @@ async def save_center(
         raise ValidationFailed(
             {"other_affiliation": ["This field is required when affiliated_to is other."]}
         )
-    if center is None:
-        center = Center(**values)
-        session.add(center)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(center)
-    else:
-        await records.save(session, center, values)
-        await flush_checked(session, CONSTRAINTS)
+    center = await records.write(session, Center, values, record=center, constraints=CONSTRAINTS)
     await events.center_changed(session, center, association_name)
     return center
 
@@ -245,14 +238,7 @@ async def save_room(
     for name in ("name", "type", "capacity", "is_available"):
         if name in values and values[name] is None:
             raise ValidationFailed({name: ["This field may not be null."]})
-    if room is None:
-        room = Room(**values)
-        session.add(room)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(room)
-    else:
-        await records.save(session, room, values)
-        await flush_checked(session, CONSTRAINTS)
+    room = await records.write(session, Room, values, record=room, constraints=CONSTRAINTS)
     await events.room_changed(session, room)
     return room
 
@@ -286,14 +272,9 @@ async def save_equipment(
             raise _invalid_pk("room", room_id)
         if room.center_id != center_id:
             raise ValidationFailed({"room": ["The room must belong to the equipment's center."]})
-    if equipment is None:
-        equipment = Equipment(**values)
-        session.add(equipment)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(equipment)
-    else:
-        await records.save(session, equipment, values)
-        await flush_checked(session, CONSTRAINTS)
+    equipment = await records.write(
+        session, Equipment, values, record=equipment, constraints=CONSTRAINTS
+    )
     return equipment
 
 
@@ -309,14 +290,7 @@ async def save_group(
     await _target_center(session, actor, values, group.center_id if group else None)
     if "name" in values and values["name"] is None:
         raise ValidationFailed({"name": ["This field may not be null."]})
-    if group is None:
-        group = Group(**values)
-        session.add(group)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(group)
-    else:
-        await records.save(session, group, values)
-        await flush_checked(session, CONSTRAINTS)
+    group = await records.write(session, Group, values, record=group, constraints=CONSTRAINTS)
     await events.group_changed(session, group)
     return group
 

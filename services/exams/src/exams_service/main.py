@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
-from entraide_kit.app import create_app
+from entraide_kit.app import create_app, lazy_app
 
 from . import MIGRATIONS
 from .config import ExamsSettings, get_settings
@@ -25,8 +23,4 @@ def build_app(settings: ExamsSettings | None = None) -> FastAPI:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "app":
-        globals()["app"] = built = build_app()
-        return built
-    raise AttributeError(name)
+__getattr__ = lazy_app(build_app, globals())

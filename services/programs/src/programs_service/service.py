@@ -245,14 +245,7 @@ async def save_weekly_plan(
         raise _invalid_pk("annual_distribution", distribution_id)
     if "trainer_id" in values:
         await check_trainer(session, request, values["trainer_id"])
-    if plan is None:
-        plan = WeeklyPlan(**values)
-        session.add(plan)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(plan)
-    else:
-        await records.save(session, plan, values)
-        await flush_checked(session, CONSTRAINTS)
+    plan = await records.write(session, WeeklyPlan, values, record=plan, constraints=CONSTRAINTS)
     await events.weekly_plan_changed(session, plan, distribution.program_id)
     return plan
 
@@ -283,14 +276,9 @@ async def save_course(
         center = (await centers.by_ids(session, [course.center_id])).get(course.center_id)
     if "trainer_id" in values:
         await check_trainer(session, request, values["trainer_id"])
-    if course is None:
-        course = TrainingCourse(**values)
-        session.add(course)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(course)
-    else:
-        await records.save(session, course, values)
-        await flush_checked(session, CONSTRAINTS)
+    course = await records.write(
+        session, TrainingCourse, values, record=course, constraints=CONSTRAINTS
+    )
     await events.course_changed(session, course, program, center["name"] if center else None)
     return course
 
