@@ -31,6 +31,7 @@ from .logging import configure_logging
 from .metrics import metrics_endpoint
 from .middleware import EdgeMiddleware
 from .migrations import upgrade
+from .openapi import install_openapi
 from .ratelimit import make_rate_limiter
 from .settings import ServiceSettings
 
@@ -139,6 +140,7 @@ def create_app(
     app.state.settings = settings
     app.state.token_guard = token_guard
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(EdgeMiddleware, service=settings.service_name)
 
     for router in routers:
