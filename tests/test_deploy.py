@@ -23,7 +23,6 @@ what can run here:
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import importlib.util
 import json
@@ -35,6 +34,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -45,6 +45,7 @@ import asyncpg
 import httpx
 import jsonschema
 import kubernetes_validate
+import kubernetes_validate.utils
 import pytest
 import yaml
 
@@ -406,6 +407,11 @@ def test_every_image_resolves_to_its_package() -> None:
         assert attribute == "app"
         module_file = source / "src" / Path(*module.split(".")).with_suffix(".py")
         assert module_file.is_file(), f"{module_file} missing"
+        # what the builder copies exists in the build context
+        for word, copy_args in stages()[0]:
+            if word == "COPY":
+                copied = expand(copy_args.split()[0], {**args, **builder_env})
+                assert (ROOT / copied).is_dir(), (compose_name, copied)
 
 
 def package_data_globs(pyproject: Path) -> dict[str, list[str]]:
@@ -678,10 +684,10 @@ def gateway() -> Iterator[Gateway]:
         proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 30)
         gw = Gateway(proc, f"http://127.0.0.1:{api}", static_file, env)
         wanted = {f"{n}@file" for n in [*names(), "docs"]}
-        for _ in range(100):
+        for _ in range(200):
             if wanted <= {r["name"] for r in gw.api("http/routers")}:
                 break
-            proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 5)
+            time.sleep(0.05)
         else:
             pytest.fail(f"Traefik did not load the routes\n{proc.log_tail()}")
         yield gw
@@ -843,6 +849,7 @@ def test_kubernetes_middlewares_are_the_gateway_middlewares(gateway: Gateway) ->
 # ---------------------------------------------------------------------- compose scripts
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script")
 def test_init_script_makes_env_and_signing_key(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -875,23 +882,32 @@ def test_init_script_makes_env_and_signing_key(tmp_path: Path) -> None:
     assert (env_file.read_text(), key.read_bytes()) == before
 
 
-async def run_script(script: Path, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "sh", str(script), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    _, err = await proc.communicate()
-    return proc.returncode or 0, err.decode()
+@dataclass
+class ComposeDatabase:
+    pg: EmbeddedPostgres
+    passwords: dict[str, str]
+    env: dict[str, str]
+    script: Path
+
+    def run_init(self, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["sh", str(self.script)], env=env, capture_output=True, text=True, check=False
+        )
 
 
-async def test_postgres_init_script_gives_each_service_its_own_database(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def compose_database() -> Iterator[ComposeDatabase]:
+    """A real PostgreSQL prepared by compose's init script, as the image would
+    on its first start (twice: the script is idempotent)."""
+    tmp = Path(tempfile.mkdtemp(prefix="entraide-deploy-pg-"))
     pg = EmbeddedPostgres(
-        tmp_path / "pg", free_port(), password_file=tmp_path / "pw", log_file=tmp_path / "pg.log"
+        tmp / "pg", free_port(), password_file=tmp / "pw", log_file=tmp / "pg.log"
     )
     pg.start(timeout=60)
     try:
         psql = Path(pg.psql_argv()[0])
         postgres_env = interpolate(compose()["services"]["postgres"]["environment"], env_example())
-        passwords = {s.name: f"pw{i}x" for i, s in enumerate(SERVICES)}
+        passwords = {s.name: f"pw{i}x{s.name}" for i, s in enumerate(SERVICES)}
         env = {
             **os.environ,
             **{k: str(v) for k, v in postgres_env.items()},
@@ -903,36 +919,141 @@ async def test_postgres_init_script_gives_each_service_its_own_database(tmp_path
             "POSTGRES_USER": "postgres",
             "POSTGRES_DB": "postgres",
         }
-        script = DEPLOY / "compose" / "postgres-init" / "10-entraide-databases.sh"
-        for _ in range(2):  # idempotent
-            code, err = await run_script(script, env)
-            assert code == 0, err
-        for spec in SERVICES:
-            conn = await asyncpg.connect(
-                host="127.0.0.1",
-                port=pg.port,
-                user=spec.name,
-                password=passwords[spec.name],
-                database=spec.database_name,
-            )
-            try:  # the owner: migrations may create tables
-                await conn.execute("CREATE TABLE deploy_probe (id int)")
-            finally:
-                await conn.close()
-        with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await asyncpg.connect(
-                host="127.0.0.1",
-                port=pg.port,
-                user="auth",
-                password=passwords["auth"],
-                database=SERVICES[1].database_name,
-            )
-        missing = {**env}
-        missing.pop("EXAMS_DB_PASSWORD")
-        code, err = await run_script(script, missing)
-        assert code != 0 and "EXAMS_DB_PASSWORD" in err
+        db = ComposeDatabase(
+            pg, passwords, env, DEPLOY / "compose" / "postgres-init" / "10-entraide-databases.sh"
+        )
+        for _ in range(2):
+            result = db.run_init(env)
+            assert result.returncode == 0, result.stderr
+        yield db
     finally:
         pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script")
+async def test_postgres_init_script_gives_each_service_its_own_database(
+    compose_database: ComposeDatabase,
+) -> None:
+    db = compose_database
+    for spec in SERVICES:
+        conn = await asyncpg.connect(
+            host="127.0.0.1",
+            port=db.pg.port,
+            user=spec.name,
+            password=db.passwords[spec.name],
+            database=spec.database_name,
+        )
+        try:  # the owner: its migrations create tables
+            await conn.execute("CREATE TABLE deploy_probe (id int)")
+            await conn.execute("DROP TABLE deploy_probe")
+        finally:
+            await conn.close()
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await asyncpg.connect(
+            host="127.0.0.1",
+            port=db.pg.port,
+            user="auth",
+            password=db.passwords["auth"],
+            database=SERVICES[1].database_name,
+        )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script")
+def test_postgres_init_script_refuses_a_missing_password(
+    compose_database: ComposeDatabase,
+) -> None:
+    env = dict(compose_database.env)
+    env.pop("EXAMS_DB_PASSWORD")
+    result = compose_database.run_init(env)
+    assert result.returncode != 0 and "EXAMS_DB_PASSWORD" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the image runs on Linux")
+def test_the_image_command_runs_auth_with_the_compose_environment(
+    compose_database: ComposeDatabase, tmp_path: Path
+) -> None:
+    """What the auth container does, without Docker: the Dockerfile's CMD and
+    UVICORN_* environment, compose's environment for auth (hosts moved to this
+    machine), the signing key as a file; healthy by the Dockerfile's own
+    HEALTHCHECK command; then the first admin of the environment logs in."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from entraide_kit.embedded import EmbeddedNats
+
+    runtime = stages()[-1]
+    cmd = json.loads(next(a for w, a in runtime if w == "CMD"))
+    healthcheck = json.loads(next(a for w, a in runtime if w == "HEALTHCHECK").split(" CMD ", 1)[1])
+    _, image_environment = image_env(image_builds()["auth"])
+
+    key = tmp_path / "auth_signing_key"
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    nats = EmbeddedNats(tmp_path / "nats", free_port(), free_port(), log_file=tmp_path / "nats.log")
+    nats.start()
+    port = free_port()
+    variables = {**env_example(), "AUTH_DB_PASSWORD": compose_database.passwords["auth"]}
+    service_env = interpolate(compose()["services"]["auth"]["environment"], variables)
+    moved = {
+        "@postgres:5432/": f"@127.0.0.1:{compose_database.pg.port}/",
+        "nats://nats:4222": nats.url,
+        "redis://redis:6379/0": f"redis://127.0.0.1:{free_port()}/0",  # down: served anyway
+        "/run/secrets/auth_signing_key": str(key),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENTRAIDE_", "AUTH_"))}
+    for name, value in {**image_environment, **service_env}.items():
+        text = str(value)
+        for old, new in moved.items():
+            text = text.replace(old, new)
+        env[name] = text
+    env.update({"UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port)})
+    assert env["ENTRAIDE_ENV"] == "production"
+    proc = Process(
+        "auth-image",
+        [sys.executable, "-m", *cmd],
+        log_file=tmp_path / "auth.log",
+        env=env,
+        cwd=tmp_path,
+    )
+    proc.start()
+    try:
+        for _ in range(600):
+            assert proc.is_running(), proc.log_tail()
+            probe = subprocess.run(
+                [
+                    sys.executable if healthcheck[0] == "python" else healthcheck[0],
+                    *healthcheck[1:],
+                ],
+                env=env,
+                capture_output=True,
+                check=False,
+            )
+            if probe.returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the HEALTHCHECK never passed\n{proc.log_tail()}")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert client.get("/readyz").status_code == 200
+            assert client.get("/api/token/jwks/").json()["keys"]
+            login = client.post(
+                "/api/token/",
+                json={
+                    "email": env["ENTRAIDE_ADMIN_EMAIL"],
+                    "password": env["ENTRAIDE_ADMIN_PASSWORD"],
+                },
+            )
+            assert login.status_code == 200, login.text
+            assert login.json()["access"]
+    finally:
+        proc.stop()
+        nats.stop()
 
 
 # ====================================================================== Kubernetes
@@ -956,6 +1077,25 @@ def test_generated_manifests_are_current() -> None:
     assert not stale, f"run .venv/bin/python deploy/k8s/generate.py: stale {stale}"
 
 
+@pytest.fixture(scope="module")
+def kubernetes_schemas() -> Iterator[None]:
+    """kubernetes-validate reads and parses its schema files at every call
+    (most of its time): keep them for the module."""
+    original = kubernetes_validate.utils.schema_contents
+    cache: dict[str, Any] = {}
+
+    def cached(filename: str, desired_version: str) -> Any:
+        if filename not in cache:
+            cache[filename] = original(filename, desired_version)
+        return cache[filename]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(kubernetes_validate.utils, "schema_contents", cached)
+    yield
+    patch.undo()
+
+
+@pytest.mark.usefixtures("kubernetes_schemas")
 def test_every_manifest_matches_its_schema(rendered: tuple[str, list[dict[str, Any]]]) -> None:
     overlay, objects = rendered
     schemas = {key: json.loads(path.read_text()) for key, path in CRD_SCHEMAS.items()}
@@ -1019,7 +1159,7 @@ def test_kubernetes_wiring(rendered: tuple[str, list[dict[str, Any]]]) -> None:
         assert hpas[name]["spec"]["minReplicas"] >= 2
         assert hpas[name]["spec"]["metrics"]
         # no other pod is selected by this service (the databases carry their own name)
-        for other in (*deployments.values(),):
+        for other in deployments.values():
             if other is not dep:
                 assert not selects(
                     svc["spec"]["selector"], other["spec"]["template"]["metadata"]["labels"]
