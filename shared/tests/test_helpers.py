@@ -132,3 +132,41 @@ def test_page_links_use_forwarded_host_only_from_the_gateway() -> None:
     last = build_page(_request(fwd, "127.0.0.1", "page=3&page_size=2"), PageParams(3, 2), 5, [])
     assert last["next"] is None
     assert last["previous"] == "http://localhost:8000/api/x/?page=2&page_size=2"
+
+
+def _db_request(**path_params: str) -> Request:
+    return Request(
+        {"type": "http", "method": "GET", "path": "/x", "headers": [], "path_params": path_params}
+    )
+
+
+async def test_database_errors_are_client_errors_or_unavailable() -> None:
+    # Found by bench/fuzz.py (ids past int32, NUL characters: 500s) and bench/chaos.py
+    # (PostgreSQL down: 500s).
+    import asyncpg.exceptions as pg
+    from sqlalchemy.exc import DBAPIError, InterfaceError
+
+    from entraide_kit.errors import database_error_handler, unhandled_error_handler
+
+    def wrapped(orig: BaseException) -> DBAPIError:
+        return DBAPIError("SELECT 1", {}, orig)
+
+    out_of_range = wrapped(pg.DataError("invalid input for query argument $1 (out of int32)"))
+    resp = await database_error_handler(_db_request(room_id="3801509518"), out_of_range)
+    assert resp.status_code == 404
+    resp = await database_error_handler(_db_request(room_id="12"), out_of_range)
+    assert resp.status_code == 400
+    nul = wrapped(pg.CharacterNotInRepertoireError("invalid byte sequence 0x00"))
+    assert (await database_error_handler(_db_request(), nul)).status_code == 400
+    for down in (
+        wrapped(pg.CannotConnectNowError("the database system is starting up")),
+        wrapped(pg.ConnectionDoesNotExistError("connection was closed")),
+        InterfaceError("SELECT 1", {}, pg.InterfaceError("the underlying connection is closed")),
+    ):
+        resp = await database_error_handler(_db_request(), down)
+        assert resp.status_code == 503 and resp.headers["retry-after"] == "5", down
+    refused = await unhandled_error_handler(_db_request(), ConnectionRefusedError(111, "refused"))
+    assert refused.status_code == 503
+    other = wrapped(pg.UniqueViolationError("duplicate"))
+    assert (await database_error_handler(_db_request(), other)).status_code == 500
+    assert (await unhandled_error_handler(_db_request(), FileNotFoundError("x"))).status_code == 500

@@ -326,3 +326,38 @@ async def test_update_delete_and_instance_changes_follow(api: Api, attendance_ap
     assert (await api("GET", f"{created['id']}/", TRAINER_A)).status_code == 404
     assert (await api("GET", f"{created['id']}/", TRAINER_B)).status_code == 200
     assert (await api("DELETE", f"{created['id']}/", TRAINER_B)).status_code == 204
+
+
+async def test_user_events_fill_the_user_copies(attendance_app: Any) -> None:
+    # Found by bench/chaos.py: user_copies (the Arabic names of student_stats and its
+    # exports) had no subscription, so it stayed empty outside these tests' seed.
+    from sqlalchemy import select
+
+    from attendance_service.events import SUBSCRIPTIONS
+    from entraide_kit.copies.users import user_copies
+
+    handlers = [s.handler for s in SUBSCRIPTIONS if s.subject == "entraide.auth.user.*"]
+    assert handlers
+    env = Envelope(
+        subject="entraide.auth.user.777",
+        producer="auth",
+        entity="user",
+        id=777,
+        op="upsert",
+        version=1,
+        data={
+            "email": "amal@student.entraide.ma",
+            "username": "amal",
+            "first_name": "Amal",
+            "last_name": "Idrissi",
+            "arabic_first_name": "أمل",
+            "role": "student",
+            "is_active": True,
+        },
+    )
+    async with attendance_app.state.db.session() as s, s.begin():
+        for handler in handlers:
+            await handler(s, env)
+    async with attendance_app.state.db.session() as s:
+        row = (await s.execute(select(user_copies).where(user_copies.c.id == 777))).one()
+    assert row.arabic_first_name == "أمل"

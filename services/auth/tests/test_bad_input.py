@@ -111,3 +111,17 @@ async def test_request_id_is_taken_or_made(client: httpx.AsyncClient) -> None:
     assert resp.headers["x-request-id"] == "abc-123"
     made = await client.get("/api/token/jwks/")
     assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_a_number_is_no_birth_date(client: httpx.AsyncClient, make_user: UserFactory) -> None:
+    # Found by bench/fuzz.py: lax parsing took 0 for 1970-01-01.
+    user = await make_user()
+    for value in (0, 86400, 1.5):
+        resp = await client.patch(
+            "/api/accounts/users/me/", json={"birth_date": value}, headers=user["headers"]
+        )
+        assert resp.status_code == 400 and "birth_date" in resp.json(), value
+    ok = await client.patch(
+        "/api/accounts/users/me/", json={"birth_date": "2001-02-03"}, headers=user["headers"]
+    )
+    assert ok.status_code == 200 and ok.json()["birth_date"] == "2001-02-03"

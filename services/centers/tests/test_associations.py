@@ -102,6 +102,11 @@ async def test_unique_name_and_registration_number_and_dates(api: Api) -> None:
     assert dup_name.status_code == 400 and "name" in dup_name.json()
     dup_reg = await api("POST", URL, json={**base, "name": "D", "registration_number": "R-1"})
     assert dup_reg.status_code == 400 and "registration_number" in dup_reg.json()
+    # The same on a change (it was a 500: found by bench/fuzz.py).
+    listed = (await api("GET", URL, params={"search": "B"})).json()["results"]
+    b_id = next(a["id"] for a in listed if a["name"] == "B")
+    renamed = await api("PATCH", f"{URL}{b_id}/", json={"name": "A"})
+    assert renamed.status_code == 400 and "name" in renamed.json()
     dates = await api(
         "POST",
         URL,

@@ -174,3 +174,18 @@ async def test_supervisor_of_a_is_kept_out_of_b(api: Api, world: World) -> None:
         json={"name": "New", "type": "lab", "capacity": 3, "center": a["center"]["id"]},
     )
     assert room.status_code == 201
+
+
+async def test_values_the_database_cannot_hold_are_client_errors(api: Api, world: World) -> None:
+    # Found by the contract fuzzer (bench/fuzz.py): these were 500s.
+    w = await world()
+    room = w["A"]["room"]["id"]
+    for big in ("3801509518", "19873541280741105598464", "-2147483649"):
+        resp = await api("GET", f"{ROOMS}{big}/")
+        assert resp.status_code == 404, big
+        assert resp.json() == {"detail": "Not found."}
+    listed = await api("GET", ROOMS, params={"center__id": "9238324211"})
+    assert listed.status_code == 400
+    nul = await api("PATCH", f"{ROOMS}{room}/", json={"description": "a\u0000b"})
+    assert nul.status_code == 400 and "non_field_errors" in nul.json()
+    assert (await api("GET", f"{ROOMS}{room}/")).json()["description"] != "a\u0000b"

@@ -92,6 +92,11 @@ async def test_validation(api: Api) -> None:
     dup = await api("POST", PROGRAMS, json={**BODY, "description": "again"})
     assert dup.status_code == 400
     assert dup.json() == {"name": ["training programe with this name already exists."]}
+    # Renaming onto a taken name is the same 400 (it was a 500: found by bench/fuzz.py).
+    other = await api("POST", PROGRAMS, json={**BODY, "name": "Another programme"})
+    taken = await api("PATCH", f"{PROGRAMS}{other.json()['id']}/", json={"name": BODY["name"]})
+    assert taken.status_code == 400
+    assert taken.json() == {"name": ["training programe with this name already exists."]}
     bad_logo = await api("POST", PROGRAMS, json={**BODY, "name": "X", "logo": "not a url"})
     assert bad_logo.json() == {"logo": ["Enter a valid URL."]}
     nulls = await api("PATCH", f"{PROGRAMS}1/", json={"name": None})

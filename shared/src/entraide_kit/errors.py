@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("entraide.errors")
@@ -256,7 +257,79 @@ async def http_exception_handler(request: Request, exc: Exception) -> JSONRespon
     return _response(exc.status_code, {"detail": detail}, exc.headers)
 
 
+INT32 = range(-(2**31), 2**31)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (SQLAlchemy's ``orig``, then causes)."""
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 5 and seen not in out:
+        out.append(seen)
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return out
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    """asyncpg's class 22 "data exception": a number out of its column's range, a NUL
+    character in text... (raised by the server, or by asyncpg encoding an argument)."""
+    from asyncpg.exceptions import DataError
+
+    return any(isinstance(e, DataError) for e in _chain(exc))
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """The database is down, restarting, or dropped the connection."""
+    from asyncpg.exceptions import (
+        InterfaceError,
+        OperatorInterventionError,
+        PostgresConnectionError,
+    )
+
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    for e in _chain(exc):
+        if isinstance(e, ConnectionError | TimeoutError):
+            return True
+        if isinstance(e, PostgresConnectionError | OperatorInterventionError):
+            return True
+        if isinstance(e, InterfaceError) and "connection" in str(e):
+            return True
+    return False
+
+
+def _unavailable() -> JSONResponse:
+    return _response(503, {"detail": ServiceUnavailable.default_detail}, {"Retry-After": "5"})
+
+
+async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold is the client's mistake (400, or 404 for an id
+    in the path); a database that cannot be reached is a 503, not a server error."""
+    if _database_unreachable(exc):
+        log.warning("database unreachable: %s", exc)
+        return _unavailable()
+    if not _is_data_error(exc):
+        return await unhandled_error_handler(request, exc)
+    for value in request.path_params.values():
+        # An id no row can have (past the column's range) names no resource.
+        if isinstance(value, str) and value.lstrip("-").isdigit() and int(value) not in INT32:
+            return _response(404, {"detail": "Not found."})
+    return _response(
+        400,
+        {
+            "non_field_errors": [
+                "A value is out of range or holds characters that cannot be stored."
+            ]
+        },
+    )
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if _database_unreachable(exc):
+        # Also what the edge middleware's token check meets with PostgreSQL down
+        # (asyncpg raises a refused connection as a bare ConnectionRefusedError).
+        log.warning("database unreachable: %r", exc)
+        return _unavailable()
     log.exception("unhandled error", exc_info=exc)
     return _response(500, {"detail": "A server error occurred."})
 
@@ -265,4 +338,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, api_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(DBAPIError, database_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)

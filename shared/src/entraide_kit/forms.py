@@ -117,7 +117,8 @@ def body_openapi(model: type[BaseModel], *, files: Sequence[str] = ()) -> dict[s
         form.setdefault("properties", {})[name] = {"type": "string", "format": "binary"}
     return {
         "requestBody": {
-            "required": True,
+            # A model with no required field (a PATCH) takes an empty body too.
+            "required": bool(schema.get("required")),
             "content": {
                 "application/json": {"schema": schema},
                 "multipart/form-data": {"schema": form},

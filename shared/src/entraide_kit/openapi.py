@@ -49,6 +49,19 @@ def _error(description: str, schema: str) -> dict[str, Any]:
     }
 
 
+def _local_times(node: Any) -> None:
+    """Times of day are local ("08:30:00"): JSON Schema's ``time`` format demands a UTC
+    offset, so they are documented as OpenAPI's registered ``partial-time``."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            node["format"] = "partial-time"
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -75,6 +88,7 @@ def install_openapi(app: FastAPI) -> None:
                         continue
                     if secured or status in PUBLIC_ERRORS:
                         responses[status] = _error(description, schema)
+        _local_times(doc)
         app.openapi_schema = doc
         return doc
 

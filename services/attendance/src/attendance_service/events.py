@@ -3,7 +3,8 @@
 Publishes ``entraide.attendance.record.<id>``: id, date, student,
 session_template, session_instance, status, group, trainer, center.
 
-Consumes users (token revocation), centres (supervisors), students, and
+Consumes users (token revocation; names, the Arabic ones for the exports),
+centres (supervisors), students, and
 schedule's templates and instances (copies: student_details and
 session_instance_details come from them; an instance's new trainer or group
 follows into its records' scope).
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers
 from entraide_kit.copies.students import students
 from entraide_kit.events import Envelope, Outbox
@@ -71,6 +73,8 @@ async def _instance_followed(session: AsyncSession, envelope: Envelope) -> None:
 
 
 SUBSCRIPTIONS = [
+    # user_copies holds the students' Arabic names (student_stats and its exports).
+    users.subscription(),
     centers.subscription(),
     students.subscription(),
     sessions.subscription(),

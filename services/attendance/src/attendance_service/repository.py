@@ -5,9 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -182,13 +196,32 @@ async def get_row(session: AsyncSession, record_id: int) -> Any:
     return (await session.execute(records_query().where(col(R.id) == record_id))).first()
 
 
-async def upsert_many(
-    session: AsyncSession, rows: list[dict[str, Any]], *, by_instance: bool
-) -> list[Any]:
-    """Insert or update a session's records in one statement; (id, ..., inserted) rows."""
-    session_column = "session_instance_id" if by_instance else "session_template_id"
-    stmt = insert(R).values(rows)
-    upsert = stmt.on_conflict_do_update(
+# The columns bulk_create writes, each sent as one array: the statement's text is the
+# same for any number of records, so it is compiled (and prepared) once, not per call.
+_BULK_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("date", Date),
+    ("student_id", Integer),
+    ("session_template_id", Integer),
+    ("session_instance_id", Integer),
+    ("status", String),
+    ("notes", Text),
+    ("group_id", Integer),
+    ("trainer_id", Integer),
+    ("center_id", Integer),
+)
+
+
+@cache
+def _upsert_statement(session_column: str) -> Any:
+    names = [name for name, _ in _BULK_COLUMNS]
+    rows = (
+        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _BULK_COLUMNS))
+        .table_valued(*names)
+        .render_derived()
+    )
+    table = R.__table__  # type: ignore[attr-defined,unused-ignore]
+    stmt = insert(table).from_select(names, select(*(rows.c[name] for name in names)))
+    return stmt.on_conflict_do_update(
         index_elements=["student_id", session_column, "date"],
         index_where=col(getattr(R, session_column)).is_not(None),
         set_={
@@ -211,7 +244,15 @@ async def upsert_many(
         col(R.center_id),
         (literal_column("xmax") == 0).label("inserted"),
     )
-    return list(await session.execute(upsert))
+
+
+async def upsert_many(
+    session: AsyncSession, rows: list[dict[str, Any]], *, by_instance: bool
+) -> list[Any]:
+    """Insert or update a session's records in one statement; (id, ..., inserted) rows."""
+    session_column = "session_instance_id" if by_instance else "session_template_id"
+    arrays = {name: [row[name] for row in rows] for name, _ in _BULK_COLUMNS}
+    return list(await session.execute(_upsert_statement(session_column), arrays))
 
 
 async def follow_instance(session: AsyncSession, instance_id: int, values: dict[str, Any]) -> None:

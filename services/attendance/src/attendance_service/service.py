@@ -183,7 +183,7 @@ async def update_record(
         values["status"] = changes["status"]
     if "notes" in changes:
         values["notes"] = changes["notes"] or ""
-    record = await records.save(session, record, values)
+    await records.save_unflushed(record, values)
     await flush_checked(session, CONSTRAINTS)
     await events.record_changed(session, record)
     return record

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -27,6 +28,16 @@ Username = Annotated[
     StringConstraints(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$", strip_whitespace=True),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+def _not_a_number(value: Any) -> Any:
+    # Lax parsing would take 0 for 1970-01-01 (found by bench/fuzz.py).
+    if isinstance(value, int | float):
+        raise ValueError("Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+    return value
+
+
+BirthDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 def _blank(value: Any) -> Any:
@@ -67,7 +78,7 @@ class ProfileFields(BaseModel):
     arabic_first_name: Name | None = None
     arabic_last_name: Name | None = None
     profile_picture: AnyHttpUrl | None = None
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     birth_city: Text100 | None = None
     CIN_id: Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None = None
     phone_number: Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)] | None = (
@@ -227,7 +238,7 @@ class ProvisionPerson(BaseModel):
     ) = None
     arabic_first_name: Name | None = None
     arabic_last_name: Name | None = None
-    birth_date: dt.date | None = None
+    birth_date: BirthDate | None = None
     birth_city: Text100 | None = None
     CIN_id: Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None = None
     phone_number: Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)] | None = (

@@ -138,7 +138,7 @@ async def save_association(
         await session.refresh(association)
     else:
         old_name = association.name
-        await records.save(session, association, values)
+        await records.save_unflushed(association, values)
         await flush_checked(session, CONSTRAINTS)
         if association.name != old_name:
             # Centres show their association's name: they change with it.

@@ -160,7 +160,7 @@ async def save_program(
         await session.refresh(program)
     else:
         shown = (program.name, program.duration_years)
-        await records.save(session, program, values)
+        await records.save_unflushed(program, values)
         await flush_checked(session, CONSTRAINTS)
         if (program.name, program.duration_years) != shown:
             # Courses publish their programme's name and duration: they change with it.
@@ -211,7 +211,7 @@ async def save_distribution(
         await session.refresh(distribution)
     else:
         program_before = distribution.program_id
-        await records.save(session, distribution, values)
+        await records.save_unflushed(distribution, values)
         await flush_checked(session, CONSTRAINTS)
         if distribution.program_id != program_before:
             # Weekly plans publish their distribution's programme.
@@ -407,7 +407,7 @@ async def update_teacher(
     teacher: Teacher,
 ) -> Teacher:
     values, chosen = await _teacher_values(session, request, actor, data, teacher)
-    await records.save(session, teacher, values)
+    await records.save_unflushed(teacher, values)
     await flush_checked(session, CONSTRAINTS)
     if chosen is not None:
         await repository.set_groups(session, teacher.id or 0, chosen)

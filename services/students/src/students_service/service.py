@@ -178,7 +178,7 @@ async def update_student(
     center = await check_references(session, request, merged)
     if merged["center_id"] != student.center_id:
         policies.can_write_into(actor, center)
-    student = await records.save(session, student, values)
+    await records.save_unflushed(student, values)
     await flush_checked(session, CONSTRAINTS)
     user = (await users.users_by_id(session, [student.user_id])).get(student.user_id)
     await events.student_changed(session, student, dataclasses.asdict(user) if user else None)
