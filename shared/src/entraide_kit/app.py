@@ -87,7 +87,8 @@ def create_app(
         verifier = TokenVerifier(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            jwks_url=settings.jwks_url,
+            # A service holding its own keys (auth) never fetches a key set.
+            jwks_url=None if public_keys else settings.jwks_url,
             keys=public_keys(settings) if public_keys else None,
         )
         if public_keys is None:
