@@ -541,15 +541,16 @@ def verdicts(
                 f"{'met   ' if ok else 'MISSED'} {r.endpoint}: p99 {r.p99_ms:.0f} ms at c=32 "
                 f"(target < {value:.0f} ms)"
             )
-    errors = sum(r.errors for r in results)
-    out.append(
-        f"{'met   ' if not errors else 'MISSED'} no endpoint errors under load ({errors} errors)"
-    )
-    worst = max(rss.items(), key=lambda kv: kv[1]) if rss else ("-", 0.0)
-    out.append(
-        f"{'met   ' if worst[1] <= 250 else 'MISSED'} no service above 250 MB resident "
-        f"(largest: {worst[0]} {worst[1]:.0f} MB)"
-    )
+    if results:
+        errors = sum(r.errors for r in results)
+        out.append(
+            f"{'met   ' if not errors else 'MISSED'} no endpoint errors under load ({errors} errors)"
+        )
+        worst = max(rss.items(), key=lambda kv: kv[1])
+        out.append(
+            f"{'met   ' if worst[1] <= 250 else 'MISSED'} no service above 250 MB resident "
+            f"(largest: {worst[0]} {worst[1]:.0f} MB)"
+        )
     if scale == "L":
         for row in latency:
             if row["query"].startswith(("stats, a group", "report, a group")):
@@ -685,24 +686,22 @@ def measure(stack: Stack, m: Manifest, args: argparse.Namespace) -> dict[str, An
 
 def report(out: dict[str, Any]) -> str:
     results = [Result(**r) for r in out["results"]]
+    counts = out["counts"]
     lines = [
-        f"scale {out['scale']}: {out['counts'].get('attendance.attendance_records', 0):,} attendance "
-        f"records, {out['counts'].get('students.students', 0):,} students; {out['machine']}; "
-        f"{out['seconds_per_run']} s per run, {out['minutes']} min in all",
+        f"scale {out['scale']}: {counts.get('attendance.attendance_records', 0):,} attendance "
+        f"records, {counts.get('students.students', 0):,} students; {out['machine']}; "
+        + (f"{out['seconds_per_run']:g} s per run, " if results else "")
+        + f"{out['minutes']} min in all",
         "",
-        fmt_table(results, out["ceilings"]),
-        "",
-        "| single request, through the gateway | median ms | p90 ms |",
-        "|---|---:|---:|",
     ]
+    if results:
+        lines += [fmt_table(results, out["ceilings"]), ""]
+    lines += ["| single request, through the gateway | median ms | p90 ms |", "|---|---:|---:|"]
     for row in out["latency"]:
         lines.append(f"| {row['query']} | {row['median_ms']:.1f} | {row['p90_ms']:.1f} |")
-    lines += [
-        "",
-        "| service | peak resident MB under load |",
-        "|---|---:|",
-    ]
-    lines += [f"| {k} | {v} |" for k, v in out["rss_mb"].items()]
+    if results:
+        lines += ["", "| service | peak resident MB under load |", "|---|---:|"]
+        lines += [f"| {k} | {v} |" for k, v in out["rss_mb"].items()]
     lines += ["", *verdicts(results, out["latency"], out["rss_mb"], out["scale"])]
     return "\n".join(lines)
 
