@@ -7,16 +7,18 @@ too similar to the user's own attributes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
+from typing import Any, TypeVar
 
-import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -24,21 +26,32 @@ from argon2.exceptions import InvalidHashError, VerificationError
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 MIN_LENGTH = 8
 MAX_SIMILARITY = 0.7
+T = TypeVar("T")
 
-_limiter: anyio.CapacityLimiter | None = None
+# The hashes run in a pool of their own, as many threads as may hash at once (and
+# never more): each argon2 hash takes 19 MiB, which the C allocator keeps in the
+# arena of the thread that hashed, so every new thread would keep another 19 MiB
+# (a shared pool of 40 threads grew auth past 300 MB under repeated logins).
+_executor: ThreadPoolExecutor | None = None
 
 
-def _get_limiter() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:
+def _hashing_pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
         from .config import get_settings
 
-        _limiter = anyio.CapacityLimiter(get_settings().hash_concurrency)
-    return _limiter
+        _executor = ThreadPoolExecutor(
+            max_workers=get_settings().hash_concurrency, thread_name_prefix="argon2"
+        )
+    return _executor
+
+
+async def _in_pool(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), fn, *args)
 
 
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(HASHER.hash, password, limiter=_get_limiter())
+    return await _in_pool(HASHER.hash, password)
 
 
 # One-time initial passwords are random (96 bits), not chosen by a person:
@@ -72,7 +85,7 @@ def _verify(hashed: str, password: str) -> bool:
 async def verify_password(hashed: str, password: str) -> bool:
     if hashed.startswith(ONE_TIME_PREFIX):
         return _verify(hashed, password)
-    return await anyio.to_thread.run_sync(_verify, hashed, password, limiter=_get_limiter())
+    return await _in_pool(_verify, hashed, password)
 
 
 # Verified against when the email is unknown, so both cases take the same time.
