@@ -122,3 +122,28 @@ async def test_release_deletes_only_unused_accounts_of_known_refs(
     ).status_code == 200
     reused = await client.post(URL, json={"users": people[1:]}, headers=admin["headers"])
     assert reused.status_code == 400 and "ref" in reused.json()
+
+
+async def test_concurrent_batches_for_the_same_names_get_distinct_emails(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    # Two supervisors importing the same class at once: each batch reads the
+    # taken names, then inserts; without the names' locks both pick
+    # fatima.zahra@ and one import fails on the unique email.
+    import asyncio
+
+    supervisor = await make_user("center_supervisor")
+    people = [
+        {"first_name": "Fatima", "last_name": "Zahra", "role": "student"},
+        {"first_name": "Youssef", "last_name": "Amrani", "role": "student"},
+        {"first_name": "Fatima", "last_name": "Zahra", "role": "student"},
+    ]
+
+    async def batch(order: list[dict[str, str]]) -> httpx.Response:
+        return await client.post(URL, json={"users": order}, headers=supervisor["headers"])
+
+    answers = await asyncio.gather(*(batch(people if i % 2 else people[::-1]) for i in range(6)))
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    emails = [u["email"] for a in answers for u in a.json()["users"]]
+    assert len(emails) == 18 and len(set(emails)) == 18
+    assert "fatima.zahra11@entraide.ma" in emails and "youssef.amrani5@entraide.ma" in emails

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -166,6 +166,27 @@ async def taken_matching(
     combined = "|".join(f"({p})" for p in patterns)
     rows = await session.execute(select(target).where(target.regexp_match(f"^({combined})$")))
     return {r[0] for r in rows}
+
+
+async def lock_names(session: AsyncSession, *, bases: Sequence[str]) -> None:
+    """Hold, until this transaction ends, a lock on each generated-name base.
+
+    Two batches picking names for the same person (two imports of one class,
+    two supervisors adding a "Fatima Zahra") would otherwise both read
+    ``fatima.zahra`` as free and the later insert would break the unique
+    email. The keys are taken in ascending order in one statement, so two
+    batches sharing several bases cannot deadlock.
+    """
+    if not bases:
+        return
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(k) FROM "
+            "(SELECT DISTINCT hashtextextended('auth.provision:' || b, 0) AS k "
+            "FROM unnest(CAST(:bases AS text[])) AS b ORDER BY k) AS keys"
+        ),
+        {"bases": list(bases)},
+    )
 
 
 async def add_users(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> list[User]:

@@ -278,8 +278,9 @@ async def provision(
 ) -> list[tuple[User, str]]:
     """Accounts for students or trainers, by name: generated email, one-time password.
 
-    A whole batch costs three queries and one insert: the emails and usernames
-    already taken are read at once, and one-time passwords need no argon2
+    A whole batch costs four queries and one insert: the names' locks are taken
+    (concurrent batches for the same names wait for each other instead of
+    picking the same email), the emails and usernames already taken are read at once, and one-time passwords need no argon2
     (``hash_initial_password``). The caller must change the password at first login.
     """
     bases = []
@@ -288,6 +289,7 @@ async def provision(
         last = _ascii_slug(person.last_name) or "user"
         bases.append(f"{first}.{last}"[:60])
     unique_bases = sorted(set(bases))
+    await repository.lock_names(session, bases=unique_bases)
     domain = re.escape(email_domain)
     taken_emails = await repository.taken_matching(
         session, column="email", patterns=[re.escape(b) + r"[0-9]*@" + domain for b in unique_bases]
