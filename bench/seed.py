@@ -132,7 +132,9 @@ def bench_stack(data_dir: Path, *, keep_running: bool = False) -> Iterator[Stack
         yield stack
     finally:
         if keep_running:
-            say(f"the stack keeps running: .venv/bin/python -m entraide_stack down (in {data_dir})")
+            say(
+                f"the stack keeps running: ENTRAIDE_DATA_DIR={data_dir} .venv/bin/python -m entraide_stack down"
+            )
         else:
             stack.stop()
 

@@ -258,6 +258,45 @@ async def test_concurrent_relays_keep_each_subject_in_order(services: Services) 
         assert orjson.loads(last.data)["version"] == 30
 
 
+async def test_a_failed_publish_leaves_its_row_pending_and_marks_the_others(
+    services: Services,
+) -> None:
+    """A batch's publishes go out together; one refused (no stream takes its subject)
+    stays pending, the acknowledged ones are marked, and the relay reports the error."""
+    import uuid
+
+    services.auth.state.event_tasks["relay"].cancel()
+    db = services.auth.state.db
+    outbox_writer = Outbox("auth")
+    async with db.session() as s, s.begin():
+        await s.execute(text("UPDATE outbox SET published_at = now() WHERE published_at IS NULL"))
+        await outbox_writer.add(
+            s, [outbox_writer.envelope("user", 2000 + i, 1, {"n": i}, "upsert") for i in range(5)]
+        )
+        await s.execute(
+            outbox.insert().values(
+                event_id=uuid.uuid4().hex, subject="unrouted.nowhere", payload={"n": -1}
+            )
+        )
+    relay = OutboxRelay(db=db, nats=services.auth.state.nats)
+    raised = None
+    try:
+        await relay.publish_batch()
+    except Exception as exc:
+        raised = exc
+    assert raised is not None
+    assert relay.published == 5
+    async with db.session() as s:
+        pending = (
+            (await s.execute(select(outbox.c.subject).where(outbox.c.published_at.is_(None))))
+            .scalars()
+            .all()
+        )
+        await s.execute(outbox.delete().where(outbox.c.subject == "unrouted.nowhere"))
+        await s.commit()
+    assert pending == ["unrouted.nowhere"]
+
+
 # Duplicated and reordered deliveries leave the copies equal to the source.
 events_strategy = st.lists(
     st.tuples(st.integers(1, 4), st.sampled_from(["upsert", "upsert", "upsert", "delete"])),

@@ -93,3 +93,50 @@ async def test_other_schemes_are_not_authentication(client: Any, make_token: Tok
         resp = await client.get("/api/probe/me/", headers={"Authorization": header})
         assert resp.status_code == 401
         assert resp.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_verified_token_is_remembered_until_it_expires_or_the_keys_change(
+    make_token: TokenMaker, signing_key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entraide_kit import auth
+    from entraide_kit.errors import InvalidToken
+
+    verifier = auth.TokenVerifier(
+        issuer="entraide-auth", audience="entraide", keys={"test-key": signing_key.public_key()}
+    )
+    checked: list[str] = []
+    real = verifier._decode
+
+    def counting(token: str, *, token_type: str) -> dict[str, Any]:
+        checked.append(token)
+        return real(token, token_type=token_type)
+
+    monkeypatch.setattr(verifier, "_decode", counting)
+    now = int(time.time())
+    token = make_token(5, "trainer", exp=now + 60)
+    assert verifier.decode(token)["sub"] == "5"
+    assert verifier.decode(token)["sub"] == "5"
+    assert len(checked) == 1, "the signature is checked once"
+    # The same bytes as a refresh token are still refused (the type is part of the key).
+    with pytest.raises(InvalidToken):
+        verifier.decode(token, token_type="refresh")
+    # Once expired, a remembered token is refused like any other.
+    monkeypatch.setattr(auth.time, "time", lambda: now + 61)
+    with pytest.raises(InvalidToken):
+        verifier.decode(token)
+    monkeypatch.setattr(auth.time, "time", lambda: now)
+    assert verifier.decode(token)["sub"] == "5"
+    # New keys (a rotation that dropped this one) forget what the old ones verified.
+    verifier.set_keys({})
+    with pytest.raises(auth.UnknownKey):
+        verifier.decode(token)
+    # Forged variants of a remembered token are not hits.
+    verifier.set_keys({"test-key": signing_key.public_key()})
+    verifier.decode(token)
+    header, payload, signature = token.split(".")
+    with pytest.raises(InvalidToken):
+        verifier.decode(f"{header}.{payload}.{signature[:-2]}AA")
+    # The memory is bounded.
+    for i in range(auth.TokenVerifier.CACHE_SIZE + 10):
+        verifier.decode(make_token(i))
+    assert len(verifier._verified) <= auth.TokenVerifier.CACHE_SIZE

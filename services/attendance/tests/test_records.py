@@ -215,6 +215,10 @@ async def test_student_stats_report_and_exports(api: Api) -> None:
     days = report["report"]
     assert [d["date"] for d in days] == ["2024-06-03", "2024-06-10", "2024-06-17", "2024-06-24"]
     assert all(d["statistics"]["total"] == len(d["records"]) for d in days)
+    # Written out directly as JSON: exactly what the documented schema gives.
+    from attendance_service.schemas import Report
+
+    assert Report.model_validate(report).model_dump(mode="json") == report
 
     csv_resp = await api("GET", "student_stats/", params={**params, "format": "csv"})
     assert csv_resp.headers["content-type"].startswith("text/csv")
@@ -325,6 +329,13 @@ async def test_update_delete_and_instance_changes_follow(api: Api, attendance_ap
         await handler(s, env)
     assert (await api("GET", f"{created['id']}/", TRAINER_A)).status_code == 404
     assert (await api("GET", f"{created['id']}/", TRAINER_B)).status_code == 200
+    day = {"start_date": "2024-06-10", "end_date": "2024-06-10", "group_id": 100}
+    report = (await api("GET", "report/", params=day)).json()
+    mine = [r for d in report["report"] for r in d["records"] if r["id"] == created["id"]]
+    assert mine[0]["session_instance_details"] == {
+        "effective_start_time": "08:30:00",
+        "effective_end_time": "10:30:00",
+    }
     assert (await api("DELETE", f"{created['id']}/", TRAINER_B)).status_code == 204
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -334,3 +336,16 @@ async def test_change_password(client: httpx.AsyncClient, make_user: UserFactory
         "/api/token/", json={"email": user["email"], "password": "Atlas-Peaks-77"}
     )
     assert login.status_code == 200
+
+
+async def test_reading_ones_profile_costs_the_token_check_alone(
+    auth_app: Any, client: httpx.AsyncClient, make_user: Any
+) -> None:
+    """users/me is the most frequent call: the row the token guard read answers it."""
+    from entraide_kit.testing.queries import count_queries
+
+    user = await make_user("trainer")
+    with count_queries(auth_app.state.db.engine) as counter:
+        resp = await client.get("/api/accounts/users/me/", headers=user["headers"])
+    assert resp.status_code == 200 and resp.json()["role"] == "trainer"
+    assert counter.count == 1, counter.statements

@@ -66,6 +66,9 @@ class TokenVerifier:
     """Verifies tokens against a key set, fetched from the auth service's JWKS URL."""
 
     REFETCH_INTERVAL = 30.0
+    #: verified tokens remembered (a client sends the same access token with
+    #: every request of its session: its signature is checked once)
+    CACHE_SIZE = 4096
 
     def __init__(
         self,
@@ -81,9 +84,13 @@ class TokenVerifier:
         self._keys: dict[str, Any] = dict(keys or {})
         self._last_fetch = 0.0
         self._lock = asyncio.Lock()
+        # token -> its verified claims. The key is the whole signed token, so a
+        # hit is exactly the bytes that verified; only the expiry can change.
+        self._verified: dict[tuple[str, str], dict[str, Any]] = {}
 
     def set_keys(self, keys: Mapping[str, Any]) -> None:
         self._keys = dict(keys)
+        self._verified.clear()
 
     @staticmethod
     def keys_from_jwks(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +112,7 @@ class TokenVerifier:
                 async with httpx.AsyncClient(timeout=3.0) as client:
                     resp = await client.get(self.jwks_url)
                     resp.raise_for_status()
-                    self._keys = self.keys_from_jwks(resp.json())
+                    self.set_keys(self.keys_from_jwks(resp.json()))
                 return True
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("could not fetch the key set from %s: %s", self.jwks_url, exc)
@@ -113,6 +120,23 @@ class TokenVerifier:
 
     def decode(self, token: str, *, token_type: str = "access") -> dict[str, Any]:
         """Verify a token synchronously; raise InvalidToken or UnknownKey."""
+        cached = self._verified.get((token, token_type))
+        if cached is not None:
+            if cached["exp"] > time.time():
+                return cached
+            del self._verified[(token, token_type)]
+            raise InvalidToken()
+        claims = self._decode(token, token_type=token_type)
+        if token_type != "access":
+            return claims
+        if len(self._verified) >= self.CACHE_SIZE:
+            # Forget the oldest half (dicts keep insertion order).
+            for old in list(self._verified)[: self.CACHE_SIZE // 2]:
+                del self._verified[old]
+        self._verified[(token, token_type)] = claims
+        return claims
+
+    def _decode(self, token: str, *, token_type: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -22,8 +22,10 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     database_url: str = DEV_DATABASE_URL
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    # A fixed pool, opened lazily: connections made for a burst and closed after
+    # it (an "overflow") cost a connect each, over and over under steady load.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     db_echo: bool = False
 
     environment: Literal["development", "test", "production"] = Field(

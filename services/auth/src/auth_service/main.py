@@ -15,18 +15,23 @@ from entraide_kit.errors import InvalidToken
 
 from . import MIGRATIONS, repository, service
 from .config import AuthSettings, get_settings
-from .router import tokens, users
+from .router import CHECKED_USER, tokens, users
 from .tokens import TokenIssuer, load_signing_key
 
 log = logging.getLogger("auth")
 
 
 async def token_guard(request: Request, principal: Principal) -> None:
-    """Refuse tokens of users who were deleted, deactivated, or revoked their tokens."""
-    async with request.app.state.db.session() as session:
+    """Refuse tokens of users who were deleted, deactivated, or revoked their tokens.
+
+    The row read here is kept on the request: reading one's own profile needs
+    nothing more (``router.caller_as_checked``).
+    """
+    async with request.app.state.db.lookup_session() as session:
         user = await repository.get_user(session, user_id=principal.id)
     if user is None or not user.is_active or user.token_version != principal.token_version:
         raise InvalidToken()
+    request.scope[CHECKED_USER] = user
 
 
 def build_app(settings: AuthSettings | None = None) -> FastAPI:

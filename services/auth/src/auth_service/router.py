@@ -81,9 +81,27 @@ async def pending_user_row(session: SessionDep, principal: CurrentUserPendingPas
     return await current_user_row(session, principal)
 
 
+# The caller's row as the token guard read it, outside the request's transaction.
+CHECKED_USER = "auth.checked_user"
+
+
+async def caller_as_checked(request: Request, principal: CurrentUserPendingPassword) -> User:
+    """The caller's row for answers that only read it: the one the token guard
+    just checked (no second query, no transaction)."""
+    user = request.scope.get(CHECKED_USER)
+    if isinstance(user, User) and user.id == principal.id:
+        return user
+    async with request.app.state.db.lookup_session() as session:
+        found = await repository.get_user(session, user_id=principal.id, for_update=False)
+    if found is None:
+        raise NotFound()
+    return found
+
+
 Me = Annotated[User, Depends(current_user_row)]
 # Also a user who logged in with a one-time password and must change it.
 MePending = Annotated[User, Depends(pending_user_row)]
+MeAsChecked = Annotated[User, Depends(caller_as_checked)]
 Target = Annotated[User, Depends(target_user)]
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": Detail}}
@@ -200,13 +218,13 @@ async def logout(
 
 
 @users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
-async def me(user: MePending) -> UserRead:
+async def me(user: MeAsChecked) -> UserRead:
     """The caller's profile."""
     return UserRead.of(user)
 
 
 @users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
-async def profile(user: MePending) -> UserRead:
+async def profile(user: MeAsChecked) -> UserRead:
     """Alias of /me/."""
     return UserRead.of(user)
 

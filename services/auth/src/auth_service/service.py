@@ -280,8 +280,9 @@ async def provision(
 
     A whole batch costs four queries and one insert: the names' locks are taken
     (concurrent batches for the same names wait for each other instead of
-    picking the same email), the emails and usernames already taken are read at once, and one-time passwords need no argon2
-    (``hash_initial_password``). The caller must change the password at first login.
+    picking the same email), the emails and usernames already taken are read at
+    once, and one-time passwords need no argon2 (``hash_initial_password``).
+    The caller must change the password at first login.
     """
     bases = []
     for person in people:

@@ -68,7 +68,7 @@ class RevocationGuard:
         if hit is not None and now - hit[0] < self.cache_seconds:
             state = hit[1]
         else:
-            async with request.app.state.db.session() as session:
+            async with request.app.state.db.lookup_session() as session:
                 row = (
                     await session.execute(
                         select(
