@@ -295,7 +295,8 @@ def database_cluster(spec: ServiceSpec) -> dict[str, Any]:
             "primaryUpdateStrategy": "unsupervised",
             "enableSuperuserAccess": False,
             "bootstrap": {"initdb": {"database": spec.database_name, "owner": spec.name}},
-            "postgresql": {"parameters": {"max_connections": "200"}},
+            # up to 12 replicas (production) with a pool of 20 each, their listeners
+            "postgresql": {"parameters": {"max_connections": "300"}},
             "storage": {"size": "5Gi"},
             "resources": {
                 "requests": {"cpu": "100m", "memory": "256Mi"},
