@@ -101,8 +101,12 @@ class OutboxRelay:
                 ),
                 return_exceptions=True,
             )
-            sent = [row.id for row, r in zip(rows, results, strict=True) if not isinstance(r, BaseException)]
             failed = [r for r in results if isinstance(r, BaseException)]
+            sent = [
+                row.id
+                for row, r in zip(rows, results, strict=True)
+                if not isinstance(r, BaseException)
+            ]
             # Whatever was acknowledged is marked, even when another publish failed.
             if sent:
                 await session.execute(

