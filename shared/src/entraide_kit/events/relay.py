@@ -59,18 +59,20 @@ class OutboxRelay:
         self.published = 0
 
     def _pending(self) -> Any:
-        earlier_pending = (
+        # The earliest pending row of each subject (DISTINCT ON, walking the
+        # (subject, id) index of pending rows), then the oldest of those. A
+        # correlated "no earlier pending row" check planned as a nested loop
+        # over the wrong index was quadratic in the backlog (9 minutes for one
+        # batch at 78,000 pending rows); this is linear whatever the plan.
+        heads = (
             select(_earlier.c.id)
-            .where(
-                _earlier.c.subject == outbox.c.subject,
-                _earlier.c.published_at.is_(None),
-                _earlier.c.id < outbox.c.id,
-            )
-            .exists()
+            .where(_earlier.c.published_at.is_(None))
+            .distinct(_earlier.c.subject)
+            .order_by(_earlier.c.subject, _earlier.c.id)
         )
         return (
             select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
-            .where(outbox.c.published_at.is_(None), ~earlier_pending)
+            .where(outbox.c.published_at.is_(None), outbox.c.id.in_(heads))
             .order_by(outbox.c.id)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)

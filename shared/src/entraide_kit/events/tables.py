@@ -100,7 +100,8 @@ def create_kit_tables(op: Any) -> None:
 
 
 def create_outbox_subject_index(op: Any) -> None:
-    """For a service's Alembic migration (after ``create_kit_tables``).
+    """For a service's Alembic migration (after ``create_kit_tables``); also tunes
+    the outbox's autovacuum.
 
     The relay takes a row only when no earlier row of its subject is pending:
     without this index that check scanned the whole backlog for every batch
@@ -113,9 +114,20 @@ def create_outbox_subject_index(op: Any) -> None:
         ["subject", "id"],
         postgresql_where=sa.text("published_at IS NULL"),
     )
+    # Every row is written, then updated once sent: vacuum the queue often, or
+    # the pending indexes fill with entries of sent rows that every scan visits.
+    op.execute(
+        "ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.0,"
+        " autovacuum_vacuum_threshold = 5000, autovacuum_analyze_scale_factor = 0.0,"
+        " autovacuum_analyze_threshold = 5000)"
+    )
 
 
 def drop_outbox_subject_index(op: Any) -> None:
+    op.execute(
+        "ALTER TABLE outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold,"
+        " autovacuum_analyze_scale_factor, autovacuum_analyze_threshold)"
+    )
     op.drop_index("ix_outbox_pending_subject", table_name="outbox")
 
 
