@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import orjson
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
 
@@ -67,7 +68,7 @@ class OutboxRelay:
         heads = (
             select(_earlier.c.id)
             .where(_earlier.c.published_at.is_(None))
-            .distinct(_earlier.c.subject)
+            .ext(distinct_on(_earlier.c.subject))
             .order_by(_earlier.c.subject, _earlier.c.id)
         )
         return (
