@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +14,8 @@ from entraide_kit.copies.centers import centers
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.testing import TokenFactory, truncate_all
+from entraide_kit.testing.apps import Api, caller, started
 from entraide_kit.testing.apps import client as app_client
-from entraide_kit.testing.apps import started
 
 ADMIN, SUP_A, SUP_B, TRAINER_A, TRAINER_B = 1, 2, 3, 4, 5
 ROLES = {
@@ -149,20 +148,13 @@ async def client(attendance_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     await truncate_all(attendance_app.state.db.engine)
 
 
-Api = Callable[..., Awaitable[httpx.Response]]
-
-
 @pytest.fixture
 def api(client: httpx.AsyncClient, token_factory: TokenFactory) -> Api:
-    async def call(
-        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
-    ) -> httpx.Response:
-        headers = {}
-        if user is not None:
-            role = ROLES.get(user) or "student"
-            headers = token_factory.headers(user, role)
-        return await client.request(
-            method, "/api/attendance/api/records/" + url, headers=headers, **kwargs
-        )
-
-    return call
+    """``await api("POST", url, ADMIN, json=...)``."""
+    return caller(
+        client,
+        token_factory,
+        role_of=lambda u: ROLES.get(u) or "student",
+        default_user=ADMIN,
+        prefix="/api/attendance/api/records/",
+    )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -12,8 +11,8 @@ from entraide_kit.copies.programs import courses, programs
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.testing import TokenFactory, truncate_all
+from entraide_kit.testing.apps import Api, caller, started
 from entraide_kit.testing.apps import client as app_client
-from entraide_kit.testing.apps import started
 from exams_service.config import ExamsSettings
 from exams_service.copies import weekly_plans
 from exams_service.main import build_app
@@ -126,15 +125,9 @@ async def client(exams_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     await truncate_all(exams_app.state.db.engine)
 
 
-Api = Callable[..., Awaitable[httpx.Response]]
-
-
 @pytest.fixture
 def api(client: httpx.AsyncClient, token_factory: TokenFactory) -> Api:
-    async def call(
-        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
-    ) -> httpx.Response:
-        headers = token_factory.headers(user, ROLES[user]) if user is not None else {}
-        return await client.request(method, "/api/exams/" + url, headers=headers, **kwargs)
-
-    return call
+    """``await api("POST", url, ADMIN, json=...)``."""
+    return caller(
+        client, token_factory, role_of=ROLES.__getitem__, default_user=ADMIN, prefix="/api/exams/"
+    )

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.events import Envelope
 from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import started
+from entraide_kit.testing.apps import Api, caller, started
+from entraide_kit.testing.apps import client as app_client
 from programs_service.config import ProgramsSettings
 from programs_service.main import build_app
 
@@ -124,34 +125,15 @@ async def client(programs_app: FastAPI, apply_event: Apply) -> AsyncIterator[htt
     ):
         data = {"id": group_id, "name": name, "description": "", "center": center}
         await apply_event("group", group_id, 1, data)
-    transport = httpx.ASGITransport(app=programs_app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with app_client(programs_app) as c:
         yield c
     await truncate_all(programs_app.state.db.engine)
 
 
 @pytest.fixture
-def as_user(token_factory: TokenFactory) -> Callable[[int], dict[str, str]]:
-    def headers(user_id: int) -> dict[str, str]:
-        return token_factory.headers(user_id, USERS[user_id][0])
-
-    return headers
-
-
-Api = Callable[..., Awaitable[httpx.Response]]
-
-
-@pytest.fixture
-def api(client: httpx.AsyncClient, as_user: Callable[[int], dict[str, str]]) -> Api:
+def api(client: httpx.AsyncClient, token_factory: TokenFactory) -> Api:
     """``await api("POST", url, ADMIN, json=...)``."""
-
-    async def call(
-        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
-    ) -> httpx.Response:
-        headers = as_user(user) if user is not None else {}
-        return await client.request(method, url, headers=headers, **kwargs)
-
-    return call
+    return caller(client, token_factory, role_of=lambda u: USERS[u][0], default_user=ADMIN)
 
 
 PROGRAMS = "/api/programs/trainingprogrames/"

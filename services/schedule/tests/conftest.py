@@ -15,8 +15,8 @@ from entraide_kit.copies.centers import centers, groups, rooms
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.testing import TokenFactory, truncate_all
+from entraide_kit.testing.apps import Api, caller, started
 from entraide_kit.testing.apps import client as app_client
-from entraide_kit.testing.apps import started
 from schedule_service.config import ScheduleSettings
 from schedule_service.main import build_app
 
@@ -128,20 +128,10 @@ async def client(schedule_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     await truncate_all(schedule_app.state.db.engine)
 
 
-Api = Callable[..., Awaitable[httpx.Response]]
-
-
 @pytest.fixture
 def api(client: httpx.AsyncClient, token_factory: TokenFactory) -> Api:
     """``await api("POST", url, ADMIN, json=...)``."""
-
-    async def call(
-        method: str, url: str, user: int | None = ADMIN, **kwargs: Any
-    ) -> httpx.Response:
-        headers = token_factory.headers(user, USERS[user][0]) if user is not None else {}
-        return await client.request(method, url, headers=headers, **kwargs)
-
-    return call
+    return caller(client, token_factory, role_of=lambda u: USERS[u][0], default_user=ADMIN)
 
 
 SESSIONS = "/api/schedule/api/sessions/"

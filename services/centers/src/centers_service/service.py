@@ -13,7 +13,6 @@ from starlette.datastructures import UploadFile
 from entraide_kit import records
 from entraide_kit.auth import Principal, Role
 from entraide_kit.copies import users
-from entraide_kit.db import flush_checked
 from entraide_kit.errors import ValidationFailed
 from entraide_kit.storage import Storage, read_image
 
@@ -131,20 +130,15 @@ async def save_association(
     )
     end = values.get("contract_end_date", association.contract_end_date if association else None)
     _check_contract(start, end)
-    if association is None:
-        association = Association(**values)
-        session.add(association)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(association)
-    else:
-        old_name = association.name
-        await records.save_unflushed(association, values)
-        await flush_checked(session, CONSTRAINTS)
-        if association.name != old_name:
-            # Centres show their association's name: they change with it.
-            for center in await repository.centers_of_association(session, association.id or 0):
-                await records.save(session, center, {})
-                await events.center_changed(session, center, association.name)
+    old_name = association.name if association else None
+    association = await records.write(
+        session, Association, values, record=association, constraints=CONSTRAINTS
+    )
+    if old_name is not None and association.name != old_name:
+        # Centres show their association's name: they change with it.
+        for center in await repository.centers_of_association(session, association.id or 0):
+            await records.save(session, center, {})
+            await events.center_changed(session, center, association.name)
     await events.association_changed(session, association)
     return association
 

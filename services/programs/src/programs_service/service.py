@@ -153,21 +153,14 @@ async def save_program(
             content_type=image.content_type,
             extension=image.extension,
         )
-    if program is None:
-        program = Program(**values)
-        session.add(program)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(program)
-    else:
-        shown = (program.name, program.duration_years)
-        await records.save_unflushed(program, values)
-        await flush_checked(session, CONSTRAINTS)
-        if (program.name, program.duration_years) != shown:
-            # Courses publish their programme's name and duration: they change with it.
-            courses = await repository.courses_where(
-                session, col(TrainingCourse.program_id) == program.id
-            )
-            await events.republish_courses(session, courses)
+    shown = (program.name, program.duration_years) if program else None
+    program = await records.write(session, Program, values, record=program, constraints=CONSTRAINTS)
+    if shown is not None and (program.name, program.duration_years) != shown:
+        # Courses publish their programme's name and duration: they change with it.
+        courses = await repository.courses_where(
+            session, col(TrainingCourse.program_id) == program.id
+        )
+        await events.republish_courses(session, courses)
     await events.program_changed(session, program)
     return program
 
@@ -204,20 +197,15 @@ async def save_distribution(
         await _program(session, "programe", values["program_id"])
     if "trainer_id" in values:
         await check_trainer(session, request, values["trainer_id"])
-    if distribution is None:
-        distribution = AnnualDistribution(**values)
-        session.add(distribution)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(distribution)
-    else:
-        program_before = distribution.program_id
-        await records.save_unflushed(distribution, values)
-        await flush_checked(session, CONSTRAINTS)
-        if distribution.program_id != program_before:
-            # Weekly plans publish their distribution's programme.
-            for plan in await repository.plans_of_distribution(session, distribution.id or 0):
-                await records.save(session, plan, {})
-                await events.weekly_plan_changed(session, plan, distribution.program_id)
+    program_before = distribution.program_id if distribution else None
+    distribution = await records.write(
+        session, AnnualDistribution, values, record=distribution, constraints=CONSTRAINTS
+    )
+    if program_before is not None and distribution.program_id != program_before:
+        # Weekly plans publish their distribution's programme.
+        for plan in await repository.plans_of_distribution(session, distribution.id or 0):
+            await records.save(session, plan, {})
+            await events.weekly_plan_changed(session, plan, distribution.program_id)
     await events.distribution_changed(session, distribution)
     return distribution
 

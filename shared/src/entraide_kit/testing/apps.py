@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -43,3 +44,28 @@ def client(app: FastAPI, *, peer: str = "127.0.0.1") -> httpx.AsyncClient:
     """An HTTP client calling the app in process (the request runs in the caller's task)."""
     transport = httpx.ASGITransport(app=app, client=(peer, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+#: ``await api("POST", url, USER_ID, json=...)``
+Api = Callable[..., Awaitable[httpx.Response]]
+
+
+def caller(
+    http: httpx.AsyncClient,
+    tokens: TokenFactory,
+    *,
+    role_of: Callable[[int], str],
+    default_user: int,
+    prefix: str = "",
+) -> Api:
+    """A test's way to call a service as one of its users: ``await api(method, url,
+    user, **httpx_kwargs)`` sends a token of ``user`` with the role ``role_of(user)``
+    gives (``user=None``: no token), to ``prefix + url``."""
+
+    async def call(
+        method: str, url: str, user: int | None = default_user, **kwargs: Any
+    ) -> httpx.Response:
+        headers = tokens.headers(user, role_of(user)) if user is not None else {}
+        return await http.request(method, prefix + url, headers=headers, **kwargs)
+
+    return call
