@@ -117,7 +117,7 @@ def test_a_verified_token_is_remembered_until_it_expires_or_the_keys_change(
     assert verifier.decode(token)["sub"] == "5"
     assert verifier.decode(token)["sub"] == "5"
     assert len(checked) == 1, "the signature is checked once"
-    # The same bytes as a refresh token are still refused (the type is part of the key).
+    # The same bytes as a refresh token are still refused (only access tokens are remembered).
     with pytest.raises(InvalidToken):
         verifier.decode(token, token_type="refresh")
     # Once expired, a remembered token is refused like any other.

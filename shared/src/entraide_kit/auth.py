@@ -84,9 +84,9 @@ class TokenVerifier:
         self._keys: dict[str, Any] = dict(keys or {})
         self._last_fetch = 0.0
         self._lock = asyncio.Lock()
-        # token -> its verified claims. The key is the whole signed token, so a
-        # hit is exactly the bytes that verified; only the expiry can change.
-        self._verified: dict[tuple[str, str], dict[str, Any]] = {}
+        # access token -> its verified claims. The key is the whole signed token,
+        # so a hit is exactly the bytes that verified; only the expiry can change.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def set_keys(self, keys: Mapping[str, Any]) -> None:
         self._keys = dict(keys)
@@ -120,20 +120,20 @@ class TokenVerifier:
 
     def decode(self, token: str, *, token_type: str = "access") -> dict[str, Any]:
         """Verify a token synchronously; raise InvalidToken or UnknownKey."""
-        cached = self._verified.get((token, token_type))
+        if token_type != "access":  # refresh tokens: rare, and checked against a blacklist
+            return self._decode(token, token_type=token_type)
+        cached = self._verified.get(token)
         if cached is not None:
             if cached["exp"] > time.time():
                 return cached
-            del self._verified[(token, token_type)]
+            del self._verified[token]
             raise InvalidToken()
         claims = self._decode(token, token_type=token_type)
-        if token_type != "access":
-            return claims
         if len(self._verified) >= self.CACHE_SIZE:
             # Forget the oldest half (dicts keep insertion order).
             for old in list(self._verified)[: self.CACHE_SIZE // 2]:
                 del self._verified[old]
-        self._verified[(token, token_type)] = claims
+        self._verified[token] = claims
         return claims
 
     def _decode(self, token: str, *, token_type: str) -> dict[str, Any]:

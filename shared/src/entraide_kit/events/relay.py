@@ -89,7 +89,6 @@ class OutboxRelay:
         pending for the next batch; the acknowledged ones are marked.
         """
         js = await self.nats.ready()
-        failed: list[BaseException] = []
         async with self.db.session() as session, session.begin():
             rows = (await session.execute(self._pending())).all()
             results = await asyncio.gather(
