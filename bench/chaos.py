@@ -43,6 +43,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from gateway_calls import created, ok
 
 from entraide_stack import Stack, StackConfig
 from entraide_stack.registry import service
@@ -108,21 +109,6 @@ COPIES = [
         'SELECT id, "user", exam_id, center, program FROM student_copies',
     ),
 ]
-
-
-def _ok(resp: httpx.Response, status: int = 200) -> Any:
-    if resp.status_code != status:
-        raise RuntimeError(f"{resp.request.method} {resp.url}: {resp.status_code} {resp.text}")
-    return resp.json()
-
-
-def _created(gw: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-    deadline = time.monotonic() + 30
-    while True:
-        resp = gw.post(path, json=body, headers=headers)
-        if resp.status_code == 201 or time.monotonic() > deadline:
-            return _ok(resp, 201)
-        time.sleep(0.3)
 
 
 # ---------------------------------------------------------------------------- the load
@@ -448,34 +434,34 @@ def wait_copies(stack: Stack, pairs: list[Pair], timeout: float) -> tuple[float 
 
 # ---------------------------------------------------------------------------- the run
 def seed(gw: httpx.Client, stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
-    tokens = _ok(
+    tokens = ok(
         gw.post(
             "/api/token/", json={"email": stack.admin_email, "password": stack.admin_password()}
         )
     )
     admin = {"Authorization": f"Bearer {tokens['access']}"}
     tag = uuid.uuid4().hex[:6]
-    trainer = _created(
+    trainer = created(
         gw,
         "/api/accounts/users/",
         {"email": f"trainer-{tag}@entraide.ma", "password": PASSWORD, "role": "trainer"},
         admin,
     )
-    center = _created(gw, "/api/centers-app/centers/", {"name": f"Centre {tag}"}, admin)
-    room = _created(
+    center = created(gw, "/api/centers-app/centers/", {"name": f"Centre {tag}"}, admin)
+    room = created(
         gw,
         "/api/centers-app/rooms/",
         {"name": "Main", "type": "classroom", "capacity": 30, "center": center["id"]},
         admin,
     )
-    group = _created(gw, "/api/centers-app/groups/", {"name": "G", "center": center["id"]}, admin)
-    program = _created(
+    group = created(gw, "/api/centers-app/groups/", {"name": "G", "center": center["id"]}, admin)
+    program = created(
         gw,
         "/api/programs/trainingprogrames/",
         {"name": f"Programme {tag}", "description": "d", "duration_years": 2},
         admin,
     )
-    course = _created(
+    course = created(
         gw,
         "/api/programs/trainingcourses/",
         {
@@ -486,7 +472,7 @@ def seed(gw: httpx.Client, stack: Stack) -> tuple[dict[str, str], dict[str, Any]
         },
         admin,
     )
-    session = _created(
+    session = created(
         gw,
         "/api/schedule/api/sessions/",
         {
@@ -501,7 +487,7 @@ def seed(gw: httpx.Client, stack: Stack) -> tuple[dict[str, str], dict[str, Any]
         },
         admin,
     )
-    instance = _created(
+    instance = created(
         gw,
         "/api/schedule/api/instances/",
         {"schedule_template": session["id"], "specific_date": "2024-06-10"},
@@ -540,7 +526,7 @@ def restart(stack: Stack, target: str) -> None:
     else:
         proc = stack.service_process(service(target))
         proc.start()
-        proc.wait_http_ok(f"{stack.service_url(target)}/readyz", 120)
+        proc.wait_httpok(f"{stack.service_url(target)}/readyz", 120)
 
 
 def probe(gw: httpx.Client, headers: dict[str, str], names: list[str]) -> list[tuple[str, float]]:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from gateway_calls import created, ok
 
 CHECKS = [
     "not_a_server_error",
@@ -108,30 +109,14 @@ def running_stack(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
 
 
 # ---------------------------------------------------------------------------- seed
-def _ok(resp: httpx.Response, status: int = 200) -> Any:
-    if resp.status_code != status:
-        raise RuntimeError(f"{resp.request.method} {resp.url}: {resp.status_code} {resp.text}")
-    return resp.json()
-
-
-def _created(gw: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-    """POST until 201 (a record made a moment ago may not be in the copies yet)."""
-    deadline = time.monotonic() + 20
-    while True:
-        resp = gw.post(path, json=body, headers=headers)
-        if resp.status_code == 201 or time.monotonic() > deadline:
-            return _ok(resp, 201)
-        time.sleep(0.2)
-
-
 def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
     """A few records of every kind; returns the admin's and a student's access tokens."""
-    tokens = _ok(gw.post("/api/token/", json={"email": email, "password": password}))
+    tokens = ok(gw.post("/api/token/", json={"email": email, "password": password}))
     admin = {"Authorization": f"Bearer {tokens['access']}"}
     tag = uuid.uuid4().hex[:6]
     people: dict[str, int] = {}
     for role in ("center_supervisor", "association_supervisor", "trainer"):
-        made = _created(
+        made = created(
             gw,
             "/api/accounts/users/",
             {
@@ -144,7 +129,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
             admin,
         )
         people[role] = made["id"]
-    assoc = _created(
+    assoc = created(
         gw,
         "/api/associations/",
         {
@@ -154,7 +139,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    center = _created(
+    center = created(
         gw,
         "/api/centers-app/centers/",
         {
@@ -166,26 +151,26 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         admin,
     )
     c = center["id"]
-    room = _created(
+    room = created(
         gw,
         "/api/centers-app/rooms/",
         {"name": "A1", "type": "classroom", "capacity": 30, "center": c},
         admin,
     )
-    _created(
+    created(
         gw,
         "/api/centers-app/equipment/",
         {"name": "Projector", "condition": "good", "quantity": 2, "center": c, "room": room["id"]},
         admin,
     )
-    group = _created(gw, "/api/centers-app/groups/", {"name": "G1", "center": c}, admin)
-    program = _created(
+    group = created(gw, "/api/centers-app/groups/", {"name": "G1", "center": c}, admin)
+    program = created(
         gw,
         "/api/programs/trainingprogrames/",
         {"name": f"Programme {tag}", "description": "d", "duration_years": 2},
         admin,
     )
-    course = _created(
+    course = created(
         gw,
         "/api/programs/trainingcourses/",
         {
@@ -196,7 +181,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    distribution = _created(
+    distribution = created(
         gw,
         "/api/programs/annualcoursedistributions/",
         {
@@ -206,7 +191,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    _created(
+    created(
         gw,
         "/api/programs/weeklycourseplans/",
         {
@@ -218,13 +203,13 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    _created(
+    created(
         gw,
         "/api/teachers/",
         {"first_name": "Karim", "last_name": f"Fuzz{tag}", "center": c, "program": program["id"]},
         admin,
     )
-    student = _created(
+    student = created(
         gw,
         "/api/students/",
         {
@@ -240,7 +225,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    session = _created(
+    session = created(
         gw,
         "/api/schedule/api/sessions/",
         {
@@ -256,7 +241,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    week = _ok(
+    week = ok(
         gw.post(
             "/api/schedule/api/instances/generate_for_week/",
             json={"start_date": "2024-06-10", "academic_year": YEAR},
@@ -264,7 +249,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         )
     )
     instance = week["instances"][0]["id"] if week["instances"] else None
-    _created(
+    created(
         gw,
         "/api/attendance/api/records/",
         {
@@ -279,7 +264,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    question = _created(
+    question = created(
         gw,
         "/api/exams/questions/",
         {
@@ -291,7 +276,7 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    _created(
+    created(
         gw,
         "/api/exams/",
         {
@@ -304,13 +289,13 @@ def seed(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
         },
         admin,
     )
-    first = _ok(
+    first = ok(
         gw.post(
             "/api/token/",
             json={"email": student["user"]["email"], "password": student["initial_password"]},
         )
     )
-    changed = _ok(
+    changed = ok(
         gw.post(
             "/api/accounts/users/change_password/",
             json={"old_password": student["initial_password"], "new_password": NEW_PASSWORD},
@@ -422,7 +407,7 @@ def main() -> None:
     with running_stack(args) as (gateway, email, password):
         with httpx.Client(base_url=gateway, timeout=60) as gw:
             tokens = seed(gw, email, password)
-            ops = sum(len(v) for v in _ok(gw.get("/swagger.json"))["paths"].values())
+            ops = sum(len(v) for v in ok(gw.get("/swagger.json"))["paths"].values())
         print(f"seeded; {ops} operations in /swagger.json; reports in {out}", flush=True)
         # The student first: the admin's run deletes and deactivates things.
         for role in args.roles.split(","):
