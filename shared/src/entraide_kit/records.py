@@ -22,6 +22,18 @@ async def get(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def get_or_404(
+    session: AsyncSession, model: type[T], pk: int, *, for_update: bool = False
+) -> T:
+    """The record, or the contract's 404 (``{"detail": "Not found."}``)."""
+    from .errors import NotFound
+
+    found = await get(session, model, pk, for_update=for_update)
+    if found is None:
+        raise NotFound()
+    return found
+
+
 async def add(session: AsyncSession, obj: T) -> T:
     """Insert and read back (ids, server defaults)."""
     session.add(obj)

@@ -62,10 +62,7 @@ AssociationQuery = Annotated[ListQuery, Depends(repository.ASSOCIATION_LIST.depe
 
 
 async def association_by_id(association_id: int, session: SessionDep) -> Association:
-    found = await records.get(session, Association, association_id, for_update=True)
-    if found is None:
-        raise NotFound()
-    return found
+    return await records.get_or_404(session, Association, association_id, for_update=True)
 
 
 AssociationDep = Annotated[Association, Depends(association_by_id)]
@@ -163,10 +160,7 @@ CenterQuery = Annotated[ListQuery, Depends(repository.CENTER_LIST.dependency())]
 
 
 async def center_by_id(center_id: int, session: SessionDep) -> Center:
-    found = await records.get(session, Center, center_id, for_update=True)
-    if found is None:
-        raise NotFound()
-    return found
+    return await records.get_or_404(session, Center, center_id, for_update=True)
 
 
 CenterDep = Annotated[Center, Depends(center_by_id)]
@@ -280,9 +274,7 @@ RoomQuery = Annotated[ListQuery, Depends(repository.ROOM_LIST.dependency())]
 
 
 async def room_by_id(actor: AdminOrSupervisor, room_id: int, session: SessionDep) -> Room:
-    found = await records.get(session, Room, room_id, for_update=True)
-    if found is None:
-        raise NotFound()
+    found = await records.get_or_404(session, Room, room_id, for_update=True)
     policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 
@@ -398,9 +390,7 @@ EquipmentQuery = Annotated[ListQuery, Depends(repository.EQUIPMENT_LIST.dependen
 async def equipment_by_id(
     actor: AdminOrSupervisor, equipment_id: int, session: SessionDep
 ) -> Equipment:
-    found = await records.get(session, Equipment, equipment_id, for_update=True)
-    if found is None:
-        raise NotFound()
+    found = await records.get_or_404(session, Equipment, equipment_id, for_update=True)
     policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 
@@ -503,9 +493,7 @@ GroupQuery = Annotated[ListQuery, Depends(repository.GROUP_LIST.dependency())]
 
 
 async def group_by_id(actor: AdminOrSupervisor, group_id: int, session: SessionDep) -> Group:
-    found = await records.get(session, Group, group_id, for_update=True)
-    if found is None:
-        raise NotFound()
+    found = await records.get_or_404(session, Group, group_id, for_update=True)
     policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
     return found
 

@@ -79,10 +79,7 @@ async def _detail(session: SessionDep, actor: CurrentUser, exam: Exam) -> ExamDe
 
 
 async def question_in_scope(actor: Writers, question_id: int, session: SessionDep) -> Question:
-    found = await records.get(session, Question, question_id, for_update=True)
-    if found is None:
-        raise NotFound()
-    return found
+    return await records.get_or_404(session, Question, question_id, for_update=True)
 
 
 QuestionDep = Annotated[Question, Depends(question_in_scope)]
