@@ -174,15 +174,6 @@ INSTANCE_LIST = ListSpec(
 # ------------------------------------------------------------------ templates
 
 
-async def get_session(
-    session: AsyncSession, session_id: int, *, for_update: bool = False
-) -> ScheduleSession | None:
-    stmt = select(S).where(col(S.id) == session_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def session_row(session: AsyncSession, session_id: int) -> Any:
     return (await session.execute(sessions_query().where(col(S.id) == session_id))).first()
 
@@ -265,15 +256,6 @@ async def sessions_of_course(session: AsyncSession, course_id: int) -> list[Sche
 
 
 # ------------------------------------------------------------------ instances
-
-
-async def get_instance(
-    session: AsyncSession, instance_id: int, *, for_update: bool = False
-) -> SessionInstance | None:
-    stmt = select(I).where(col(I.id) == instance_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def instance_row(session: AsyncSession, instance_id: int) -> Any:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from sqlmodel import col
 
+from entraide_kit import records
 from entraide_kit.auth import AdminOrSupervisor, CurrentUser, Principal, Role, require_roles
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import groups
@@ -65,10 +66,7 @@ SessionQuery = Annotated[ListQuery, Depends(repository.SESSION_LIST.dependency()
 
 
 async def session_by_id(session_id: int, session: SessionDep) -> ScheduleSession:
-    found = await repository.get_session(session, session_id, for_update=True)
-    if found is None:
-        raise NotFound()
-    return found
+    return await records.get_or_404(session, ScheduleSession, session_id, for_update=True)
 
 
 TemplateDep = Annotated[ScheduleSession, Depends(session_by_id)]
@@ -207,10 +205,7 @@ InstanceQuery = Annotated[ListQuery, Depends(repository.INSTANCE_LIST.dependency
 
 
 async def instance_by_id(instance_id: int, session: SessionDep) -> SessionInstance:
-    found = await repository.get_instance(session, instance_id, for_update=True)
-    if found is None:
-        raise NotFound()
-    return found
+    return await records.get_or_404(session, SessionInstance, instance_id, for_update=True)
 
 
 InstanceDep = Annotated[SessionInstance, Depends(instance_by_id)]

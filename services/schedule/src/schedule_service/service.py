@@ -470,7 +470,7 @@ async def create_instance(
     values = {INSTANCE_RENAMES.get(k, k): v for k, v in changes.items()}
     if values.get("status") is None:
         values["status"] = "scheduled"
-    template = await repository.get_session(session, values["schedule_template_id"])
+    template = await records.get(session, ScheduleSession, values["schedule_template_id"])
     if template is None:
         raise ValidationFailed({"schedule_template": [_invalid_pk(values["schedule_template_id"])]})
     await policies.center_for_write(session, actor, template.center_id)
@@ -490,14 +490,14 @@ async def update_instance(
             raise ValidationFailed({INSTANCE_WIRE.get(name, name): ["This field may not be null."]})
     if "notes" in values:
         values["notes"] = values["notes"] or ""
-    template = await repository.get_session(session, instance.schedule_template_id)
+    template = await records.get(session, ScheduleSession, instance.schedule_template_id)
     assert template is not None  # a foreign key with ON DELETE CASCADE
     current = _instance_values(instance)
     touched = {INSTANCE_WIRE.get(k, k) for k, v in values.items() if current[k] != v}
     await policies.instance_for_write(session, actor, instance, template, touched)
     new_template = template
     if values.get("schedule_template_id", template.id) != template.id:
-        found = await repository.get_session(session, values["schedule_template_id"])
+        found = await records.get(session, ScheduleSession, values["schedule_template_id"])
         if found is None:
             raise ValidationFailed(
                 {"schedule_template": [_invalid_pk(values["schedule_template_id"])]}
@@ -516,7 +516,7 @@ def _noted(notes: str, line: str) -> str:
 async def cancel_instance(
     session: AsyncSession, actor: Principal, instance: SessionInstance, reason: str | None
 ) -> SessionInstance:
-    template = await repository.get_session(session, instance.schedule_template_id)
+    template = await records.get(session, ScheduleSession, instance.schedule_template_id)
     assert template is not None
     await policies.instance_for_write(session, actor, instance, template)
     values: dict[str, Any] = {"status": "cancelled"}
@@ -540,7 +540,7 @@ async def reschedule_instance(
     new_trainer_id: int | None,
     reason: str | None,
 ) -> SessionInstance:
-    template = await repository.get_session(session, instance.schedule_template_id)
+    template = await records.get(session, ScheduleSession, instance.schedule_template_id)
     assert template is not None
     await policies.instance_for_write(session, actor, instance, template)
     values: dict[str, Any] = {"specific_date": new_date, "status": "rescheduled"}
@@ -567,7 +567,7 @@ async def reschedule_instance(
 async def delete_instance(
     session: AsyncSession, actor: Principal, instance: SessionInstance
 ) -> None:
-    template = await repository.get_session(session, instance.schedule_template_id)
+    template = await records.get(session, ScheduleSession, instance.schedule_template_id)
     await policies.center_for_write(session, actor, template.center_id if template else None)
     await events.deleted(session, "instance", [(instance.id or 0, instance.version)])
     await records.remove(session, instance)
