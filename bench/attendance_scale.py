@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -79,7 +80,7 @@ async def run(records: int, repeat: int) -> None:
             )
             headers = tokens.headers(1, "admin")
             base = "/api/attendance/api/records/"
-            cases = {
+            cases: dict[str, tuple[str, dict[str, Any]]] = {
                 "stats, a group over the year": (
                     "stats/",
                     {"start_date": "2024-09-01", "end_date": "2025-07-31", "group_id": 7},

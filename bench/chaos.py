@@ -526,7 +526,7 @@ def restart(stack: Stack, target: str) -> None:
     else:
         proc = stack.service_process(service(target))
         proc.start()
-        proc.wait_httpok(f"{stack.service_url(target)}/readyz", 120)
+        proc.wait_http_ok(f"{stack.service_url(target)}/readyz", 120)
 
 
 def probe(gw: httpx.Client, headers: dict[str, str], names: list[str]) -> list[tuple[str, float]]:

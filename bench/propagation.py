@@ -118,10 +118,13 @@ async def run(rate: int, seconds: int, users: int) -> None:
                     await asyncio.sleep(delay)
                 uid = ids[writes % len(ids)]
                 async with db.session() as s, s.begin():
-                    user = await repository.get_user(s, user_id=uid, for_update=True)
-                    assert user is not None
-                    user = await repository.update_user(s, user=user, values={"city": f"c{writes}"})
-                    await events.user_changed(s, user)
+                    found = await repository.get_user(s, user_id=uid, for_update=True)
+                    if found is None:
+                        raise RuntimeError(f"user {uid} vanished")
+                    changed = await repository.update_user(
+                        s, user=found, values={"city": f"c{writes}"}
+                    )
+                    await events.user_changed(s, changed)
                 writes += 1
             achieved = writes / (time.perf_counter() - started)
             await asyncio.sleep(3)

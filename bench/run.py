@@ -473,7 +473,7 @@ def single_latency(stack: Stack, m: Manifest, token: str, repeat: int) -> list[d
                 }
             )
         # A week generated for real: 500 instances and their events in one request.
-        made = []
+        made: list[float] = []
         monday = dt.date(2024, 9, 2)  # the first Monday of the year, then each week
         while len(made) < 3 and monday < dt.date(2025, 8, 1):
             t0 = time.perf_counter()

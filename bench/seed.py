@@ -602,7 +602,7 @@ class Seeder:
                 "duration_years": 1 + i % 3,
             }))  # fmt: skip
 
-        _, programs = await asyncio.gather(
+        _equipment, programs = await asyncio.gather(
             api.many("equipment", range(s.equipment), equipment),
             api.many("programmes", range(s.programs), program),
         )
