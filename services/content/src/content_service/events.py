@@ -1,0 +1,137 @@
+"""What the content service publishes and consumes.
+
+Publishes (``entraide.content.<entity>.<id>``), one typed payload per entity:
+- ``course``: id, name, is_active, order, program
+- ``unit``: id, course, name, order
+- ``section``: id, unit, course, name, order
+- ``lesson``: id, section, unit, course, title, lesson_type, order, duration_minutes
+Every change bumps the record's version; deletes are ``op=delete`` with the
+version after the last upsert, and deleting a course, unit or section
+publishes the deletion of the units, sections and lessons it held. A unit
+moved to another course re-publishes its sections and lessons (their
+``course`` changed); a section moved to another unit its lessons.
+
+Consumes ``entraide.programs.program.*`` into ``program_copies`` (a course's
+training programme) and ``entraide.programs.trainingcourse.*`` into
+``course_copies`` (which trainer teaches which programme: their write
+rights), plus auth's user events for token revocation (through the kit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entraide_kit import records
+from entraide_kit.copies.programs import courses as training_courses
+from entraide_kit.copies.programs import programs
+from entraide_kit.events import Outbox
+
+from .models import Course, Lesson, Section, Unit
+
+OUTBOX = Outbox("content")
+
+
+class CoursePayload(BaseModel):
+    id: int
+    name: str
+    is_active: bool
+    order: int
+    program: int | None
+
+
+class UnitPayload(BaseModel):
+    id: int
+    course: int
+    name: str
+    order: int
+
+
+class SectionPayload(BaseModel):
+    id: int
+    unit: int
+    course: int
+    name: str
+    order: int
+
+
+class LessonPayload(BaseModel):
+    id: int
+    section: int
+    unit: int
+    course: int
+    title: str
+    lesson_type: str
+    order: int
+    duration_minutes: int | None
+
+
+async def course_changed(session: AsyncSession, c: Course) -> None:
+    payload = CoursePayload(
+        id=c.id or 0, name=c.name, is_active=c.is_active, order=c.order, program=c.program_id
+    )
+    await OUTBOX.upsert(session, "course", c.id or 0, c.version, payload.model_dump())
+
+
+async def unit_changed(session: AsyncSession, u: Unit) -> None:
+    payload = UnitPayload(id=u.id or 0, course=u.course_id, name=u.name, order=u.order)
+    await OUTBOX.upsert(session, "unit", u.id or 0, u.version, payload.model_dump())
+
+
+async def section_changed(session: AsyncSession, s: Section, course_id: int) -> None:
+    payload = SectionPayload(
+        id=s.id or 0, unit=s.unit_id, course=course_id, name=s.name, order=s.order
+    )
+    await OUTBOX.upsert(session, "section", s.id or 0, s.version, payload.model_dump())
+
+
+async def lesson_changed(
+    session: AsyncSession, lesson: Lesson, unit_id: int, course_id: int
+) -> None:
+    payload = LessonPayload(
+        id=lesson.id or 0,
+        section=lesson.section_id,
+        unit=unit_id,
+        course=course_id,
+        title=lesson.title,
+        lesson_type=lesson.lesson_type,
+        order=lesson.order,
+        duration_minutes=lesson.duration_minutes,
+    )
+    await OUTBOX.upsert(session, "lesson", lesson.id or 0, lesson.version, payload.model_dump())
+
+
+async def deleted(session: AsyncSession, entity: str, entity_id: int, version: int) -> None:
+    # One past the last upsert, so the deletion wins over any late copy of it.
+    await OUTBOX.delete(session, entity, entity_id, version + 1)
+
+
+async def deleted_many(session: AsyncSession, rows: dict[str, list[tuple[int, int]]]) -> None:
+    envelopes = [
+        OUTBOX.envelope(entity, record_id, version + 1, None, "delete")
+        for entity, pairs in rows.items()
+        for record_id, version in pairs
+    ]
+    await OUTBOX.add(session, envelopes)
+
+
+async def republish_sections(
+    session: AsyncSession, sections: Iterable[Section], course_id: int
+) -> None:
+    for s in sections:
+        await records.save(session, s, {})
+        await section_changed(session, s, course_id)
+
+
+async def republish_lessons(
+    session: AsyncSession, lessons: Iterable[tuple[Lesson, int]], course_id: int
+) -> None:
+    """``lessons``: (lesson, its unit id)."""
+    for lesson, unit_id in lessons:
+        await records.save(session, lesson, {})
+        await lesson_changed(session, lesson, unit_id, course_id)
+
+
+SUBSCRIPTIONS = [programs.subscription(), training_courses.subscription()]
