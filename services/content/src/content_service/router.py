@@ -28,7 +28,7 @@ from entraide_kit.forms import BodyOf, body_openapi, json_or_form
 from entraide_kit.pagination import PageDep, PageParams, build_page, public_base_url
 from entraide_kit.storage import StorageDep
 
-from . import policies, repository, service, views
+from . import lessons, policies, reads, repository, service, views
 from .links import PdfLinks
 from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
 from .schemas import (
@@ -141,7 +141,7 @@ async def list_courses(
     """List courses, ordered by order then name (filters: is_active, program; search: name,
     description; ordering: order, name, created_at, updated_at)."""
     return _page(
-        request, page, await service.list_courses(session, r, caller, query, page), CoursePage
+        request, page, await reads.list_courses(session, r, caller, query, page), CoursePage
     )
 
 
@@ -163,7 +163,7 @@ async def create_course(
     course = await service.save_course(
         session, storage, data=body.data, files=body.files, lookup=request
     )
-    return answer(await service.course_item(session, r, course), CREATED)
+    return answer(await reads.course_item(session, r, course), CREATED)
 
 
 @router.get("/courses/{course_id}/", response_model=CourseRead)
@@ -172,7 +172,7 @@ async def retrieve_course(
 ) -> Response:
     """A course with its whole content, in order: units, their sections, their lessons
     and practice, its questions and their options."""
-    return answer(await service.get_course(session, r, caller, course_id))
+    return answer(await reads.get_course(session, r, caller, course_id))
 
 
 @router.put(
@@ -192,7 +192,7 @@ async def update_course(
     course = await service.save_course(
         session, storage, data=body.data, files=body.files, course=course, lookup=request
     )
-    return answer(await service.course_item(session, r, course))
+    return answer(await reads.course_item(session, r, course))
 
 
 @router.patch(
@@ -212,7 +212,7 @@ async def partial_update_course(
     course = await service.save_course(
         session, storage, data=body.data, files=body.files, course=course, lookup=request
     )
-    return answer(await service.course_item(session, r, course))
+    return answer(await reads.course_item(session, r, course))
 
 
 @router.delete("/courses/{course_id}/", status_code=NO_CONTENT)
@@ -233,7 +233,7 @@ async def course_units(
     query: UnitQuery,
 ) -> Response:
     """The units of a course, in order, with their sections."""
-    found = await service.list_units(session, r, caller, query, page, course_id=course_id)
+    found = await reads.list_units(session, r, caller, query, page, course_id=course_id)
     return _page(request, page, found, UnitPage)
 
 
@@ -257,7 +257,7 @@ async def list_units(
     query: UnitQuery,
 ) -> Response:
     """List units with their sections (filter: course; search: name, description)."""
-    return _page(request, page, await service.list_units(session, r, caller, query, page), UnitPage)
+    return _page(request, page, await reads.list_units(session, r, caller, query, page), UnitPage)
 
 
 @router.post("/units/", response_model=UnitRead, status_code=CREATED)
@@ -266,7 +266,7 @@ async def create_unit(
 ) -> Response:
     """Add a unit to a course (`order` defaults to the next free one)."""
     unit = await service.save_unit(session, caller, data=body)
-    return answer(await service.get_unit(session, r, caller, unit.id or 0), CREATED)
+    return answer(await reads.get_unit(session, r, caller, unit.id or 0), CREATED)
 
 
 @router.get("/units/{unit_id}/", response_model=UnitRead)
@@ -274,7 +274,7 @@ async def retrieve_unit(
     unit_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A unit with its sections (and their lessons and practice)."""
-    return answer(await service.get_unit(session, r, caller, unit_id))
+    return answer(await reads.get_unit(session, r, caller, unit_id))
 
 
 @router.put("/units/{unit_id}/", response_model=UnitRead)
@@ -283,7 +283,7 @@ async def update_unit(
 ) -> Response:
     """Update a unit (full update)."""
     unit = await service.save_unit(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_unit(session, r, owned.rights, unit.id or 0))
+    return answer(await reads.get_unit(session, r, owned.rights, unit.id or 0))
 
 
 @router.patch("/units/{unit_id}/", response_model=UnitRead)
@@ -292,7 +292,7 @@ async def partial_update_unit(
 ) -> Response:
     """Update a unit (partial update)."""
     unit = await service.save_unit(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_unit(session, r, owned.rights, unit.id or 0))
+    return answer(await reads.get_unit(session, r, owned.rights, unit.id or 0))
 
 
 @router.delete("/units/{unit_id}/", status_code=NO_CONTENT)
@@ -313,7 +313,7 @@ async def unit_sections(
     query: SectionQuery,
 ) -> Response:
     """The sections of a unit, in order."""
-    found = await service.list_sections(session, r, caller, query, page, unit_id=unit_id)
+    found = await reads.list_sections(session, r, caller, query, page, unit_id=unit_id)
     return _page(request, page, found, SectionPage)
 
 
@@ -340,7 +340,7 @@ async def list_sections(
 ) -> Response:
     """List sections with their lessons and practice (filters: unit, course or
     unit__course; search: name, description, about)."""
-    found = await service.list_sections(session, r, caller, query, page)
+    found = await reads.list_sections(session, r, caller, query, page)
     return _page(request, page, found, SectionPage)
 
 
@@ -350,7 +350,7 @@ async def create_section(
 ) -> Response:
     """Add a section to a unit (`order` defaults to the next free one)."""
     section, _ = await service.save_section(session, caller, data=body)
-    return answer(await service.get_section(session, r, caller, section.id or 0), CREATED)
+    return answer(await reads.get_section(session, r, caller, section.id or 0), CREATED)
 
 
 @router.get("/sections/{section_id}/", response_model=SectionRead)
@@ -358,7 +358,7 @@ async def retrieve_section(
     section_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A section with its lessons and its practice."""
-    return answer(await service.get_section(session, r, caller, section_id))
+    return answer(await reads.get_section(session, r, caller, section_id))
 
 
 @router.put("/sections/{section_id}/", response_model=SectionRead)
@@ -367,7 +367,7 @@ async def update_section(
 ) -> Response:
     """Update a section (full update)."""
     section, _ = await service.save_section(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_section(session, r, owned.rights, section.id or 0))
+    return answer(await reads.get_section(session, r, owned.rights, section.id or 0))
 
 
 @router.patch("/sections/{section_id}/", response_model=SectionRead)
@@ -376,7 +376,7 @@ async def partial_update_section(
 ) -> Response:
     """Update a section (partial update)."""
     section, _ = await service.save_section(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_section(session, r, owned.rights, section.id or 0))
+    return answer(await reads.get_section(session, r, owned.rights, section.id or 0))
 
 
 @router.delete("/sections/{section_id}/", status_code=NO_CONTENT)
@@ -397,7 +397,7 @@ async def section_lessons(
     query: LessonQuery,
 ) -> Response:
     """The lessons of a section, in order."""
-    found = await service.list_lessons(session, r, caller, query, page, section_id=section_id)
+    found = await reads.list_lessons(session, r, caller, query, page, section_id=section_id)
     return _page(request, page, found, LessonPage)
 
 
@@ -431,7 +431,7 @@ async def list_lessons(
 ) -> Response:
     """List lessons (filters: section, lesson_type, unit or section__unit, course or
     section__unit__course; search: title, text_content)."""
-    found = await service.list_lessons(session, r, caller, query, page)
+    found = await reads.list_lessons(session, r, caller, query, page)
     return _page(request, page, found, LessonPage)
 
 
@@ -452,7 +452,7 @@ async def create_lesson(
     """Add a lesson to a section: JSON for video, text and link lessons (with
     `video_url`, `text_content` or `external_url`), multipart/form-data with a
     `pdf_file` for a PDF lesson."""
-    lesson = await service.save_lesson(
+    lesson = await lessons.save_lesson(
         session, caller, storage, data=body.data, files=body.files, max_pdf_bytes=_max_pdf(request)
     )
     return answer(views.lesson(r, lesson), CREATED)
@@ -463,7 +463,7 @@ async def retrieve_lesson(
     lesson_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A lesson; a PDF lesson's `pdf_file` is a short-lived link that needs no token."""
-    return answer(await service.get_lesson(session, r, caller, lesson_id))
+    return answer(await reads.get_lesson(session, r, caller, lesson_id))
 
 
 @router.put(
@@ -480,7 +480,7 @@ async def update_lesson(
     storage: StorageDep,
 ) -> Response:
     """Update a lesson (full update)."""
-    lesson = await service.save_lesson(
+    lesson = await lessons.save_lesson(
         session,
         owned.rights,
         storage,
@@ -506,7 +506,7 @@ async def partial_update_lesson(
     storage: StorageDep,
 ) -> Response:
     """Update a lesson (partial update; a change of type empties the old type's field)."""
-    lesson = await service.save_lesson(
+    lesson = await lessons.save_lesson(
         session,
         owned.rights,
         storage,
@@ -521,7 +521,7 @@ async def partial_update_lesson(
 @router.delete("/lessons/{lesson_id}/", status_code=NO_CONTENT)
 async def delete_lesson(owned: LessonDep, session: SessionDep) -> Response:
     """Delete a lesson."""
-    await service.delete_lesson(session, owned.record)
+    await lessons.delete_lesson(session, owned.record)
     return Response(status_code=NO_CONTENT)
 
 
@@ -551,7 +551,7 @@ async def lesson_pdf(
             raise PermissionDenied(MUST_CHANGE_PASSWORD)
         caller = await service.rights(session, principal)
     links: PdfLinks = request.app.state.pdf_links
-    data, title = await service.pdf_of(
+    data, title = await lessons.pdf_of(
         session, storage, lesson_id=lesson_id, caller=caller, link=link, links=links
     )
     return Response(
@@ -594,7 +594,7 @@ async def list_practices(
     query: PracticeQuery,
 ) -> Response:
     """List practices with their questions (filters: section, unit, course)."""
-    found = await service.list_practices(session, r, caller, query, page)
+    found = await reads.list_practices(session, r, caller, query, page)
     return _page(request, page, found, PracticePage)
 
 
@@ -604,7 +604,7 @@ async def create_practice(
 ) -> Response:
     """Add the practice of a section (one per section)."""
     practice = await service.save_practice(session, caller, data=body)
-    return answer(await service.get_practice(session, r, caller, practice.id or 0), CREATED)
+    return answer(await reads.get_practice(session, r, caller, practice.id or 0), CREATED)
 
 
 @router.get("/practice/{practice_id}/", response_model=PracticeRead)
@@ -612,7 +612,7 @@ async def retrieve_practice(
     practice_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A practice with its questions and their options."""
-    return answer(await service.get_practice(session, r, caller, practice_id))
+    return answer(await reads.get_practice(session, r, caller, practice_id))
 
 
 @router.put("/practice/{practice_id}/", response_model=PracticeRead)
@@ -621,7 +621,7 @@ async def update_practice(
 ) -> Response:
     """Update a practice (full update)."""
     practice = await service.save_practice(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_practice(session, r, owned.rights, practice.id or 0))
+    return answer(await reads.get_practice(session, r, owned.rights, practice.id or 0))
 
 
 @router.patch("/practice/{practice_id}/", response_model=PracticeRead)
@@ -630,7 +630,7 @@ async def partial_update_practice(
 ) -> Response:
     """Update a practice (partial update)."""
     practice = await service.save_practice(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_practice(session, r, owned.rights, practice.id or 0))
+    return answer(await reads.get_practice(session, r, owned.rights, practice.id or 0))
 
 
 @router.delete("/practice/{practice_id}/", status_code=NO_CONTENT)
@@ -651,7 +651,7 @@ async def practice_questions(
     query: QuestionQuery,
 ) -> Response:
     """The questions of a practice, in order, with their options."""
-    found = await service.list_questions(session, r, caller, query, page, practice_id=practice_id)
+    found = await reads.list_questions(session, r, caller, query, page, practice_id=practice_id)
     return _page(request, page, found, QuestionPage)
 
 
@@ -678,7 +678,7 @@ async def list_questions(
 ) -> Response:
     """List questions with their options (filters: practice, question_type, section,
     course; search: question_text)."""
-    found = await service.list_questions(session, r, caller, query, page)
+    found = await reads.list_questions(session, r, caller, query, page)
     return _page(request, page, found, QuestionPage)
 
 
@@ -688,7 +688,7 @@ async def create_question(
 ) -> Response:
     """Add a question to a practice (`order` defaults to the next free one)."""
     question = await service.save_question(session, caller, data=body)
-    return answer(await service.get_question(session, r, caller, question.id or 0), CREATED)
+    return answer(await reads.get_question(session, r, caller, question.id or 0), CREATED)
 
 
 @router.get("/questions/{question_id}/", response_model=QuestionRead)
@@ -696,7 +696,7 @@ async def retrieve_question(
     question_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A question with its options."""
-    return answer(await service.get_question(session, r, caller, question_id))
+    return answer(await reads.get_question(session, r, caller, question_id))
 
 
 @router.put("/questions/{question_id}/", response_model=QuestionRead)
@@ -705,7 +705,7 @@ async def update_question(
 ) -> Response:
     """Update a question (full update)."""
     question = await service.save_question(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_question(session, r, owned.rights, question.id or 0))
+    return answer(await reads.get_question(session, r, owned.rights, question.id or 0))
 
 
 @router.patch("/questions/{question_id}/", response_model=QuestionRead)
@@ -714,7 +714,7 @@ async def partial_update_question(
 ) -> Response:
     """Update a question (partial update)."""
     question = await service.save_question(session, owned.rights, data=body, owned=owned)
-    return answer(await service.get_question(session, r, owned.rights, question.id or 0))
+    return answer(await reads.get_question(session, r, owned.rights, question.id or 0))
 
 
 @router.delete("/questions/{question_id}/", status_code=NO_CONTENT)
@@ -735,7 +735,7 @@ async def question_options(
     query: OptionQuery,
 ) -> Response:
     """The options of a question, in order."""
-    found = await service.list_options(session, r, caller, query, page, question_id=question_id)
+    found = await reads.list_options(session, r, caller, query, page, question_id=question_id)
     return _page(request, page, found, OptionPage)
 
 
@@ -762,7 +762,7 @@ async def list_options(
     query: OptionQuery,
 ) -> Response:
     """List question options (filter: question; search: option_text)."""
-    found = await service.list_options(session, r, caller, query, page)
+    found = await reads.list_options(session, r, caller, query, page)
     return _page(request, page, found, OptionPage)
 
 
@@ -780,7 +780,7 @@ async def retrieve_option(
     option_id: int, caller: Readers, r: ReaderDep, session: SessionDep
 ) -> Response:
     """A question option."""
-    return answer(await service.get_option(session, r, caller, option_id))
+    return answer(await reads.get_option(session, r, caller, option_id))
 
 
 @router.put(f"{OPTIONS}/{{option_id}}/", response_model=OptionRead)

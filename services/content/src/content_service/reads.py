@@ -1,0 +1,291 @@
+"""Reads of the content service: lists, details, and the trees they nest, built
+bottom-up with one statement per level whatever their size. Every record is read
+through its course: a record of a course the caller may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from entraide_kit import records
+from entraide_kit.errors import NotFound
+from entraide_kit.filters import ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
+
+from . import repository, views
+from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
+from .policies import Rights
+from .schemas import (
+    CourseItem,
+    CourseRead,
+    LessonRead,
+    OptionRead,
+    PracticeRead,
+    QuestionRead,
+    SectionRead,
+    UnitRead,
+)
+from .service import readable
+from .views import Reader
+
+T = TypeVar("T", bound=SQLModel)
+
+# --------------------------------------------------------------------------- trees
+
+
+async def _questions(
+    session: AsyncSession, r: Reader, questions: Sequence[Question]
+) -> list[QuestionRead]:
+    options = await repository.options_of(session, [q.id or 0 for q in questions])
+    return [views.question(r, q, options[q.id or 0]) for q in questions]
+
+
+async def _practices(
+    session: AsyncSession, r: Reader, practices: Sequence[Practice]
+) -> dict[int, PracticeRead]:
+    """Per section id."""
+    questions = await repository.questions_of(
+        session, [p.id or 0 for p in practices], learner=r.learner
+    )
+    built = await _questions(session, r, [q for p in practices for q in questions[p.id or 0]])
+    by_id = {q.id: q for q in built}
+    return {
+        p.section_id: views.practice(p, [by_id[q.id or 0] for q in questions[p.id or 0]])
+        for p in practices
+    }
+
+
+async def _sections(
+    session: AsyncSession, r: Reader, sections: Sequence[Section], course_of: Mapping[int, int]
+) -> list[SectionRead]:
+    """``course_of``: the course id of each section's unit."""
+    ids = [s.id or 0 for s in sections]
+    lessons = await repository.lessons_of(session, ids)
+    practices = await repository.practices_of(session, ids)
+    built = await _practices(session, r, [p for s in ids for p in practices[s]])
+    return [
+        views.section(
+            s,
+            course_of[s.unit_id],
+            [views.lesson(r, lesson) for lesson in lessons[s.id or 0]],
+            built.get(s.id or 0),
+        )
+        for s in sections
+    ]
+
+
+async def _units(session: AsyncSession, r: Reader, units: Sequence[Unit]) -> list[UnitRead]:
+    sections = await repository.sections_of(session, [u.id or 0 for u in units])
+    course_of = {u.id or 0: u.course_id for u in units}
+    built = await _sections(session, r, [s for u in units for s in sections[u.id or 0]], course_of)
+    by_id = {s.id: s for s in built}
+    return [views.unit(u, [by_id[s.id or 0] for s in sections[u.id or 0]]) for u in units]
+
+
+# --------------------------------------------------------------------------- lists
+
+
+async def _page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    spec: ListSpec,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    pairs: bool = False,
+) -> tuple[int, list[Any]]:
+    """The count and one page of a list; rows are records, or (record, column) pairs."""
+    stmt = spec.apply(stmt, query)
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    count = int((await session.execute(count_stmt)).scalar_one())
+    rows: list[Any] = []
+    if count and page.offset < count:
+        result = await session.execute(stmt.limit(page.page_size).offset(page.offset))
+        rows = [tuple(r) for r in result.all()] if pairs else list(result.scalars())
+    return count, rows
+
+
+def _scoped(model: type[T], caller: Rights) -> Select[Any]:
+    stmt = repository.scoped(model, caller.principal)
+    if caller.learner and model in (Question, QuestionOption):
+        stmt = stmt.where(repository.learner_ready())
+    return stmt
+
+
+async def list_courses(
+    session: AsyncSession, r: Reader, caller: Rights, query: ListQuery, page: PageParams
+) -> tuple[int, list[CourseItem]]:
+    count, rows = await _page(session, _scoped(Course, caller), repository.COURSE_LIST, query, page)
+    counts = await repository.unit_counts(session, [c.id for c in rows])
+    return count, [views.course_item(r, c, counts.get(c.id, 0)) for c in rows]
+
+
+async def list_units(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    course_id: int | None = None,
+) -> tuple[int, list[UnitRead]]:
+    stmt = _scoped(Unit, caller)
+    if course_id is not None:
+        await readable(session, caller, Course, course_id)
+        stmt = stmt.where(col(Unit.course_id) == course_id)
+    count, rows = await _page(session, stmt, repository.UNIT_LIST, query, page)
+    return count, await _units(session, r, rows)
+
+
+async def list_sections(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    unit_id: int | None = None,
+) -> tuple[int, list[SectionRead]]:
+    stmt = _scoped(Section, caller)
+    if unit_id is not None:
+        await readable(session, caller, Unit, unit_id)
+        stmt = stmt.where(col(Section.unit_id) == unit_id)
+    stmt = stmt.add_columns(col(Unit.course_id))
+    count, rows = await _page(session, stmt, repository.SECTION_LIST, query, page, pairs=True)
+    sections = [s for s, _ in rows]
+    return count, await _sections(session, r, sections, {s.unit_id: c for s, c in rows})
+
+
+async def list_lessons(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    section_id: int | None = None,
+) -> tuple[int, list[LessonRead]]:
+    stmt = _scoped(Lesson, caller)
+    if section_id is not None:
+        await readable(session, caller, Section, section_id)
+        stmt = stmt.where(col(Lesson.section_id) == section_id)
+    count, rows = await _page(session, stmt, repository.LESSON_LIST, query, page)
+    return count, [views.lesson(r, lesson) for lesson in rows]
+
+
+async def list_practices(
+    session: AsyncSession, r: Reader, caller: Rights, query: ListQuery, page: PageParams
+) -> tuple[int, list[PracticeRead]]:
+    count, rows = await _page(
+        session, _scoped(Practice, caller), repository.PRACTICE_LIST, query, page
+    )
+    built = await _practices(session, r, rows)
+    return count, [built[p.section_id] for p in rows]
+
+
+async def list_questions(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    practice_id: int | None = None,
+) -> tuple[int, list[QuestionRead]]:
+    stmt = _scoped(Question, caller)
+    if practice_id is not None:
+        await readable(session, caller, Practice, practice_id)
+        stmt = stmt.where(col(Question.practice_id) == practice_id)
+    count, rows = await _page(session, stmt, repository.QUESTION_LIST, query, page)
+    return count, await _questions(session, r, rows)
+
+
+async def list_options(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+    *,
+    question_id: int | None = None,
+) -> tuple[int, list[OptionRead]]:
+    stmt = _scoped(QuestionOption, caller)
+    if question_id is not None:
+        await get_question(session, r, caller, question_id)
+        stmt = stmt.where(col(QuestionOption.question_id) == question_id)
+    count, rows = await _page(session, stmt, repository.OPTION_LIST, query, page)
+    return count, [views.option(r, o) for o in rows]
+
+
+# --------------------------------------------------------------------------- details
+
+
+async def get_course(
+    session: AsyncSession, r: Reader, caller: Rights, course_id: int
+) -> CourseRead:
+    course = caller.read(await records.get(session, Course, course_id))
+    units = (await repository.units_of(session, [course_id]))[course_id]
+    return views.course(r, course, await _units(session, r, units))
+
+
+async def course_item(session: AsyncSession, r: Reader, course: Course) -> CourseItem:
+    counts = await repository.unit_counts(session, [course.id or 0])
+    return views.course_item(r, course, counts.get(course.id or 0, 0))
+
+
+async def get_unit(session: AsyncSession, r: Reader, caller: Rights, unit_id: int) -> UnitRead:
+    unit, _ = await readable(session, caller, Unit, unit_id)
+    return (await _units(session, r, [unit]))[0]
+
+
+async def get_section(
+    session: AsyncSession, r: Reader, caller: Rights, section_id: int
+) -> SectionRead:
+    section, course = await readable(session, caller, Section, section_id)
+    return (await _sections(session, r, [section], {section.unit_id: course.id or 0}))[0]
+
+
+async def get_lesson(
+    session: AsyncSession, r: Reader, caller: Rights, lesson_id: int
+) -> LessonRead:
+    lesson, _ = await readable(session, caller, Lesson, lesson_id)
+    return views.lesson(r, lesson)
+
+
+async def get_practice(
+    session: AsyncSession, r: Reader, caller: Rights, practice_id: int
+) -> PracticeRead:
+    practice, _ = await readable(session, caller, Practice, practice_id)
+    return (await _practices(session, r, [practice]))[practice.section_id]
+
+
+async def get_question(
+    session: AsyncSession, r: Reader, caller: Rights, question_id: int
+) -> QuestionRead:
+    question, _ = await readable(session, caller, Question, question_id)
+    built = (await _questions(session, r, [question]))[0]
+    if r.learner:
+        ready = (
+            await session.execute(
+                select(col(Question.id)).where(
+                    col(Question.id) == question_id, repository.learner_ready()
+                )
+            )
+        ).first()
+        if ready is None:
+            raise NotFound()
+    return built
+
+
+async def get_option(
+    session: AsyncSession, r: Reader, caller: Rights, option_id: int
+) -> OptionRead:
+    option, _ = await readable(session, caller, QuestionOption, option_id)
+    if r.learner:
+        await get_question(session, r, caller, option.question_id)
+    return views.option(r, option)
