@@ -590,10 +590,17 @@ def test_compose_runs_every_service_like_the_launcher() -> None:
         assert svc["cap_drop"] == ["ALL"]
     # uploads survive a restart, in the image's media folder
     _, runtime_env = image_env({"SERVICE": "centers"})
-    for name in ("centers", "programs"):
+    for name in ("centers", "programs", "content"):
         assert any(
             v.endswith(f":{runtime_env['ENTRAIDE_MEDIA_DIR']}") for v in services[name]["volumes"]
         )
+    # the content service's link key: required from .env, given to content alone
+    assert services["content"]["environment"]["CONTENT_LINK_SECRET"] == (
+        "${CONTENT_LINK_SECRET:?run deploy/compose/init.sh}"
+    )
+    for name, svc in services.items():
+        if name != "content":
+            assert "CONTENT_LINK_SECRET" not in svc.get("environment", {}), name
     # only the gateway is published, on the launcher's variables and defaults
     assert services["traefik"]["ports"] == [
         "${ENTRAIDE_GATEWAY_HOST:-127.0.0.1}:${ENTRAIDE_GATEWAY_PORT:-8000}:8000"
@@ -880,6 +887,19 @@ def test_init_script_makes_env_and_signing_key(tmp_path: Path) -> None:
     again = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False)
     assert again.returncode == 0 and "kept" in again.stdout
     assert (env_file.read_text(), key.read_bytes()) == before
+    # an .env from before a service was added gets that service's secrets, nothing else moves
+    newer = {"CONTENT_DB_PASSWORD", "CONTENT_LINK_SECRET"}
+    old_lines = [ln for ln in before[0].splitlines() if ln.split("=", 1)[0] not in newer]
+    env_file.write_text("\n".join(old_lines))  # and no newline after the last line
+    upgrade = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "CONTENT_DB_PASSWORD CONTENT_LINK_SECRET" in upgrade.stdout
+    lines = env_file.read_text().splitlines()
+    assert lines[: len(old_lines)] == old_lines
+    added = dict(ln.split("=", 1) for ln in lines[len(old_lines) :])
+    assert set(added) == newer
+    assert all(re.fullmatch(r"[0-9a-f]{48}", v) for v in added.values())
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
 
 
 @dataclass
@@ -1239,6 +1259,14 @@ def test_kubernetes_wiring(rendered: tuple[str, list[dict[str, Any]]]) -> None:
         m["mountPath"]: m for m in pod_spec(deployments["auth"])["containers"][0]["volumeMounts"]
     }
     assert str(key_path.parent) in mounts and mounts[str(key_path.parent)]["readOnly"] is True
+    # content's link key: a secret reference in content's pod alone, never a value
+    for name, dep in deployments.items():
+        env = {v["name"]: v for c in pod_spec(dep)["containers"] for v in c.get("env", [])}
+        if name == "content":
+            assert set(env["CONTENT_LINK_SECRET"]) == {"name", "valueFrom"}
+            assert "secretKeyRef" in env["CONTENT_LINK_SECRET"]["valueFrom"]
+        else:
+            assert "CONTENT_LINK_SECRET" not in env, name
 
     # the shared configuration names what exists
     for spec in SERVICES:

@@ -1,7 +1,7 @@
 """Proof under attack, through the gateway of the real stack (issue 12).
 
 - Token forgery: every forged, expired, misdirected, tampered or revoked token
-  is a 401 in each of the seven services.
+  is a 401 in each of the eight services.
 - Mass assignment: fields a student, trainer or supervisor may not set change
   nothing.
 - Object-level access: a user of one centre, group or student cannot read,
@@ -50,6 +50,7 @@ PROBES = {
     "schedule": "/api/schedule/api/sessions/",
     "attendance": "/api/attendance/api/records/",
     "exams": "/api/exams/",
+    "content": "/api/courses/courses/",
 }
 
 
@@ -894,6 +895,7 @@ def test_a_20mb_body_is_413_in_every_service(world: World, gw: httpx.Client) -> 
         "/api/schedule/api/sessions/",
         "/api/attendance/api/records/bulk_create/",
         "/api/exams/questions/",
+        "/api/courses/courses/",
     ):
         resp = gw.post(path, content=body, headers=headers)
         assert resp.status_code == 413, (path, resp.status_code)
@@ -956,6 +958,11 @@ def test_a_20000x20000_png_is_refused_as_a_logo(world: World, gw: httpx.Client) 
             "/api/programs/trainingprogrames/",
             {"name": f"Bomb {uuid.uuid4().hex[:6]}", "description": "d", "duration_years": "1"},
             "logo",
+        ),
+        (
+            "/api/courses/courses/",
+            {"name": f"Bomb {uuid.uuid4().hex[:6]}", "description": "d"},
+            "cover_image",
         ),
     ):
         resp = gw.post(

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Prepares `docker compose up` (run from anywhere, once):
+# Prepares `docker compose up` (run from anywhere, once; again after an
+# upgrade that adds a service):
 #   .env                          from deploy/env.example, each change-me
-#                                 replaced by a random value (kept if present)
+#                                 replaced by a random value (kept if present;
+#                                 a change-me variable it lacks is added)
 #   deploy/secrets/auth-signing.pem   the Ed25519 key auth signs tokens with
 #                                 (kept if present; the folder is ignored by git)
 # Needs openssl, or python3 with the cryptography package.
@@ -17,7 +19,27 @@ random_value() {
 }
 
 if [ -e "$env_file" ]; then
-    echo "kept $env_file"
+    # A secret added since .env was written (a new service's password or key).
+    added=""
+    while IFS= read -r line || [ -n "$line" ]; do
+        case "$line" in
+            [A-Z]*=change-me)
+                name=${line%%=*}
+                if ! grep -q "^$name=" "$env_file"; then
+                    if [ -z "$added" ] && [ -n "$(tail -c 1 "$env_file")" ]; then
+                        printf '\n' >>"$env_file" # a last line without its newline
+                    fi
+                    printf '%s=%s\n' "$name" "$(random_value)" >>"$env_file"
+                    added="$added $name"
+                fi
+                ;;
+        esac
+    done <"$root/deploy/env.example"
+    if [ -n "$added" ]; then
+        echo "added to $env_file:$added"
+    else
+        echo "kept $env_file"
+    fi
 else
     (
         umask 077

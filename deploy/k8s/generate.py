@@ -3,7 +3,7 @@
     .venv/bin/python deploy/k8s/generate.py           # (re)write the generated files
     .venv/bin/python deploy/k8s/generate.py --check   # exit 1 when one is stale
 
-The seven services (names, path prefixes, env prefixes, databases) come from
+The eight services (names, path prefixes, env prefixes, databases) come from
 ``entraide_stack.registry``, the launcher's own list, so the cluster routes
 and configures exactly what ``./dev up`` runs. Generated: ``base/services/*``,
 ``base/config.yaml`` and ``base/kustomization.yaml``; written by hand:
@@ -41,7 +41,9 @@ DOCS_MIDDLEWARES = ("burst-limit", "body-limit", "docs-headers")
 MEDIA_PRIORITY = "10000"
 
 # Services that keep uploads: S3 in a cluster (replicas share no disk).
-UPLOADS = ("centers", "programs")
+UPLOADS = ("centers", "programs", "content")
+#: the content service's HMAC key for signed PDF links (README: kubectl create secret)
+LINK_SECRET = {"name": "entraide-content-link", "key": "secret"}
 
 DEFAULT_RESOURCES: dict[str, Any] = {
     "requests": {"cpu": "100m", "memory": "192Mi"},
@@ -308,7 +310,7 @@ def database_cluster(spec: ServiceSpec) -> dict[str, Any]:
 
 def service_env(spec: ServiceSpec) -> list[dict[str, Any]]:
     """Secrets by reference only: CloudNativePG's ``<cluster>-app`` secret, the
-    signing key, the first admin, the S3 keys."""
+    signing key, the first admin, the S3 keys, content's link key."""
     env: list[dict[str, Any]] = [
         {
             "name": "DATABASE_PASSWORD",
@@ -339,6 +341,8 @@ def service_env(spec: ServiceSpec) -> list[dict[str, Any]]:
                 },
             },
         ]
+    if spec.name == "content":
+        env.append({"name": "CONTENT_LINK_SECRET", "valueFrom": {"secretKeyRef": LINK_SECRET}})
     if spec.name in UPLOADS:
         env += [
             {

@@ -189,8 +189,18 @@ def test_no_upstream_answers_gives_an_empty_document() -> None:
 
 
 def test_upstreams_from_env() -> None:
-    env = {"ENTRAIDE_AUTH_URL": "http://127.0.0.1:8101/", "ENTRAIDE_EXAMS_URL": "http://x:1"}
-    assert upstreams_from_env(env) == {"auth": "http://127.0.0.1:8101", "exams": "http://x:1"}
+    env = {
+        "ENTRAIDE_CONTENT_URL": "http://127.0.0.1:8108",
+        "ENTRAIDE_AUTH_URL": "http://127.0.0.1:8101/",
+        "ENTRAIDE_EXAMS_URL": "http://x:1",
+    }
+    found = upstreams_from_env(env)
+    assert found == {
+        "auth": "http://127.0.0.1:8101",
+        "exams": "http://x:1",
+        "content": "http://127.0.0.1:8108",
+    }
+    assert list(found) == ["auth", "exams", "content"]  # the canonical order
 
 
 def test_merge_keeps_explicitly_public_operations() -> None:

@@ -152,6 +152,7 @@ def gateway(
         pid_file=base / "traefik.pid",
         env={
             "ENTRAIDE_AUTH_URL": echo_server.url,
+            "ENTRAIDE_CONTENT_URL": echo_server.url,
             "ENTRAIDE_DOCS_URL": echo_server.url,
             "ENTRAIDE_CENTERS_URL": f"http://127.0.0.1:{free_port()}",  # nothing there
             "ENTRAIDE_CORS_ORIGINS": "http://localhost:3000, https://app.entraide.example",
@@ -164,13 +165,21 @@ def gateway(
 
 def test_gateway_routes_every_prefix(gateway: EmbeddedTraefik) -> None:
     with httpx.Client(base_url=gateway.url) as client:
-        for path in ("/api/token/", "/api/token", "/api/accounts/users/me/"):
+        for path in (
+            "/api/token/",
+            "/api/token",
+            "/api/accounts/users/me/",
+            "/api/courses",
+            "/api/courses/courses/",
+            "/api/courses/media/lessons/x.pdf",
+        ):
             resp = client.get(path)
             assert resp.status_code == 200, path
             assert resp.json()["path"] == path
         for path in ("/swagger/", "/swagger.json", "/swagger.yaml", "/redoc/", "/swagger"):
             assert client.get(path).status_code == 200, path
         assert client.get("/api/tokens-of-someone-else/").status_code == 404
+        assert client.get("/api/coursesware/").status_code == 404
         assert client.get("/metrics").status_code == 404
         assert client.get("/healthz").status_code == 404
 

@@ -13,7 +13,7 @@ import pytest
 
 from entraide_stack import Stack, StackConfig
 from entraide_stack.config import find_gateway_dir
-from entraide_stack.registry import SERVICES, service
+from entraide_stack.registry import SERVICE_NAMES, SERVICES, service
 
 FAKE_SERVICE = "exams"  # stands in for a real service: a tiny FastAPI app on PYTHONPATH
 
@@ -48,7 +48,10 @@ def _fake_service(root: Path) -> Path:
 
 
 def test_registry() -> None:
-    assert [s.default_port for s in SERVICES] == list(range(8101, 8108))
+    assert [s.default_port for s in SERVICES] == list(range(8101, 8109))
+    assert SERVICE_NAMES[-1] == "content" and service("content").paths == ("/api/courses",)
+    assert service("content").database_name == "entraide_content"
+    assert service("content").module == "content_service.main:app"
     auth = service("auth")
     assert auth.module == "auth_service.main:app"
     assert auth.env_prefix == "AUTH_"
@@ -65,6 +68,12 @@ def test_routes_file_names_every_prefix() -> None:
             assert f'"{path}"' in routes, path
 
 
+def test_docs_app_merges_every_service() -> None:
+    from entraide_gateway.docs import SERVICES as DOCS_SERVICES
+
+    assert DOCS_SERVICES == SERVICE_NAMES
+
+
 def test_config_from_env(tmp_path: Path) -> None:
     env = {
         "ENTRAIDE_DATA_DIR": str(tmp_path),
@@ -76,6 +85,7 @@ def test_config_from_env(tmp_path: Path) -> None:
         "REDIS_URL": "redis://r:6379/0",
         "ENTRAIDE_RATE_LIMIT_ANON": "5",
         "ENTRAIDE_ADMIN_PASSWORD": "s3cret-pass",
+        "CONTENT_LINK_SECRET": "link-key-" + "k" * 40,
         "HOME": "/nowhere",
     }
     config = StackConfig.from_env(env)
@@ -89,7 +99,10 @@ def test_config_from_env(tmp_path: Path) -> None:
     config.save()
     loaded = StackConfig.load(tmp_path)
     assert loaded is not None and loaded.gateway_port == 9000
-    assert "s3cret-pass" not in config.state_file.read_text()  # secrets are not saved
+    assert config.extra_env["CONTENT_LINK_SECRET"] == env["CONTENT_LINK_SECRET"]
+    saved = config.state_file.read_text()
+    assert "s3cret-pass" not in saved  # secrets are not saved
+    assert "CONTENT_LINK_SECRET" not in saved and "link-key-" not in saved
 
 
 def test_stack_start_stop(tmp_path: Path) -> None:
@@ -156,3 +169,37 @@ def test_auth_env_and_signing_key(tmp_path: Path) -> None:
     assert key.read_text().startswith("-----BEGIN " + "PRIVATE KEY-----")
     if os.name != "nt":
         assert (key.stat().st_mode & 0o777) == 0o600
+
+
+def test_content_link_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONTENT_LINK_SECRET", raising=False)
+    stack = Stack(StackConfig.for_tests(tmp_path, services=[]))
+    secret = stack.service_env("content")["CONTENT_LINK_SECRET"]
+    assert len(secret) >= 32
+    assert stack.link_secret_file.read_text().strip() == secret
+    if os.name != "nt":
+        assert (stack.link_secret_file.stat().st_mode & 0o777) == 0o600
+    assert stack.service_env("content")["CONTENT_LINK_SECRET"] == secret  # kept
+    # the content service's alone
+    for name in SERVICE_NAMES:
+        if name != "content":
+            assert "CONTENT_LINK_SECRET" not in stack.service_env(name), name
+    assert "CONTENT_LINK_SECRET" not in stack.common_env()  # docs app, Traefik
+    # one given in the environment (or extra_env) wins, and nothing is generated
+    given = "g" * 48
+    monkeypatch.setenv("CONTENT_LINK_SECRET", given)
+    other = Stack(StackConfig.for_tests(tmp_path / "other", services=[]))
+    assert other.service_env("content")["CONTENT_LINK_SECRET"] == given
+    assert "CONTENT_LINK_SECRET" not in other.service_env("auth")
+    assert "CONTENT_LINK_SECRET" not in other.common_env()
+    assert not other.link_secret_file.exists()
+    monkeypatch.delenv("CONTENT_LINK_SECRET")
+    extra = Stack(
+        StackConfig.for_tests(
+            tmp_path / "extra", services=[], extra_env={"CONTENT_LINK_SECRET": "e" * 40}
+        )
+    )
+    assert extra.service_env("content")["CONTENT_LINK_SECRET"] == "e" * 40
+    assert "CONTENT_LINK_SECRET" not in extra.service_env("exams")
+    extra.config.save()
+    assert "e" * 40 not in extra.config.state_file.read_text()  # never in the state file

@@ -28,7 +28,16 @@ from .merge import merge_openapi
 
 log = logging.getLogger("entraide.docs")
 
-SERVICES = ("auth", "centers", "programs", "students", "schedule", "attendance", "exams")
+SERVICES = (
+    "auth",
+    "centers",
+    "programs",
+    "students",
+    "schedule",
+    "attendance",
+    "exams",
+    "content",
+)
 CACHE_SECONDS = float(os.environ.get("ENTRAIDE_DOCS_CACHE_SECONDS", "10"))
 FETCH_TIMEOUT = float(os.environ.get("ENTRAIDE_DOCS_FETCH_TIMEOUT", "3"))
 

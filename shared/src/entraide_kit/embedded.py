@@ -673,7 +673,7 @@ class EmbeddedPostgres:
                 self.port = actual
             return self
         self._clear_stale_locks()
-        # Seven services, each a pool of 20, their listeners and consumers.
+        # Eight services, each a pool of 20, their listeners and consumers.
         options = f"-p {self.port} -h {self.host} -c max_connections=300"
         if not IS_WINDOWS:
             self.socket_dir.mkdir(parents=True, exist_ok=True)

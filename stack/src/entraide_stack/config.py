@@ -21,7 +21,12 @@ from .registry import SERVICE_NAMES, SERVICES, service
 DEFAULT_ADMIN_EMAIL = "admin@entraide.ma"
 #: variables of the caller's environment handed to every process of the stack
 PASSTHROUGH_PREFIXES = ("ENTRAIDE_",)
-PASSTHROUGH_NAMES = ("REDIS_URL", "AUTH_PRIVATE_KEY", "AUTH_PRIVATE_KEY_FILE")
+PASSTHROUGH_NAMES = (
+    "REDIS_URL",
+    "AUTH_PRIVATE_KEY",
+    "AUTH_PRIVATE_KEY_FILE",
+    "CONTENT_LINK_SECRET",
+)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -1,4 +1,4 @@
-"""The seven services of the platform: ports, env prefixes, app modules, routes."""
+"""The eight services of the platform: ports, env prefixes, app modules, routes."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("schedule", 8105, ("/api/schedule",)),
     ServiceSpec("attendance", 8106, ("/api/attendance",)),
     ServiceSpec("exams", 8107, ("/api/exams",)),
+    ServiceSpec("content", 8108, ("/api/courses",)),
 )
 SERVICE_NAMES = tuple(s.name for s in SERVICES)
 DOCS_PATHS = ("/swagger", "/swagger.json", "/swagger.yaml", "/redoc")

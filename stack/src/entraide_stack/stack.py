@@ -37,6 +37,9 @@ from .registry import SERVICES, ServiceSpec, service
 
 log = logging.getLogger("entraide.stack")
 
+#: the content service's key for signed PDF links (HMAC, 32 characters or more)
+LINK_SECRET = "CONTENT_LINK_SECRET"
+
 
 class StackError(RuntimeError):
     """The stack could not start; the message carries the failing log's tail."""
@@ -180,6 +183,19 @@ class Stack:
             return self.config.admin_password
         return read_or_create_secret(self.admin_password_file, 12)
 
+    @property
+    def link_secret_file(self) -> Path:
+        return self.config.secrets_dir / "content-link-secret"
+
+    def configured_link_secret(self) -> str | None:
+        """``CONTENT_LINK_SECRET`` as given (extra_env first, then the environment)."""
+        return self.config.extra_env.get(LINK_SECRET) or os.environ.get(LINK_SECRET) or None
+
+    def link_secret(self) -> str:
+        """The key content signs its short-lived PDF links with: configured, else
+        generated once into secrets/ (43 characters), so links outlive a restart."""
+        return self.configured_link_secret() or read_or_create_secret(self.link_secret_file, 32)
+
     def log_file(self, name: str) -> Path:
         return self.config.logs_dir / f"{name}.log"
 
@@ -203,6 +219,7 @@ class Stack:
             "ENTRAIDE_MEDIA_DIR", str(self.config.data_dir / "media")
         )
         env["ENTRAIDE_PUBLIC_URL"] = self.public_url
+        env.pop(LINK_SECRET, None)  # the content service's alone (service_env)
         return env
 
     def service_env(self, name: str) -> dict[str, str]:
@@ -219,6 +236,8 @@ class Stack:
             env.pop("ENTRAIDE_ADMIN_PASSWORD", None)
             env.pop("AUTH_PRIVATE_KEY", None)
             env.pop("AUTH_PRIVATE_KEY_FILE", None)
+        if name == "content":
+            env[LINK_SECRET] = self.link_secret()
         return env
 
     # ------------------------------------------------------------------ processes
@@ -339,6 +358,8 @@ class Stack:
             log.info("generated the auth signing key in %s", self.signing_key_file)
         if any(s.name == "auth" for s in specs):
             self.admin_password()  # generated once, before auth reads it
+        if any(s.name == "content" for s in specs):
+            self.link_secret()  # likewise, before content reads it
 
         if self.uses_embedded_postgres:
             pg = self.postgres

@@ -1,6 +1,6 @@
 """Copies of the programs service's programmes and training courses (students,
-schedule, exams keep them). Snapshots come from events (ids and names) or from
-the owner's API (nested objects): both are read."""
+schedule, exams, content keep them). Snapshots come from events (ids and names)
+or from the owner's API (nested objects): both are read."""
 
 from __future__ import annotations
 
