@@ -30,6 +30,14 @@ def user_snapshot(user: User) -> dict[str, Any]:
         "arabic_last_name": user.arabic_last_name,
         "role": user.role,
         "is_active": user.is_active,
+        # the profile half (entraide_kit.copies.profiles)
+        "profile_picture": user.profile_picture,
+        "phone_number": user.phone_number,
+        "cin_id": user.cin_id,
+        "birth_date": user.birth_date.isoformat() if user.birth_date else None,
+        "birth_city": user.birth_city,
+        "address": user.address,
+        "city": user.city,
         "token_version": user.token_version,
         "version": user.version,
     }
