@@ -11,6 +11,7 @@ from attendance_service.config import AttendanceSettings
 from attendance_service.copies import instances, sessions
 from attendance_service.main import build_app
 from entraide_kit.copies.centers import centers
+from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.testing import TokenFactory, truncate_all
@@ -33,6 +34,8 @@ STUDENTS = {
     104: (14, 200, 20, "Karim", "Kabbaj", "كريم"),
 }
 TEMPLATE_A, TEMPLATE_B = 1, 2
+# TEMPLATE_A's training course (TEMPLATE_B's course has no copy).
+COURSE_A, PROGRAM_A = 500, 7
 INSTANCE, CANCELLED, INSTANCE_B = 45, 46, 47
 MONDAY = dt.date(2024, 6, 10)
 
@@ -85,6 +88,29 @@ async def seed(app: FastAPI) -> None:
                     "role": "student",
                 },
             )
+        await upsert_user(
+            s,
+            TRAINER_A,
+            {
+                "email": "ahmed.benali@entraide.ma",
+                "username": "ahmed.benali",
+                "first_name": "Ahmed",
+                "last_name": "Benali",
+                "role": "trainer",
+            },
+        )
+        await courses.upsert(
+            s,
+            COURSE_A,
+            {
+                "program": PROGRAM_A,
+                "program_name": "Développement Web",
+                "center": 10,
+                "center_name": "Centre A",
+                "academic_year": "2023-2024",
+                "trainer": TRAINER_A,
+            },
+        )
         await sessions.upsert(
             s,
             TEMPLATE_A,
@@ -96,6 +122,7 @@ async def seed(app: FastAPI) -> None:
                 "trainer": TRAINER_A,
                 "group": 100,
                 "center": 10,
+                "training_course": COURSE_A,
             },
         )
         await sessions.upsert(
@@ -109,6 +136,7 @@ async def seed(app: FastAPI) -> None:
                 "trainer": TRAINER_B,
                 "group": 200,
                 "center": 20,
+                "training_course": 501,
             },
         )
         for iid, tpl, date, status, trainer, group, center in (

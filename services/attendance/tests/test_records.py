@@ -13,9 +13,11 @@ from entraide_kit.testing.queries import count_queries
 from .conftest import (
     ADMIN,
     CANCELLED,
+    COURSE_A,
     INSTANCE,
     INSTANCE_B,
     MONDAY,
+    PROGRAM_A,
     SUP_A,
     SUP_B,
     TEMPLATE_A,
@@ -23,6 +25,18 @@ from .conftest import (
     TRAINER_B,
     Api,
 )
+
+TEMPLATE_A_DETAILS = {
+    "id": TEMPLATE_A,
+    "day": "Monday",
+    "start_time": "08:30:00",
+    "end_time": "10:30:00",
+    "training_course_details": {
+        "id": COURSE_A,
+        "name": "Développement Web - Centre A - Ahmed Benali",
+        "program": {"id": PROGRAM_A, "name": "Développement Web"},
+    },
+}
 
 
 async def test_create_has_the_contract_shape(api: Api) -> None:
@@ -42,6 +56,7 @@ async def test_create_has_the_contract_shape(api: Api) -> None:
         "student",
         "student_details",
         "session_template",
+        "session_template_details",
         "session_instance",
         "session_instance_details",
         "status",
@@ -64,7 +79,9 @@ async def test_create_has_the_contract_shape(api: Api) -> None:
         "effective_start_time": "08:30:00",
         "effective_end_time": "10:30:00",
         "status": "scheduled",
+        "schedule_template_details": TEMPLATE_A_DETAILS,
     }
+    assert r["session_template_details"] is None
     again = await api("POST", "", json=body)
     assert again.status_code == 400 and "non_field_errors" in again.json()
 
@@ -372,3 +389,172 @@ async def test_user_events_fill_the_user_copies(attendance_app: Any) -> None:
     async with attendance_app.state.db.session() as s:
         row = (await s.execute(select(user_copies).where(user_copies.c.id == 777))).one()
     assert row.arabic_first_name == "أمل"
+
+
+async def _take(api: Api, user: int, body: dict[str, Any]) -> None:
+    resp = await api("POST", "bulk_create/", user, json=body)
+    assert resp.status_code == 200 and not resp.json()["errors"], resp.text
+
+
+async def _three_kinds(api: Api) -> None:
+    """Template A (Monday, trainer A) by template; its instance; template B's instance."""
+    await _take(
+        api,
+        ADMIN,
+        {
+            "session_template_id": TEMPLATE_A,
+            "date": "2024-06-03",
+            "attendance_records": [{"student_id": 101, "status": "present"}],
+        },
+    )
+    await _take(
+        api,
+        ADMIN,
+        {
+            "session_instance_id": INSTANCE,
+            "date": "2024-06-10",
+            "attendance_records": [{"student_id": 102, "status": "late"}],
+        },
+    )
+    await _take(
+        api,
+        ADMIN,
+        {
+            "session_instance_id": INSTANCE_B,
+            "date": "2024-06-11",
+            "attendance_records": [{"student_id": 104, "status": "absent"}],
+        },
+    )
+
+
+async def test_records_carry_their_template_and_course(api: Api) -> None:
+    """F28: session_template_details, and the instance's schedule_template_details."""
+    await _three_kinds(api)
+    rows = {r["student"]: r for r in (await api("GET", "")).json()["results"]}
+    by_template = rows[101]
+    assert by_template["session_template_details"] == TEMPLATE_A_DETAILS
+    assert by_template["session_instance_details"] is None
+    by_instance = rows[102]
+    assert by_instance["session_template_details"] is None
+    assert by_instance["session_instance_details"]["schedule_template_details"] == (
+        TEMPLATE_A_DETAILS
+    )
+    # Template B's course has no copy (yet): the template without its course.
+    assert rows[104]["session_instance_details"]["schedule_template_details"] == {
+        "id": 2,
+        "day": "Tuesday",
+        "start_time": "10:30:00",
+        "end_time": "12:30:00",
+        "training_course_details": None,
+    }
+    # The same read shape everywhere a record is read.
+    one = (await api("GET", f"{by_template['id']}/")).json()
+    assert one == by_template
+    listed = (
+        await api(
+            "GET", "by_session/", params={"session_template_id": TEMPLATE_A, "date": "2024-06-03"}
+        )
+    ).json()
+    assert listed == [by_template]
+    group = (await api("GET", "by_group/", params={"group_id": 100})).json()
+    assert {r["id"]: r for r in group}[by_instance["id"]] == by_instance
+
+
+async def test_trainer_id_filter(api: Api, attendance_app: Any) -> None:
+    """M3: ?trainer_id=<id>|me, by the template's trainer; a trainer gets their own."""
+    await _three_kinds(api)
+
+    async def students_of(user: int, **params: Any) -> list[int]:
+        resp = await api("GET", "", user, params=params)
+        assert resp.status_code == 200, resp.text
+        return sorted(r["student"] for r in resp.json()["results"])
+
+    assert await students_of(ADMIN, trainer_id=TRAINER_A) == [101, 102]
+    assert await students_of(ADMIN, trainer_id=str(TRAINER_B)) == [104]
+    assert await students_of(ADMIN, trainer_id="me") == []  # the admin teaches nothing
+    assert await students_of(ADMIN, trainer_id=TRAINER_A, date="2024-06-10") == [102]
+    assert await students_of(SUP_A, trainer_id=TRAINER_B) == []  # not their centre
+    assert await students_of(SUP_B, trainer_id=TRAINER_B) == [104]
+    for asked in ("me", str(TRAINER_A), str(TRAINER_B), "999"):
+        assert await students_of(TRAINER_A, trainer_id=asked, page_size=1000) == [101, 102]
+        assert await students_of(TRAINER_B, trainer_id=asked) == [104]
+    assert await students_of(TRAINER_A, trainer_id="me", date="2024-06-03") == [101]
+    assert await students_of(ADMIN, trainer=TRAINER_B) == [104]  # the existing filter stays
+    for bad in ("abc", "1.5", "you"):
+        resp = await api("GET", "", ADMIN, params={"trainer_id": bad})
+        assert resp.status_code == 400
+        assert resp.json() == {"trainer_id": ['Enter a whole number, or "me".']}
+    assert (await api("GET", "", TRAINER_A, params={"trainer_id": "x"})).status_code == 400
+    # An instance given to a substitute: the template's trainer (A) still finds it
+    # as a filter; as a trainer, B (who teaches it now) sees it and A no longer does.
+    async with attendance_app.state.db.session() as s, s.begin():
+        from attendance_service.events import SUBSCRIPTIONS
+
+        env = Envelope(
+            subject=f"entraide.schedule.instance.{INSTANCE}",
+            producer="schedule",
+            entity="instance",
+            id=INSTANCE,
+            op="upsert",
+            version=2,
+            data={
+                "schedule_template": TEMPLATE_A,
+                "specific_date": "2024-06-10",
+                "status": "scheduled",
+                "effective_start_time": "08:30:00",
+                "effective_end_time": "10:30:00",
+                "effective_trainer": TRAINER_B,
+                "group": 100,
+                "center": 10,
+            },
+        )
+        handler = next(s_.handler for s_ in SUBSCRIPTIONS if s_.subject == instances.subject)
+        await handler(s, env)
+    assert await students_of(ADMIN, trainer_id=TRAINER_A) == [101, 102]
+    assert await students_of(TRAINER_A, trainer_id="me") == [101]
+    assert await students_of(TRAINER_B, trainer_id="me") == [102, 104]
+
+
+async def test_trainer_id_is_in_the_openapi_document(client: Any) -> None:
+    doc = (await client.get("/openapi.json")).json()
+    params = doc["paths"]["/api/attendance/api/records/"]["get"]["parameters"]
+    trainer_id = next(p for p in params if p["name"] == "trainer_id")
+    assert trainer_id["in"] == "query" and "me" in trainer_id["description"]
+    assert any(p["name"] == "trainer" for p in params)
+
+
+async def test_reads_are_a_constant_number_of_statements(api: Api, attendance_app: Any) -> None:
+    """The details of every record come with the page: no query per record."""
+    counts: dict[str, list[int]] = {"list": [], "by_session": [], "by_group": []}
+    for students in ([101], [101, 102, 103]):
+        for date in ("2024-06-03", "2024-05-27", "2024-05-20"):
+            await _take(
+                api,
+                ADMIN,
+                {
+                    "session_template_id": TEMPLATE_A,
+                    "date": date,
+                    "attendance_records": [
+                        {"student_id": s, "status": "present"} for s in students
+                    ],
+                },
+            )
+        await _take(
+            api,
+            ADMIN,
+            {
+                "session_instance_id": INSTANCE,
+                "date": "2024-06-10",
+                "attendance_records": [{"student_id": s, "status": "late"} for s in students],
+            },
+        )
+        for name, url, params in (
+            ("list", "", {"trainer_id": TRAINER_A, "page_size": 1000}),
+            ("by_session", "by_session/", {"session_instance_id": INSTANCE}),
+            ("by_group", "by_group/", {"group_id": 100}),
+        ):
+            with count_queries(attendance_app.state.db.engine) as counter:
+                resp = await api("GET", url, TRAINER_A, params=params)
+            assert resp.status_code == 200, resp.text
+            counts[name].append(counter.count)
+    assert all(a == b for a, b in counts.values()), counts

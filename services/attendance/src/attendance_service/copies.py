@@ -41,6 +41,8 @@ def _session_columns() -> list[sa.Column[Any]]:
         sa.Column("group", sa.Integer, nullable=True),
         sa.Column("center", sa.Integer, nullable=True),
         sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+        # The template's training course (records show its programme and name).
+        sa.Column("training_course", sa.Integer, nullable=True),
     ]
 
 
@@ -54,6 +56,7 @@ def _session_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "group": _id_of(data.get("group")),
         "center": _id_of(data.get("center")),
         "is_active": bool(data.get("is_active", True)),
+        "training_course": _id_of(data.get("training_course")),
     }
 
 

@@ -3,11 +3,12 @@
 Publishes ``entraide.attendance.record.<id>``: id, date, student,
 session_template, session_instance, status, group, trainer, center.
 
-Consumes users (token revocation; names, the Arabic ones for the exports),
-centres (supervisors), students, and
-schedule's templates and instances (copies: student_details and
-session_instance_details come from them; an instance's new trainer or group
-follows into its records' scope).
+Consumes users (token revocation; names, the Arabic ones for the exports, and
+trainers' names in a training course's name), centres (supervisors), students,
+programs' training courses (programme and name of a session's course), and
+schedule's templates and instances (copies: student_details,
+session_template_details and session_instance_details come from them; an
+instance's new trainer or group follows into its records' scope).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers
+from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.events import Envelope, Outbox
 
@@ -77,6 +79,8 @@ SUBSCRIPTIONS = [
     users.subscription(),
     centers.subscription(),
     students.subscription(),
+    # A template's training course: its programme's name and the course's name.
+    courses.subscription(),
     sessions.subscription(),
     instances.subscription(then=_instance_followed),
 ]

@@ -26,15 +26,21 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
 
-from .copies import instances
+from .copies import instances, sessions
 from .models import AttendanceRecord as R
 
 S = students.table
 I = instances.table  # noqa: E741
+# A record's weekly template: its own, or its instance's (exactly one of the two
+# is set), with the template's training course and that course's trainer.
+T = sessions.table.alias("tpl")
+C = courses.table.alias("tpl_course")
+U = user_copies.alias("tpl_course_trainer")
 
 RECORD_LIST = ListSpec(
     search_fields=[col(R.notes), S.c.first_name, S.c.last_name, S.c.exam_id],
@@ -61,7 +67,7 @@ RECORD_LIST = ListSpec(
 
 
 def records_query() -> Select:
-    """Records with their student's and instance's details (one query)."""
+    """Records with their student's, instance's and template's details (one query)."""
     return (
         select(
             R,
@@ -73,10 +79,29 @@ def records_query() -> Select:
             I.c.effective_start_time.label("effective_start_time"),
             I.c.effective_end_time.label("effective_end_time"),
             I.c.status.label("instance_status"),
+            T.c.id.label("tpl_id"),
+            T.c.day.label("tpl_day"),
+            T.c.start_time.label("tpl_start_time"),
+            T.c.end_time.label("tpl_end_time"),
+            C.c.id.label("course_id"),
+            C.c.program.label("course_program"),
+            C.c.program_name.label("course_program_name"),
+            C.c.center_name.label("course_center_name"),
+            U.c.first_name.label("course_trainer_first_name"),
+            U.c.last_name.label("course_trainer_last_name"),
         )
         .outerjoin(S, S.c.id == col(R.student_id))
         .outerjoin(I, I.c.id == col(R.session_instance_id))
+        .outerjoin(T, T.c.id == func.coalesce(col(R.session_template_id), I.c.schedule_template))
+        .outerjoin(C, C.c.id == T.c.training_course)
+        .outerjoin(U, U.c.id == C.c.trainer)
     )
+
+
+def taught_by(trainer_id: int) -> ColumnElement[bool]:
+    """Records whose template (or whose instance's template) has this trainer
+    (needs ``records_query()``'s joins)."""
+    return T.c.trainer == trainer_id  # type: ignore[no-any-return,unused-ignore]
 
 
 def in_period(start: dt.date | None, end: dt.date | None) -> list[ColumnElement[bool]]:

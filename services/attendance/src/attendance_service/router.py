@@ -41,6 +41,15 @@ Readers = Annotated[
     Depends(require_roles(Role.admin, Role.center_supervisor, Role.trainer, Role.student)),
 ]
 RecordQuery = Annotated[ListQuery, Depends(repository.RECORD_LIST.dependency())]
+TrainerId = Annotated[
+    str | None,
+    Query(
+        description="A trainer's user id, or `me` (the caller): the records whose weekly "
+        "template (or whose instance's template) has that trainer. A trainer always gets "
+        "the records of the sessions they teach, whatever is asked.",
+        examples=["me"],
+    ),
+]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json (default), csv or xlsx")]
 Required = Query(description="YYYY-MM-DD")
 
@@ -74,11 +83,19 @@ async def _rows(session: SessionDep, actor: CurrentUser, *where: Any) -> list[Re
 
 @router.get("/", response_model=RecordPage)
 async def list_records(
-    actor: Staff, request: Request, session: SessionDep, page: PageDep, query: RecordQuery
+    actor: Staff,
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    query: RecordQuery,
+    trainer_id: TrainerId = None,
 ) -> dict[str, Any]:
     """List attendance records (a trainer: their sessions'; a supervisor: their centres')."""
     stmt = repository.RECORD_LIST.apply(
-        repository.records_query().where(policies.scope(actor)), query
+        repository.records_query().where(
+            policies.scope(actor), *service.trainer_filter(actor, trainer_id)
+        ),
+        query,
     )
     return await paginate(
         session, stmt, request=request, params=page, scalars=False, transform=views.record

@@ -53,12 +53,37 @@ class StudentDetails(BaseModel):
     user: UserNames
 
 
+class ProgramRef(BaseModel):
+    id: int | None
+    name: str
+
+
+class CourseDetails(BaseModel):
+    id: int
+    # "programme - centre - trainer", the training course's text form.
+    name: str
+    program: ProgramRef
+
+
+class TemplateDetails(BaseModel):
+    """The weekly template a record is for (rendered from the read copies)."""
+
+    id: int
+    day: str
+    start_time: dt.time | None
+    end_time: dt.time | None
+    # Null while (or if) the copy of the training course is missing.
+    training_course_details: CourseDetails | None
+
+
 class InstanceDetails(BaseModel):
     id: int
     specific_date: dt.date | None
     effective_start_time: dt.time | None
     effective_end_time: dt.time | None
     status: str
+    # The instance's template; null while (or if) its copy is missing.
+    schedule_template_details: TemplateDetails | None
 
 
 class RecordRead(BaseModel):
@@ -67,6 +92,7 @@ class RecordRead(BaseModel):
     student: int
     student_details: StudentDetails | None
     session_template: int | None
+    session_template_details: TemplateDetails | None
     session_instance: int | None
     session_instance_details: InstanceDetails | None
     status: Status

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit import records
-from entraide_kit.auth import Principal
+from entraide_kit.auth import Principal, Role
 from entraide_kit.copies.centers import centers
 from entraide_kit.copies.students import students
 from entraide_kit.db import flush_checked
@@ -45,6 +46,25 @@ class SessionRef:
 
 def _invalid(field: str, pk: Any) -> ValidationFailed:
     return ValidationFailed({field: [f'Invalid pk "{pk}" - object does not exist.']})
+
+
+def trainer_filter(actor: Principal, raw: str | None) -> list[ColumnElement[bool]]:
+    """``?trainer_id=<user id>|me``: the records whose template (or whose instance's
+    template) has that trainer. A trainer is narrowed to themself whatever is asked:
+    their scope (the sessions they teach) is already exactly that."""
+    if raw is None or raw == "":
+        return []
+    value = raw.strip()
+    if value == "me":
+        trainer_id = actor.id
+    else:
+        try:
+            trainer_id = int(value)
+        except ValueError:
+            raise ValidationFailed({"trainer_id": ['Enter a whole number, or "me".']}) from None
+    if actor.role is Role.trainer:
+        return []
+    return [repository.taught_by(trainer_id)]
 
 
 async def resolve_session(

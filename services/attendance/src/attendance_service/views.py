@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schemas import InstanceDetails, RecordRead, Stats, StudentDetails, UserNames, rate
+from .schemas import (
+    CourseDetails,
+    InstanceDetails,
+    ProgramRef,
+    RecordRead,
+    Stats,
+    StudentDetails,
+    TemplateDetails,
+    UserNames,
+    rate,
+)
 
 
 def student_details(student_id: int, row: Any) -> StudentDetails | None:
@@ -19,9 +29,36 @@ def student_details(student_id: int, row: Any) -> StudentDetails | None:
     )
 
 
+def course_name(m: Any) -> str:
+    """A training course's text form: "programme - centre - trainer"."""
+    trainer = f"{m['course_trainer_first_name'] or ''} {m['course_trainer_last_name'] or ''}"
+    parts = (m["course_program_name"], m["course_center_name"], trainer.strip())
+    return " - ".join(p for p in parts if p)
+
+
+def template_details(m: Any) -> TemplateDetails | None:
+    if m["tpl_id"] is None:
+        return None
+    course = None
+    if m["course_id"] is not None:
+        course = CourseDetails(
+            id=m["course_id"],
+            name=course_name(m),
+            program=ProgramRef(id=m["course_program"], name=m["course_program_name"] or ""),
+        )
+    return TemplateDetails(
+        id=m["tpl_id"],
+        day=m["tpl_day"],
+        start_time=m["tpl_start_time"],
+        end_time=m["tpl_end_time"],
+        training_course_details=course,
+    )
+
+
 def record(row: Any) -> RecordRead:
     r = row[0]
     m = row._mapping
+    template = template_details(m)
     instance = None
     if r.session_instance_id is not None and m["instance_status"] is not None:
         instance = InstanceDetails(
@@ -30,6 +67,7 @@ def record(row: Any) -> RecordRead:
             effective_start_time=m["effective_start_time"],
             effective_end_time=m["effective_end_time"],
             status=m["instance_status"],
+            schedule_template_details=template,
         )
     return RecordRead(
         id=r.id,
@@ -37,6 +75,7 @@ def record(row: Any) -> RecordRead:
         student=r.student_id,
         student_details=student_details(r.student_id, m),
         session_template=r.session_template_id,
+        session_template_details=template if r.session_template_id is not None else None,
         session_instance=r.session_instance_id,
         session_instance_details=instance,
         status=r.status,
