@@ -11,10 +11,16 @@ failed.
 
     .venv/bin/python bench/fuzz.py                      # about 10 minutes on 2 cores
     .venv/bin/python bench/fuzz.py --max-examples 10    # quicker
+    .venv/bin/python bench/fuzz.py --smoke              # 6 operations, 1 example each (CI)
     .venv/bin/python bench/fuzz.py --gateway http://127.0.0.1:8000 --admin-password P
                                                         # a stack already running
 
-schemathesis is installed into this Python on first use (pip). Everything
+``--smoke`` runs the same on the six operations of SMOKE_OPERATIONS (five
+services) with one example each, and also fails when schemathesis tested
+another number of operations or generated no test case.
+
+schemathesis comes with the development tools (requirements-dev.txt); without
+them it is installed into this Python on first use (pip). Everything
 goes to 127.0.0.1. Two operations are left out of the authenticated runs:
 ``logout`` and ``change_password`` end the tokens the run is using (they are
 covered by tests/test_security.py and the auth service's tests).
@@ -51,6 +57,15 @@ CHECKS = [
 ]
 # They end the very tokens the run authenticates with.
 EXCLUDED = ["/api/accounts/users/logout/", "/api/accounts/users/change_password/"]
+# A handful across the services, reads and a write, for the smoke run.
+SMOKE_OPERATIONS = [
+    "GET /api/accounts/users/me/",
+    "GET /api/centers-app/rooms/",
+    "POST /api/centers-app/rooms/",
+    "GET /api/students/{student_id}/",
+    "GET /api/schedule/api/sessions/",
+    "GET /api/exams/questions/",
+]
 PASSWORD = "Sahara-Atlas-2024"
 NEW_PASSWORD = "Atlas-Sahara-2025!"
 YEAR = "2024-2025"
@@ -344,6 +359,8 @@ def run_schemathesis(
     ]
     for path in EXCLUDED:
         argv += ["--exclude-path", path]
+    for name in SMOKE_OPERATIONS if args.smoke else []:
+        argv += ["--include-name", name]
     started = time.monotonic()
     with open(out / "schemathesis.txt", "w") as log:
         code = subprocess.call(
@@ -400,7 +417,12 @@ def main() -> None:
     parser.add_argument("--admin-email", default="admin@entraide.ma")
     parser.add_argument("--admin-password")
     parser.add_argument("--keep", action="store_true", help="keep the stack running at the end")
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{len(SMOKE_OPERATIONS)} operations, 1 example each"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.max_examples = 1
     st = ensure_schemathesis()
     out = args.out or Path(tempfile.mkdtemp(prefix="entraide-fuzz-report-"))
     results: dict[str, Any] = {}
@@ -423,6 +445,11 @@ def main() -> None:
     for role, s in results.items():
         fails = sum(len(v) for v in s["failures"].values())
         failed |= bool(fails) or s["exit_code"] != 0
+        # A run that tested nothing, or not what it was told to, proves nothing.
+        wanted = len(SMOKE_OPERATIONS) if args.smoke else None
+        if not s["test_cases"] or not s["operations"] or wanted not in (None, s["operations"]):
+            failed = True
+            print(f"{role}: {s['operations']} operations tested (wanted {wanted or 'some'})")
         print(
             f"{role:8} {s['operations']} operations, {s['test_cases']} test cases, "
             f"{s['seconds']}s: {fails} failing (check, operation) pairs, "

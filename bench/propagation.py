@@ -1,6 +1,7 @@
 """Commit-to-copy lag of the events backbone under a steady write load.
 
     .venv/bin/python bench/propagation.py [--rate 100] [--seconds 20] [--users 400]
+    .venv/bin/python bench/propagation.py --smoke    # 20 writes/s for 3 s over 20 users (CI)
 
 Starts its own embedded PostgreSQL and NATS in a temporary folder, runs the
 auth service in this process (writes go through its service layer and
@@ -8,7 +9,9 @@ outbox, as a PATCH would) and the probe consumer service in another process
 (as a real consuming service runs), writes ``--rate`` user changes a second
 round-robin over ``--users`` users for ``--seconds``, and reports the lag
 from each change's outbox write (inside the committing transaction) to its
-copy being applied in the consumer's database: p50, p99, max.
+copy being applied in the consumer's database: p50, p99, max. Then it
+checks that every user's copy holds its last version (no write lost on the
+way) and exits 1 when one does not, or when no lag was observed.
 """
 
 from __future__ import annotations
@@ -39,7 +42,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(rate: int, seconds: int, users: int) -> None:
+async def _versions(db: Database, sql: str) -> dict[int, int]:
+    try:
+        async with db.session() as s:
+            return {int(uid): int(version) for uid, version in await s.execute(text(sql))}
+    except Exception:  # the consumer has not migrated its tables yet
+        return {}
+
+
+async def wait_copies(auth: Database, probe: Database, limit: float) -> dict[int, int]:
+    """Users whose copy lacks their last version after at most ``limit`` seconds
+    (empty: every copy caught up)."""
+    deadline = time.monotonic() + limit
+    while True:
+        source = await _versions(auth, "SELECT id, version FROM users")
+        copies = await _versions(probe, "SELECT id, version FROM user_copies")
+        behind = {uid: v for uid, v in source.items() if copies.get(uid) != v}
+        if not behind or time.monotonic() > deadline:
+            return behind
+        await asyncio.sleep(0.2)
+
+
+async def run(rate: int, seconds: int, users: int) -> list[str]:
+    """Run the benchmark, print its figures; returns what went wrong (empty: nothing)."""
+    problems: list[str] = []
     root = Path(tempfile.mkdtemp(prefix="entraide-bench-"))
     pg = EmbeddedPostgres(
         root / "pg", free_port(), password_file=root / "pw", log_file=root / "pg.log"
@@ -106,7 +132,10 @@ async def run(rate: int, seconds: int, users: int) -> None:
                     await asyncio.sleep(0.05)
 
             collector = asyncio.create_task(collect())
-            await asyncio.sleep(2)  # let the consumer catch up with the initial users
+            # The consumer starts (imports, migrations) and catches up with the initial users.
+            behind = await wait_copies(db, probe, 120)
+            if behind:
+                raise RuntimeError(f"the consumer did not copy {len(behind)} of {users} users")
             warmup = set(lags)
             interval = 1.0 / rate
             started = time.perf_counter()
@@ -128,6 +157,7 @@ async def run(rate: int, seconds: int, users: int) -> None:
                 writes += 1
             achieved = writes / (time.perf_counter() - started)
             await asyncio.sleep(3)
+            behind = await wait_copies(db, probe, 30)
             collector.cancel()
             await probe.dispose()
         measured = [lag for key, lag in lags.items() if key not in warmup]
@@ -141,6 +171,16 @@ async def run(rate: int, seconds: int, users: int) -> None:
                 f"mean {statistics.mean(measured) * 1000:.1f} ms ({len(measured)} copies observed, "
                 f"{max(missing, 0)} overwritten before sampling)"
             )
+        else:
+            problems.append("no commit-to-copy lag observed")
+        if behind:
+            uid = next(iter(behind))
+            problems.append(
+                f"{len(behind)} users' copies lack their last version 30 s after the last "
+                f"write (user {uid}: version {behind[uid]})"
+            )
+        else:
+            print(f"  every copy holds its user's last version ({users} users)")
         print(
             "  reproduce: .venv/bin/python bench/propagation.py "
             f"--rate {rate} --seconds {seconds} --users {users}"
@@ -151,6 +191,7 @@ async def run(rate: int, seconds: int, users: int) -> None:
             consumer.wait()
         nats.stop()
         pg.stop()
+    return problems
 
 
 def main(argv: Any = None) -> None:
@@ -160,8 +201,16 @@ def main(argv: Any = None) -> None:
     parser.add_argument("--rate", type=int, default=100, help="writes per second")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--users", type=int, default=400)
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few seconds: 20 writes/s for 3 s, 20 users"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.rate, args.seconds, args.users))
+    if args.smoke:
+        args.rate, args.seconds, args.users = 20, 3, 20
+    problems = asyncio.run(run(args.rate, args.seconds, args.users))
+    if problems:
+        print("FAILED:\n  " + "\n  ".join(problems))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--data-dir DIR] [--scale S|L] [--seconds 10]
                                   [--concurrency 8,32] [--only NAME,...] [--repeat 50]
+    .venv/bin/python bench/run.py --smoke [--data-dir DIR]     # about a minute (CI)
 
 On the stack running in ``DIR`` (or one it starts there: see bench/seed.py; a
 new temporary folder by default), seeded at ``--scale`` unless ``DIR/seed.json``
@@ -19,7 +20,14 @@ Traefik, NATS, wrk itself) and the resident memory of each service.
 Then single-request latency (median and p90 of ``--repeat``, one request at a
 time through the gateway) of the statistics, reports and timetables, and of
 generate_for_week creating a new week. Results also go to
-``DIR/results-<scale>-<time>.json``.
+``DIR/results-<scale>-<time>.json``. Exits 1 when a request failed under load
+or a figure is missing.
+
+``--smoke`` is the run of CI: scale XS when it seeds, users/me and the rooms
+list for 2 s at concurrency 4, 3 single requests per query; the load comes
+from wrk when it is installed, else from a loop of httpx connections in this
+process (``--loader httpx``: no install needed, but its figures are its own,
+not comparable to wrk's).
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ from seed import (
 )
 
 from entraide_kit.embedded import Process
+from entraide_kit.pagination import DEFAULT_PAGE_SIZE
 from entraide_stack import Stack
 
 # ---------------------------------------------------------------------------- endpoints
@@ -79,6 +88,11 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
 
     def q(params: dict[str, Any]) -> str:
         return "&".join(f"{k}={v}" for k, v in params.items())
+
+    def pages(table: str, most: int) -> range:
+        """The pages (of the default size, 20) of a list at this scale, at most ``most``."""
+        full = -(-m.counts.get(table, 0) // DEFAULT_PAGE_SIZE)
+        return range(1, max(1, min(most, full)) + 1)
 
     att = "/api/attendance/api/records"
     timetables = [
@@ -105,7 +119,10 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
         Endpoint(
             "rooms list (page_size=20)",
             "GET",
-            [f"/api/centers-app/rooms/?page={p}&page_size=20" for p in range(1, 11)],
+            [
+                f"/api/centers-app/rooms/?page={p}&page_size={DEFAULT_PAGE_SIZE}"
+                for p in pages("centers.rooms", 10)
+            ],
             target="50%",
         ),
         Endpoint(
@@ -114,7 +131,11 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
             [f"/api/centers-app/centers/{c}/" for c in m.centers],
             target="25%",
         ),
-        Endpoint("students list", "GET", [f"/api/students/?page={p}" for p in range(1, 21)]),
+        Endpoint(
+            "students list",
+            "GET",
+            [f"/api/students/?page={p}" for p in pages("students.students", 20)],
+        ),
         Endpoint(
             "attendance stats, a group, the year",
             "GET",
@@ -144,9 +165,12 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
         Endpoint(
             "schedule sessions list",
             "GET",
-            [f"/api/schedule/api/sessions/?page={p}" for p in range(1, 11)],
+            [
+                f"/api/schedule/api/sessions/?page={p}"
+                for p in pages("schedule.schedule_sessions", 10)
+            ],
         ),
-        Endpoint("exams list", "GET", [f"/api/exams/?page={p}" for p in range(1, 11)]),
+        Endpoint("exams list", "GET", [f"/api/exams/?page={p}" for p in pages("exams.exams", 10)]),
     ]
 
 
@@ -332,19 +356,12 @@ def cpu_delta(
 # ---------------------------------------------------------------------------- one run
 
 
-def run_wrk(
-    stack: Stack,
-    procs: Processes,
-    ep: Endpoint,
-    token: str | None,
-    concurrency: int,
-    seconds: float,
-    workdir: Path,
-) -> Result:
+def _wrk(
+    ep: Endpoint, token: str | None, base: str, concurrency: int, seconds: float, workdir: Path
+) -> dict[str, Any]:
+    """wrk's summary (the Lua ``done`` hook's RESULT line) of one run."""
     script = workdir / f"{abs(hash(ep.name)) % 10**8}.lua"
     script.write_text(lua_script(ep, token), encoding="utf-8")
-    base = ep.base or stack.gateway_url
-    assert base.startswith("http://127.0.0.1:"), base  # loopback only
     threads = min(2, concurrency)
     cmd = [
         shutil.which("wrk") or "wrk",
@@ -357,29 +374,109 @@ def run_wrk(
         str(script),
         base,
     ]
-    before = procs.cpu_seconds()
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    with Sampler(procs) as sampler:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    elapsed = time.perf_counter() - started
-    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = cpu_delta(before, procs.cpu_seconds(), elapsed)
-    cpu["wrk"] = round(
-        100
-        * (
-            children_after.ru_utime
-            + children_after.ru_stime
-            - children_before.ru_utime
-            - children_before.ru_stime
-        )
-        / elapsed,
-        1,
-    )
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
-    r = json.loads(line[len("RESULT ") :])
+    result: dict[str, Any] = json.loads(line[len("RESULT ") :])
+    return result
+
+
+def _httpx(
+    ep: Endpoint, token: str | None, base: str, concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """The same summary as ``_wrk``'s, from a closed loop of ``concurrency`` keep-alive
+    connections in this process (httpx): for a machine without wrk (the smoke run).
+    It costs far more CPU per request than wrk, so its figures are not wrk's."""
+    headers = {"Accept": "application/json"}
+    if ep.auth and token:
+        headers["Authorization"] = f"Bearer {token}"
+    count = max(len(ep.paths), len(ep.bodies) or 1)
+    calls = [
+        (ep.paths[i % len(ep.paths)], ep.bodies[i % len(ep.bodies)] if ep.bodies else None)
+        for i in range(count)
+    ]
+    latencies: list[float] = []
+    errors = dict.fromkeys(("connect", "read", "write", "status", "timeout"), 0)
+
+    async def load() -> float:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(
+            base_url=base, headers=headers, timeout=30, limits=limits
+        ) as client:
+            started = time.perf_counter()
+            deadline = started + seconds
+
+            async def worker(k: int) -> None:
+                n = k * max(1, count // concurrency)  # workers start apart in the rotation
+                while time.perf_counter() < deadline:
+                    path, body = calls[n % count]
+                    n += 1
+                    t0 = time.perf_counter()
+                    try:
+                        resp = await client.request(ep.method, path, json=body)
+                    except httpx.TimeoutException:
+                        errors["timeout"] += 1
+                        continue
+                    except httpx.ConnectError:
+                        errors["connect"] += 1
+                        continue
+                    except httpx.HTTPError:
+                        errors["read"] += 1
+                        continue
+                    latencies.append(time.perf_counter() - t0)
+                    if resp.status_code >= 400:  # as wrk counts "status" errors
+                        errors["status"] += 1
+
+            await asyncio.gather(*(worker(k) for k in range(concurrency)))
+            return time.perf_counter() - started
+
+    duration = asyncio.run(load())
+    ordered = sorted(latencies) or [0.0]
+
+    def us(q: float) -> int:
+        return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1e6)
+
+    return {
+        "requests": len(latencies),
+        "duration_us": round(duration * 1e6),
+        **errors,
+        "p50_us": us(0.5),
+        "p90_us": us(0.9),
+        "p99_us": us(0.99),
+        "max_us": round(ordered[-1] * 1e6),
+    }
+
+
+def run_load(
+    stack: Stack,
+    procs: Processes,
+    ep: Endpoint,
+    token: str | None,
+    concurrency: int,
+    seconds: float,
+    workdir: Path,
+    loader: str = "wrk",
+) -> Result:
+    """One endpoint loaded for ``seconds`` at ``concurrency`` by ``loader`` (wrk or
+    httpx), with the CPU each process used meanwhile and the services' peak memory."""
+    base = ep.base or stack.gateway_url
+    assert base.startswith("http://127.0.0.1:"), base  # loopback only
+    # wrk is a child process; the httpx loop runs in this one
+    who = resource.RUSAGE_CHILDREN if loader == "wrk" else resource.RUSAGE_SELF
+    before = procs.cpu_seconds()
+    own_before = resource.getrusage(who)
+    started = time.perf_counter()
+    with Sampler(procs) as sampler:
+        if loader == "wrk":
+            r = _wrk(ep, token, base, concurrency, seconds, workdir)
+        else:
+            r = _httpx(ep, token, base, concurrency, seconds)
+    elapsed = time.perf_counter() - started
+    own_after = resource.getrusage(who)
+    cpu = cpu_delta(before, procs.cpu_seconds(), elapsed)
+    own = own_after.ru_utime + own_after.ru_stime - own_before.ru_utime - own_before.ru_stime
+    cpu[loader] = round(100 * own / elapsed, 1)
     duration = r["duration_us"] / 1e6
     detail = {k: r[k] for k in ("connect", "read", "write", "status", "timeout") if r[k]}
     return Result(
@@ -594,8 +691,8 @@ def machine() -> str:
 
 
 def measure(stack: Stack, m: Manifest, args: argparse.Namespace) -> dict[str, Any]:
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    if args.loader == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk (or --loader httpx)")
     with httpx.Client(timeout=10) as c:
         probe = c.get(stack.gateway_url + CEILING_PATH)
     if probe.status_code != 200:
@@ -622,7 +719,7 @@ def measure(stack: Stack, m: Manifest, args: argparse.Namespace) -> dict[str, An
 
     def one(ep: Endpoint, c: int, seconds: float) -> Result:
         quiet()
-        r = run_wrk(stack, procs, ep, token, c, seconds, workdir)
+        r = run_load(stack, procs, ep, token, c, seconds, workdir, args.loader)
         if r.errors:
             r.note = probe_error(stack, ep, token)
         say(
@@ -636,7 +733,7 @@ def measure(stack: Stack, m: Manifest, args: argparse.Namespace) -> dict[str, An
     if not args.latency_only:
         say(f"warming up ({args.warmup:g} s each) ...")
         for ep in [top, *eps]:
-            run_wrk(stack, procs, ep, token, 8, args.warmup, workdir)
+            run_load(stack, procs, ep, token, 8, args.warmup, workdir, args.loader)
         for c in args.concurrency:
             say(
                 f"concurrency {c}: {args.seconds:g} s each, the ceiling ({args.ceiling_seconds:g} s)"
@@ -672,6 +769,10 @@ def measure(stack: Stack, m: Manifest, args: argparse.Namespace) -> dict[str, An
             rss[k] = max(rss.get(k, 0.0), v)
     return {
         "scale": m.scale,
+        "loader": args.loader,
+        "endpoints": [ep.name for ep in eps],
+        "concurrency": args.concurrency,
+        "latency_only": args.latency_only,
         "machine": about,
         "seconds_per_run": args.seconds,
         "minutes": round((time.perf_counter() - started) / 60, 1),
@@ -690,7 +791,7 @@ def report(out: dict[str, Any]) -> str:
     lines = [
         f"scale {out['scale']}: {counts.get('attendance.attendance_records', 0):,} attendance "
         f"records, {counts.get('students.students', 0):,} students; {out['machine']}; "
-        + (f"{out['seconds_per_run']:g} s per run, " if results else "")
+        + (f"{out['seconds_per_run']:g} s per run by {out['loader']}, " if results else "")
         + f"{out['minutes']} min in all",
         "",
     ]
@@ -704,6 +805,33 @@ def report(out: dict[str, Any]) -> str:
         lines += [f"| {k} | {v} |" for k, v in out["rss_mb"].items()]
     lines += ["", *verdicts(results, out["latency"], out["rss_mb"], out["scale"])]
     return "\n".join(lines)
+
+
+def problems(out: dict[str, Any]) -> list[str]:
+    """What makes a run's figures unusable: a failed request, a figure missing."""
+    found = []
+    results = [Result(**r) for r in out["results"]]
+    if not out["latency_only"]:
+        measured = {(r.endpoint, r.concurrency) for r in results}
+        for name in out["endpoints"]:
+            for c in out["concurrency"]:
+                if (name, c) not in measured:
+                    found.append(f"{name} at c={c}: not measured")
+        for r in results:
+            if r.requests == 0 or r.rps <= 0 or r.p50_ms <= 0:
+                found.append(f"{r.endpoint} at c={r.concurrency}: no request answered")
+            if r.errors:
+                found.append(
+                    f"{r.endpoint} at c={r.concurrency}: {r.errors} errors {r.error_detail} "
+                    f"{r.note}"
+                )
+        if not out["ceilings"]:
+            found.append("no ceiling measured")
+    queries = [row["query"] for row in out["latency"]]
+    if len(queries) < 8 or not any(q.startswith("generate_for_week") for q in queries):
+        found.append(f"single requests: only {queries}")
+    found += [f"{row['query']}: no time" for row in out["latency"] if row["median_ms"] <= 0]
+    return found
 
 
 def main(argv: Any = None) -> None:
@@ -728,7 +856,26 @@ def main(argv: Any = None) -> None:
     parser.add_argument(
         "--keep-running", action="store_true", help="leave the stack running when done"
     )
+    parser.add_argument(
+        "--loader",
+        choices=["wrk", "httpx", "auto"],
+        help="what makes the load (default wrk; with --smoke, auto: wrk when installed)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI's run: scale XS, users/me and rooms list, 2 s at c=4, 3 single requests",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.scale = "XS"
+        args.seconds, args.warmup, args.ceiling_seconds = 2.0, 0.5, 1.0
+        args.concurrency, args.repeat = [4], 3
+        args.only = args.only or "users/me,rooms list"
+        args.loader = args.loader or "auto"
+    args.loader = args.loader or "wrk"
+    if args.loader == "auto":
+        args.loader = "wrk" if shutil.which("wrk") else "httpx"
     data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="entraide-bench-"))).absolute()
     with bench_stack(data_dir, keep_running=args.keep_running) as stack:
         m = Manifest.load(data_dir)
@@ -745,6 +892,11 @@ def main(argv: Any = None) -> None:
         f"reproduce: .venv/bin/python bench/seed.py --scale {m.scale} --data-dir DIR && "
         f".venv/bin/python bench/run.py --data-dir DIR"
     )
+    found = problems(out)
+    if found:
+        print("\nFAILED:\n  " + "\n  ".join(found))
+        raise SystemExit(1)
+    print("\nchecks passed: every request answered without error, every figure present")
 
 
 if __name__ == "__main__":

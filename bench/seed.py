@@ -1,6 +1,7 @@
 """A realistic national data set, built through each service's own storage and events.
 
-    .venv/bin/python bench/seed.py [--scale S|L] [--data-dir DIR] [--keep-running]
+    .venv/bin/python bench/seed.py [--scale S|L|XS] [--data-dir DIR] [--keep-running]
+    .venv/bin/python bench/seed.py --smoke     # scale XS, about a minute (CI)
 
 Starts the whole stack (every installed service, the gateway with a ceiling
 route for bench/run.py, rate limits lifted) in ``DIR`` (a new temporary folder
@@ -10,8 +11,9 @@ by default), or uses the one already running there, and fills it:
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 | S | 5 | 20 | 200 | 400 | 100 | 10 | 60 | 100 | 3,000 | 500 | 5,000 | 200,000 |
 | L | 5 | 20 | 200 | 400 | 100 | 10 | 60 | 100 | 30,000 | 500 | 5,000 | 1,000,000 |
+| XS | 1 | 1 | 5 | 5 | 5 | 2 | 3 | 5 | 50 | 25 | 75 | 1,000 |
 
-plus 100 exam questions and one exam per three students. Everything small goes
+plus 100 exam questions (XS: 6) and one exam per three students (XS: 10). Everything small goes
 through the real API (through the gateway, concurrently); students come in
 through the bulk import API (one .xlsx sheet per group), session instances
 through generate_for_week (ten weeks spread over the academic year, the last
@@ -24,6 +26,8 @@ bulk_create's. Between phases it waits until every outbox is sent and every
 consumer has caught up, so each service's read copies hold what the next
 phase needs; at the end it runs VACUUM ANALYZE (as autovacuum would) and
 writes ``DIR/seed.json`` (what bench/run.py needs: ids, weeks, tokens' users).
+Last, it counts the rows of every table it filled (and attendance's copies)
+against the scale, and fails (exit 1) on any difference.
 
 Used by bench/run.py as a library too: ``bench_stack(dir)`` and ``seed(stack, scale)``.
 """
@@ -240,6 +244,24 @@ class Scale:
 SCALES = {
     "S": Scale("S"),
     "L": Scale("L", students=30_000, records=1_000_000, exams=10_000),
+    # The smallest set of the same shape (one centre): the smoke run of CI.
+    "XS": Scale(
+        "XS",
+        associations=1,
+        centers=1,
+        rooms=5,
+        equipment=5,
+        groups=5,
+        programs=2,
+        trainers=3,
+        courses=5,
+        students=50,
+        templates=25,
+        instances=75,
+        records=1_000,
+        questions=6,
+        exams=10,
+    ),
 }
 
 ACADEMIC_YEAR = "2024-2025"
@@ -914,7 +936,11 @@ async def seed(stack: Stack, scale: Scale, *, concurrency: int = 12) -> Manifest
         await analyze(stack)
         phase("vacuum analyze")
         seconds["total"] = round(time.perf_counter() - started, 1)
-        manifest = s.manifest(await count_everything(stack), seconds)
+        counts = await count_everything(stack)
+        differ = check_counts(counts, scale)
+        if differ:
+            raise SeedError(f"scale {scale.name}: " + "; ".join(differ))
+        manifest = s.manifest(counts, seconds)
         say(
             f"seeded scale {scale.name} in {seconds['total']:.0f} s ({through_api:,} attendance "
             f"records through bulk_create, {direct:,} written directly)"
@@ -1047,6 +1073,41 @@ async def count_everything(stack: Stack) -> dict[str, int]:
     return counts
 
 
+def expected_counts(scale: Scale) -> dict[str, int]:
+    """The rows ``count_everything`` finds after seeding ``scale``."""
+    s = scale
+    return {
+        "centers.associations": s.associations,
+        "centers.centers": s.centers,
+        "centers.rooms": s.rooms,
+        "centers.equipment": s.equipment,
+        "centers.center_groups": s.groups,
+        "programs.training_programs": s.programs,
+        "programs.teachers": s.trainers,
+        "programs.training_courses": s.courses,
+        "students.students": s.students,
+        "schedule.schedule_sessions": s.templates,
+        "schedule.session_instances": s.instances,
+        "attendance.attendance_records": s.records,
+        "attendance.student_copies": s.students,
+        "attendance.instance_copies": s.instances,
+        "attendance.session_copies": s.templates,
+        "exams.questions": s.questions,
+        "exams.exams": s.exams,
+        # the admin, the supervisors, the trainers' and the students' accounts
+        "auth.users": 1 + s.associations + s.centers + s.trainers + s.students,
+    }
+
+
+def check_counts(counts: dict[str, int], scale: Scale) -> list[str]:
+    """What differs between ``counts`` and the scale."""
+    return [
+        f"{table}: {counts.get(table)} rows, {wanted} expected"
+        for table, wanted in expected_counts(scale).items()
+        if counts.get(table) != wanted
+    ]
+
+
 async def seeded(stack: Stack, scale: Scale, data_dir: Path) -> Manifest:
     manifest = Manifest.load(data_dir)
     if manifest is not None:
@@ -1061,17 +1122,23 @@ def main(argv: Any = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
+    parser.add_argument("--smoke", action="store_true", help="the same as --scale XS")
     parser.add_argument("--data-dir", type=Path, help="default: a new temporary folder")
     parser.add_argument(
         "--keep-running", action="store_true", help="leave the stack running when done"
     )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.scale = "XS"
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="entraide-bench-"))
     if Manifest.load(data_dir) is not None:
         parser.error(f"{data_dir} is already seeded (seed.json): choose another --data-dir")
-    with bench_stack(data_dir, keep_running=args.keep_running) as stack:
-        manifest = asyncio.run(seed(stack, SCALES[args.scale]))
-        path = manifest.save(data_dir)
+    try:
+        with bench_stack(data_dir, keep_running=args.keep_running) as stack:
+            manifest = asyncio.run(seed(stack, SCALES[args.scale]))
+            path = manifest.save(data_dir)
+    except SeedError as exc:
+        sys.exit(f"FAILED: {exc}")
     print(json.dumps({"counts": manifest.counts, "seconds": manifest.seconds}, indent=1))
     print(f"seeded {data_dir} (manifest {path})")
     print(f"measure: .venv/bin/python bench/run.py --data-dir {data_dir}")

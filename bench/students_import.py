@@ -1,23 +1,27 @@
 """Bulk import of students through the gateway, on the real stack.
 
     .venv/bin/python bench/students_import.py [--rows 1000]
+    .venv/bin/python bench/students_import.py --smoke    # a sheet of 20 rows (CI)
 
 Starts the stack (auth, centers, programs, students, gateway) in a temporary
 folder on free ports, creates a centre and a programme through the API, then
 imports a sheet of ``--rows`` students twice: a dry run, then for real, and
 prints how long each took end to end (upload, parsing, checks, the accounts
-made in auth in one call, the students saved in one transaction).
+made in auth in one call, the students saved in one transaction). Exits 1
+unless both runs took every row and exactly ``--rows`` students were saved.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from gateway_calls import created, ok
 from openpyxl import Workbook
 
 from entraide_stack import Stack, StackConfig
@@ -57,7 +61,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--smoke", action="store_true", help="a sheet of 20 rows")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows = 20
     root = Path(tempfile.mkdtemp(prefix="entraide-bench-import-"))
     config = StackConfig.for_tests(
         root,
@@ -70,18 +77,20 @@ def main() -> None:
     )
     data = sheet(args.rows)
     with Stack(config) as stack, httpx.Client(base_url=stack.gateway_url, timeout=300) as gw:
-        tokens = gw.post(
-            "/api/token/", json={"email": stack.admin_email, "password": stack.admin_password()}
+        tokens = ok(
+            gw.post(
+                "/api/token/",
+                json={"email": stack.admin_email, "password": stack.admin_password()},
+            )
         )
-        h = {"Authorization": f"Bearer {tokens.json()['access']}"}
-        center = gw.post(
-            "/api/centers-app/centers/", json={"name": "Bench centre"}, headers=h
-        ).json()
-        program = gw.post(
+        h = {"Authorization": f"Bearer {tokens['access']}"}
+        center = created(gw, "/api/centers-app/centers/", {"name": "Bench centre"}, h)
+        program = created(
+            gw,
             "/api/programs/trainingprogrames/",
-            json={"name": "Bench programme", "description": "d", "duration_years": 2},
-            headers=h,
-        ).json()
+            {"name": "Bench programme", "description": "d", "duration_years": 2},
+            h,
+        )
         form = {"program": str(program["id"]), "center": str(center["id"])}
         results = {}
         for dry in ("true", "false"):
@@ -93,10 +102,13 @@ def main() -> None:
                 headers=h,
             )
             results[dry] = time.perf_counter() - started
-            report = resp.json()
-            assert resp.status_code == 200, resp.text
-            assert report["successful"] == args.rows, report["errors"][:5]
-        count = gw.get("/api/students/", params={"page_size": 1}, headers=h).json()["count"]
+            report = ok(resp)
+            if report["successful"] != args.rows:
+                sys.exit(
+                    f"FAILED: dry_run={dry}: {report['successful']} of {args.rows} rows taken: "
+                    f"{report['errors'][:5]}"
+                )
+        count = ok(gw.get("/api/students/", params={"page_size": 1}, headers=h))["count"]
     print(
         f"students import of {args.rows} rows through the gateway ({len(data) // 1024} KiB sheet):"
     )
@@ -105,6 +117,8 @@ def main() -> None:
         f"   students saved: {count}"
     )
     print(f"  reproduce: .venv/bin/python bench/students_import.py --rows {args.rows}")
+    if count != args.rows:
+        sys.exit(f"FAILED: {count} students saved, {args.rows} imported")
 
 
 if __name__ == "__main__":
