@@ -116,7 +116,7 @@ def test_a_teacher_is_a_user_in_auth_until_deleted(gw: httpx.Client, admin: dict
     )
     teacher = _ok(resp, 201)
     user = teacher["user"]
-    assert set(user) == {"id", "email", "first_name", "last_name"}
+    assert set(user) == {"id", "email", "first_name", "last_name", "is_active"}
     assert user["email"].startswith("youssef.el-amrani") and "@" in user["email"]
     assert (user["first_name"], user["last_name"]) == ("Youssef", "El Amrani")
     assert teacher["contract_with"] == "association" and teacher["groups"] == [group_id]

@@ -35,6 +35,7 @@ def test_profile_values_from_an_event_or_the_owners_answer() -> None:
         "birth_date": dt.date(2001, 3, 4),
     }
     assert profiles.from_snapshot({"birth_date": "not a date"})["birth_date"] is None
+    assert profiles.from_snapshot({"CIN_id": "AB12"})["cin_id"] == "AB12"  # auth's API spelling
 
 
 def test_user_object_has_the_original_names() -> None:

@@ -40,6 +40,7 @@ async def test_course_nests_programme_centre_and_trainer(
     course = w["courses"][0]
     assert set(course) == {
         "id",
+        "name",
         "program",
         "center",
         "trainer",
@@ -48,6 +49,8 @@ async def test_course_nests_programme_centre_and_trainer(
         "updated_at",
     }
     assert course["program"] == w["web"]
+    # F13: the original backend's text form, the web client's dropdown label.
+    assert course["name"] == "Web Development - Centre A - Tariq Tazi"
     assert course["center"] == {
         "id": CENTER_A,
         "name": "Centre A",

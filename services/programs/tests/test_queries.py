@@ -96,14 +96,17 @@ async def test_every_list_is_constant_whatever_the_page_size(
         PLANS: ("weekly plans", 2),
         COURSES: ("courses", 2),
         TEACHERS: ("teachers", 3),  # the page, then the groups of all its teachers
+        # The web client's path: the same, then the profiles of all its users.
+        "/api/teachers/teachers/": ("teachers (web client)", 4),
         f"{TEACHERS}{teacher}/courses/": ("a teacher's courses", 3),  # the teacher, then the page
     }
     for url, (what, most) in expected.items():
         counts = await _counts(programs_app, api, url, 1, (2, N))
         assert counts[0] == counts[1] <= most, (what, counts)
     # Scoped for a centre supervisor: still constant.
-    counts = await _counts(programs_app, api, TEACHERS, SUP_A, (1, N))
-    assert counts[0] == counts[1], counts
+    for url in (TEACHERS, "/api/teachers/teachers/"):
+        counts = await _counts(programs_app, api, url, SUP_A, (1, N))
+        assert counts[0] == counts[1], (url, counts)
 
 
 async def test_nested_reads_are_one_query(

@@ -15,6 +15,7 @@ from .conftest import (
     ASSOC_SUP,
     CENTER_A,
     CENTER_B,
+    COURSES,
     GROUP_A1,
     GROUP_A2,
     GROUP_B1,
@@ -25,6 +26,7 @@ from .conftest import (
     TEACHERS,
     TRAINER,
     TRAINER_B,
+    TRAINER_IDLE,
     Api,
     Apply,
     MakeTeacher,
@@ -58,6 +60,7 @@ async def test_shape_and_who_reads(api: Api, world: World, make_teacher: MakeTea
             "email": f"u{TRAINER}@entraide.ma",
             "first_name": "Tariq",
             "last_name": "Tazi",
+            "is_active": True,
         },
         "center": CENTER_A,
         "center_name": "Centre A",
@@ -82,9 +85,14 @@ async def test_shape_and_who_reads(api: Api, world: World, make_teacher: MakeTea
     assert (await api("GET", f"{TEACHERS}{w['tA']}/", ASSOC_SUP)).status_code == 200
     assert (await api("GET", f"{TEACHERS}{w['tA']}/", SUP_A)).status_code == 200
     assert (await api("GET", f"{TEACHERS}{w['tB']}/", SUP_A)).status_code == 404
-    for user in (TRAINER, STUDENT):
-        assert (await api("GET", TEACHERS, user)).status_code == 403
-        assert (await api("GET", f"{TEACHERS}{w['tA']}/", user)).status_code == 403
+    # M7: a trainer reads their own teacher record, and no other.
+    assert ids(await api("GET", TEACHERS, TRAINER)) == [w["tA"]]
+    assert ids(await api("GET", TEACHERS, TRAINER, params={"user": TRAINER})) == [w["tA"]]
+    assert ids(await api("GET", TEACHERS, TRAINER, params={"user": TRAINER_B})) == []
+    assert (await api("GET", f"{TEACHERS}{w['tA']}/", TRAINER)).json() == t
+    assert (await api("GET", f"{TEACHERS}{w['tB']}/", TRAINER)).status_code == 404
+    assert (await api("GET", TEACHERS, STUDENT)).status_code == 403
+    assert (await api("GET", f"{TEACHERS}{w['tA']}/", STUDENT)).status_code == 403
     assert (await api("GET", TEACHERS, None)).status_code == 401
     assert (await api("GET", f"{TEACHERS}999/")).status_code == 404
 
@@ -237,7 +245,20 @@ async def test_courses_of_a_teacher(api: Api, world: World, make_teacher: MakeTe
     assert ids(await api("GET", url_a, SUP_A)) == [web]
     assert (await api("GET", url_b, SUP_A)).status_code == 404
     assert ids(await api("GET", url_a, TRAINER)) == [web]
+    # A trainer reads the courses of the teachers of the centres they teach in only.
     assert (await api("GET", url_b, TRAINER)).status_code == 403
+    colleague = await make_teacher(TRAINER_IDLE, CENTER_A, w["web"]["id"])
+    assert ids(await api("GET", f"{TEACHERS}{colleague}/courses/", TRAINER)) == []
+    assert (await api("GET", url_a, TRAINER_B)).status_code == 403
+    # Teaching in a centre is having a teacher record or a training course there.
+    body = {
+        "program": w["plumbing"]["id"],
+        "center": CENTER_A,
+        "trainer": TRAINER_B,
+        "academic_year": "2025-2026",
+    }
+    assert (await api("POST", COURSES, json=body)).status_code == 201
+    assert ids(await api("GET", url_a, TRAINER_B)) == [web]
     for user in (ASSOC_SUP, STUDENT):
         assert (await api("GET", url_a, user)).status_code == 403
     assert (await api("GET", url_a, None)).status_code == 401

@@ -22,6 +22,7 @@ from schedule_service.main import build_app
 
 # Users as the users copy knows them (ids as in auth).
 ADMIN, SUP_A, SUP_B, TRAINER, TRAINER_2, STUDENT, TRAINER_IDLE, TRAINER_B = 1, 2, 3, 4, 5, 6, 7, 8
+ASSOC = 9
 USERS = {
     ADMIN: ("admin", "Amina", "Admin"),
     SUP_A: ("center_supervisor", "Said", "Alaoui"),
@@ -31,6 +32,7 @@ USERS = {
     STUDENT: ("student", "Sara", "Squalli"),
     TRAINER_IDLE: ("trainer", "Idle", "Inactive"),
     TRAINER_B: ("trainer", "Bouchra", "Berrada"),
+    ASSOC: ("association_supervisor", "Aicha", "Amrani"),
 }
 # What the centers and programs services' events bring.
 CENTER_A, CENTER_B = 10, 20

@@ -105,8 +105,14 @@ async def test_a_course_moved_to_another_centre_moves_its_templates(
             )
         ).scalar_one()
     assert center == CENTER_A
-    # A deleted course leaves its templates, shown without course details.
+    # A deleted course leaves its templates, shown with empty course names (never null).
     async with schedule_app.state.db.session() as s, s.begin():
         await handler(s, envelope.model_copy(update={"op": "delete", "data": None, "version": 3}))
     got = (await api("GET", f"{SESSIONS}{tpl['id']}/")).json()
-    assert got["training_course"] == COURSE_A and got["training_course_details"] is None
+    assert got["training_course"] == COURSE_A
+    assert got["training_course_details"] == {
+        "id": COURSE_A,
+        "program": {"name": "", "duration_years": None},
+        "center": {"name": ""},
+        "academic_year": "",
+    }

@@ -351,6 +351,43 @@ async def test_cancel_and_reschedule(api: Api, schedule_app: FastAPI) -> None:
     assert missing.json() == {"new_date": ["This field is required."]}
 
 
+async def test_a_new_start_alone_keeps_the_duration(api: Api) -> None:
+    w = await week(api)
+    mon = f"{INSTANCES}{w['mon']['id']}/"
+    resp = await api(
+        "POST", f"{mon}reschedule/", json={"new_date": "2024-06-11", "new_start_time": "13:15"}
+    )
+    assert resp.status_code == 200, resp.text
+    moved = resp.json()
+    # 08:30-10:30 moved to 13:15: two hours still.
+    assert moved["effective_start_time"] == "13:15:00" and moved["effective_end_time"] == "15:15:00"
+    assert moved["custom_start_time"] == "13:15:00" and moved["custom_end_time"] == "15:15:00"
+    # Its length now is the moved session's own (an earlier move that changed it counts).
+    shorter = await api(
+        "POST",
+        f"{mon}reschedule/",
+        json={"new_date": "2024-06-11", "new_start_time": "14:00", "new_end_time": "15:00"},
+    )
+    assert shorter.status_code == 200, shorter.text
+    again = await api(
+        "POST", f"{mon}reschedule/", json={"new_date": "2024-06-13", "new_start_time": "16:30"}
+    )
+    assert again.json()["effective_end_time"] == "17:30:00"
+    late = await api(
+        "POST", f"{mon}reschedule/", json={"new_date": "2024-06-13", "new_start_time": "23:30"}
+    )
+    assert late.status_code == 400
+    assert late.json() == {
+        "new_start_time": ["Keeping its duration, the session would end after midnight."]
+    }
+    # A new end alone keeps the start, as before.
+    end_only = await api(
+        "POST", f"{mon}reschedule/", json={"new_date": "2024-06-13", "new_end_time": "18:00"}
+    )
+    assert end_only.json()["effective_start_time"] == "16:30:00"
+    assert end_only.json()["effective_end_time"] == "18:00:00"
+
+
 async def test_trainers_update_only_what_they_teach(api: Api) -> None:
     w = await week(api)
     mon = f"{INSTANCES}{w['mon']['id']}/"
@@ -515,6 +552,43 @@ async def test_weekly_summary(api: Api) -> None:
             "hours": 3.5,
         }
     ]
+    sessions = body["sessions"]
+    assert [(x["specific_date"], x["effective_start_time"], x["status"]) for x in sessions] == [
+        ("2024-06-10", "08:30:00", "scheduled"),
+        ("2024-06-10", "11:00:00", "scheduled"),
+        ("2024-06-12", "08:30:00", "cancelled"),
+    ]
+    first = sessions[0]
+    assert first == {
+        "id": w["mon"]["id"],
+        "schedule_template": w["monday"]["id"],
+        "specific_date": "2024-06-10",
+        "effective_start_time": "08:30:00",
+        "effective_end_time": "10:30:00",
+        "status": "scheduled",
+        "effective_trainer": TRAINER_DETAILS,
+        "effective_room": {
+            "id": ROOM_A1,
+            "name": "Classroom A1",
+            "type": "classroom",
+            "capacity": 30,
+        },
+        "group": GROUP_A1,
+        "group_details": {
+            "id": GROUP_A1,
+            "name": "Group Alpha",
+            "description": "Advanced programming group",
+        },
+        "training_course": COURSE_A,
+        "training_course_details": {
+            "id": COURSE_A,
+            "program": {"name": "Web Development", "duration_years": 2},
+            "center": {"name": "Rabat Training Center"},
+            "academic_year": YEAR,
+        },
+    }
+    assert sessions[2]["effective_trainer"]["id"] == TRAINER_2
+    assert sessions[2]["group_details"]["name"] == "Group Beta"
     other = await api(
         "GET",
         f"{INSTANCES}weekly_summary/",

@@ -10,7 +10,18 @@ from sqlalchemy import text
 
 from entraide_kit.testing.queries import count_queries
 
-from .conftest import CENTER_A, COURSE_A, GROUP_A1, INSTANCES, ROOM_A1, SESSIONS, TRAINER, YEAR, Api
+from .conftest import (
+    CENTER_A,
+    COURSE_A,
+    GROUP_A1,
+    INSTANCES,
+    ROOM_A1,
+    SESSIONS,
+    SUP_A,
+    TRAINER,
+    YEAR,
+    Api,
+)
 
 
 async def _templates(app: FastAPI, count: int) -> None:
@@ -108,3 +119,67 @@ async def test_generation_is_constant(api: Api, schedule_app: FastAPI) -> None:
         assert len(body["instances"]) == templates
         counts.append(count)
     assert counts[0] == counts[1], counts
+
+
+async def _more_trainers(app: FastAPI, count: int) -> None:
+    """``count`` more trainers of centre A, each with an active template of their own
+    group (ids from 1000), Wednesday."""
+    async with app.state.db.session() as s, s.begin():
+        await s.execute(
+            text(
+                "INSERT INTO user_copies (id, email, username, first_name, last_name,"
+                " arabic_first_name, arabic_last_name, role, is_active)"
+                " SELECT 1000 + n, 't' || n || '@entraide.ma', 't' || n, 'T', 'N' || n,"
+                " '', '', 'trainer', true FROM generate_series(0, :n - 1) n"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"n": count},
+        )
+        await s.execute(
+            text(
+                "INSERT INTO group_copies (id, name, description, center)"
+                " SELECT 1000 + n, 'G' || n, '', :center FROM generate_series(0, :n - 1) n"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"n": count, "center": CENTER_A},
+        )
+        await s.execute(
+            text(
+                "INSERT INTO schedule_sessions (day, start_time, end_time, academic_year,"
+                " trainer_id, room_id, group_id, training_course_id, center_id)"
+                " SELECT 'Wednesday', make_time(8, 0, 0) + make_interval(mins => n),"
+                " make_time(8, 1, 0) + make_interval(mins => n), :year, 1000 + n, NULL,"
+                " 1000 + n, :course, :center FROM generate_series(0, :n - 1) n"
+            ),
+            {"year": YEAR, "course": COURSE_A, "center": CENTER_A, "n": count},
+        )
+
+
+async def test_the_client_actions_are_constant(api: Api, schedule_app: FastAPI) -> None:
+    """The web client's four template actions: the same statements for 2 or 40 rows."""
+    counts: dict[str, list[int]] = {}
+    for more in (1, 39):
+        async with schedule_app.state.db.session() as s, s.begin():
+            await s.execute(text("DELETE FROM schedule_sessions"))
+        await _templates(schedule_app, more + 1)
+        await _more_trainers(schedule_app, more)
+        calls = {
+            "trainers": (f"{SESSIONS}trainers_by_center/", {"center_id": CENTER_A}),
+            "groups": (f"{SESSIONS}groups_by_center/", {"center_id": CENTER_A}),
+            "trainer": (f"{SESSIONS}trainer_schedule/", {"trainer_id": TRAINER}),
+            "group": (f"{SESSIONS}group_schedule/", {"group_id": GROUP_A1}),
+        }
+        for name, (url, params) in calls.items():
+            for user in (1, SUP_A):
+                count, body = await _count(
+                    schedule_app,
+                    api,
+                    "GET",
+                    url,
+                    user,
+                    params={**params, "academic_year": YEAR, "page_size": 1000},
+                )
+                size = len(body) if isinstance(body, list) else len(body["schedules"])
+                assert size == more + 1, (name, size)
+                counts.setdefault(f"{name}-{user}", []).append(count)
+    assert all(a == b <= 3 for a, b in counts.values()), counts

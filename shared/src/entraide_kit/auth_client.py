@@ -8,6 +8,7 @@ the record they were made for cannot be saved, or is deleted.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,11 +17,20 @@ import httpx
 from fastapi import Request
 
 from . import http
-from .errors import APIError
+from .errors import (
+    APIError,
+    BadRequest,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 log = logging.getLogger("entraide.auth_client")
 PROVISION_TIMEOUT = 60.0  # a batch of a thousand accounts is one call
 DELETE_TIMEOUT = 10.0
+UPDATE_TIMEOUT = 10.0
+NOTHING_CHANGED = "nothing was changed"
 
 
 class UserCreationFailed(APIError):
@@ -78,6 +88,61 @@ async def provision_users(
         raise UserCreationFailed(_reason(resp))
     users: list[dict[str, Any]] = resp.json()["users"]
     return users
+
+
+async def update_user(
+    request: Request,
+    user_id: int,
+    changes: Mapping[str, Any],
+    *,
+    field_names: Mapping[str, str] | None = None,
+    what: str = "The user account",
+) -> dict[str, Any]:
+    """Change an account (``PATCH /api/accounts/users/{id}/``); the user as auth answers.
+
+    Auth decides (admins and centre supervisors may); its refusal is this request's:
+    its field errors a 400 (names mapped by ``field_names``, e.g. to the web client's
+    ``Arabic_first_name``), its 403 and 404 as they are, an unreachable or failing
+    auth a 503. The caller makes this call last, so that its own transaction rolls
+    back with any refusal: nothing is changed anywhere.
+    """
+    base = getattr(request.app.state.settings, "auth_url", None)
+    if not base:
+        raise ServiceUnavailable(
+            f"The auth service is not configured (ENTRAIDE_AUTH_URL): {NOTHING_CHANGED}."
+        )
+    url, headers = _auth(request)
+    body = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in changes.items()}
+    try:
+        async with http.client(request, url, timeout=UPDATE_TIMEOUT) as client:
+            resp = await client.patch(
+                f"{url}/api/accounts/users/{user_id}/", json=body, headers=headers
+            )
+    except httpx.HTTPError as exc:
+        log.error("could not update user %s in auth: %s", user_id, exc)
+        raise ServiceUnavailable(
+            f"The auth service did not answer ({exc.__class__.__name__}): {NOTHING_CHANGED}."
+        ) from exc
+    try:
+        answer = resp.json()
+    except ValueError:
+        answer = None
+    if resp.status_code == 200 and isinstance(answer, dict):
+        return answer
+    detail = answer.get("detail") if isinstance(answer, dict) else None
+    if resp.status_code == 400 and isinstance(answer, dict) and detail is None:
+        names = field_names or {}
+        raise ValidationFailed({names.get(str(k), str(k)): v for k, v in answer.items()})
+    if resp.status_code == 400:
+        raise BadRequest(f"auth refused the change: {detail}; {NOTHING_CHANGED}.")
+    if resp.status_code == 403:
+        raise PermissionDenied(f"auth refused the change: {detail}; {NOTHING_CHANGED}.")
+    if resp.status_code == 404:
+        raise NotFound(f"{what} does not exist; {NOTHING_CHANGED}.")
+    log.error("auth refused to update user %s: %s %s", user_id, resp.status_code, resp.text[:200])
+    raise ServiceUnavailable(
+        f"The auth service could not change the account ({resp.status_code}): {NOTHING_CHANGED}."
+    )
 
 
 async def delete_user(request: Request, user_id: int) -> bool:

@@ -17,7 +17,9 @@ centre renamed in the centers service (its courses), a group deleted there
 (the teachers who had it).
 
 Consumes ``entraide.auth.user.*`` into ``user_copies`` (trainers' names and
-roles; token revocation through the kit), ``entraide.centers.center.*`` into
+roles; token revocation through the kit), the same events into
+``user_profile_copies`` (phone, picture, identity card...: the web client's
+whole user objects, see legacy.py), ``entraide.centers.center.*`` into
 ``center_copies`` and ``entraide.centers.group.*`` into ``group_copies``.
 """
 
@@ -31,6 +33,7 @@ from sqlmodel import col
 from entraide_kit import records
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import profiles
 from entraide_kit.events import Envelope, Outbox, Subscription
 
 from . import repository
@@ -185,6 +188,8 @@ async def group_applied(session: AsyncSession, envelope: Envelope) -> None:
 
 SUBSCRIPTIONS = [
     users.subscription(),
+    # The same user events again, for the profile half the web client's pages show.
+    profiles.subscription(),
     Subscription(centers.subject, apply_center, centers.wipe),
     groups.subscription(then=group_applied),
 ]

@@ -11,6 +11,7 @@ from entraide_kit.storage import media_router, storage_hook
 from . import MIGRATIONS
 from .config import ProgramsSettings, get_settings
 from .events import SUBSCRIPTIONS
+from .legacy_router import teachers_alias
 from .router import programs, teachers
 from .views import MEDIA_PATH
 
@@ -25,7 +26,8 @@ def build_app(settings: ProgramsSettings | None = None) -> FastAPI:
             "Training programmes, annual course distributions, weekly course plans, "
             "training courses and teachers."
         ),
-        routers=[programs, teachers, media_router(url_path=MEDIA_PATH)],
+        # The web client's /api/teachers/teachers/ before /api/teachers/{teacher_id}/.
+        routers=[programs, teachers_alias, teachers, media_router(url_path=MEDIA_PATH)],
         migrations=MIGRATIONS,
         subscriptions=SUBSCRIPTIONS,
         lifespan_hooks=[

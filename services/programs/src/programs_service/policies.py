@@ -8,8 +8,11 @@ admins and centre supervisors create and update; admins delete. A centre
 supervisor sees and manages the teachers of the centres they supervise only
 (their centres: ``supervisor`` is them in the centres copy): another centre's
 teacher is a 404 to read and a 403 to write into; moving a teacher needs the
-right to both centres. ``/teachers/{id}/courses/``: admins, centre supervisors
-(for their centres' teachers) and trainers (their own teacher record only).
+right to both centres. A trainer reads their own teacher record only (the web
+client's trainer pages start from it; any other is a 404).
+``/teachers/{id}/courses/``: admins, centre supervisors (for their centres'
+teachers) and trainers (the teachers of the centres they teach in: their
+teacher record's and their training courses' centres).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entraide_kit.auth import Principal, Role, require_roles
 from entraide_kit.copies.centers import centers
@@ -31,7 +35,9 @@ NOT_YOURS = "You can only manage the teachers of the centres you supervise."
 
 TeacherReader = Annotated[
     Principal,
-    Depends(require_roles(Role.admin, Role.center_supervisor, Role.association_supervisor)),
+    Depends(
+        require_roles(Role.admin, Role.center_supervisor, Role.association_supervisor, Role.trainer)
+    ),
 ]
 TeacherWriter = Annotated[Principal, Depends(require_roles(Role.admin, Role.center_supervisor))]
 CourseOfTeacherReader = Annotated[
@@ -39,9 +45,11 @@ CourseOfTeacherReader = Annotated[
 ]
 
 
-def scope_teachers(stmt: Select, principal: Principal, center_column: Any) -> Select:
+def scope_teachers(stmt: Select, principal: Principal) -> Select:
     if principal.role is Role.center_supervisor:
-        return stmt.where(center_column.in_(repository.supervised_centers(principal.id)))
+        return stmt.where(col(Teacher.center_id).in_(repository.supervised_centers(principal.id)))
+    if principal.role is Role.trainer:
+        return stmt.where(col(Teacher.user_id) == principal.id)
     return stmt
 
 
@@ -51,6 +59,8 @@ async def supervises(session: AsyncSession, principal: Principal, center_id: int
 
 
 async def can_read_teacher(session: AsyncSession, principal: Principal, teacher: Teacher) -> None:
+    if principal.role is Role.trainer and teacher.user_id != principal.id:
+        raise NotFound()
     if principal.role is Role.center_supervisor and not await supervises(
         session, principal, teacher.center_id
     ):
@@ -60,8 +70,14 @@ async def can_read_teacher(session: AsyncSession, principal: Principal, teacher:
 async def can_read_courses_of(
     session: AsyncSession, principal: Principal, teacher: Teacher
 ) -> None:
-    if principal.role is Role.trainer and teacher.user_id != principal.id:
-        raise PermissionDenied("A trainer can only see their own courses.")
+    if principal.role is Role.trainer:
+        if teacher.user_id != principal.id and teacher.center_id not in (
+            await repository.centers_taught_by(session, principal.id)
+        ):
+            raise PermissionDenied(
+                "A trainer can only see the courses of the teachers of the centres they teach in."
+            )
+        return
     await can_read_teacher(session, principal, teacher)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -203,8 +203,13 @@ def teachers_query() -> Select:
             Teacher,
             user_copies.c.id.label("user_ref"),
             user_copies.c.email.label("user_email"),
+            user_copies.c.username.label("user_username"),
             user_copies.c.first_name.label("user_first_name"),
             user_copies.c.last_name.label("user_last_name"),
+            user_copies.c.arabic_first_name.label("user_arabic_first_name"),
+            user_copies.c.arabic_last_name.label("user_arabic_last_name"),
+            user_copies.c.role.label("user_role"),
+            user_copies.c.is_active.label("user_is_active"),
             center_copies.c.name.label("center_name"),
             col(Program.name).label("program_name"),
         )
@@ -234,20 +239,35 @@ async def teacher_row(session: AsyncSession, pk: int) -> Any:
     return await _first(session, teachers_query().where(col(Teacher.id) == pk))
 
 
+class GroupOf(NamedTuple):
+    """A teacher's group, with what the groups copy knows of it (None: not in the copy)."""
+
+    id: int
+    name: str | None
+    description: str | None
+    center: int | None
+
+
 async def groups_of_teachers(
     session: AsyncSession, teacher_ids: Sequence[int]
-) -> dict[int, list[tuple[int, str | None]]]:
-    """(group id, name from the copy) of many teachers, in one query."""
-    by_teacher: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+) -> dict[int, list[GroupOf]]:
+    """The groups of many teachers, with their names from the copy, in one query."""
+    by_teacher: dict[int, list[GroupOf]] = defaultdict(list)
     if teacher_ids:
         rows = await session.execute(
-            select(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id), group_copies.c.name)
+            select(
+                col(TeacherGroup.teacher_id),
+                col(TeacherGroup.group_id),
+                group_copies.c.name,
+                group_copies.c.description,
+                group_copies.c.center,
+            )
             .outerjoin(group_copies, group_copies.c.id == col(TeacherGroup.group_id))
             .where(col(TeacherGroup.teacher_id).in_(teacher_ids))
             .order_by(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id))
         )
-        for teacher_id, group_id, name in rows:
-            by_teacher[int(teacher_id)].append((int(group_id), name))
+        for teacher_id, group_id, name, description, center in rows:
+            by_teacher[int(teacher_id)].append(GroupOf(int(group_id), name, description, center))
     return by_teacher
 
 
@@ -351,3 +371,15 @@ async def cascade_of_program(
 def supervised_centers(user_id: int) -> Select:
     """The ids of the centres a centre supervisor supervises (in the copy), as a subquery."""
     return select(center_copies.c.id).where(center_copies.c.supervisor == user_id)
+
+
+async def centers_taught_by(session: AsyncSession, user_id: int) -> set[int]:
+    """The centres a trainer teaches in: those of their teacher record and of the
+    training courses they train, in one query."""
+    rows = await session.execute(
+        union(
+            select(col(Teacher.center_id)).where(col(Teacher.user_id) == user_id),
+            select(col(TrainingCourse.center_id)).where(col(TrainingCourse.trainer_id) == user_id),
+        )
+    )
+    return {int(r[0]) for r in rows}

@@ -395,9 +395,8 @@ async def _teacher(session: SessionDep, teacher_id: int, *, for_update: bool = F
 
 
 async def _teacher_answer(session: SessionDep, teacher_id: int) -> TeacherRead:
-    row = _found(await repository.teacher_row(session, teacher_id))
-    groups = await repository.groups_of_teachers(session, [teacher_id])
-    return views.teacher_row(row, groups.get(teacher_id, []))
+    row, groups = await service.teacher_read(session, teacher_id)
+    return views.teacher_row(row, groups)
 
 
 @teachers.get("/", response_model=TeacherPage)
@@ -408,14 +407,11 @@ async def list_teachers(
     page: PageDep,
     query: TeacherQuery,
 ) -> dict[str, Any]:
-    """List teachers (a centre supervisor: those of their centres; filters: center,
-    program, group, user, contract_with; search: names, email, centre, programme)."""
-    stmt = policies.scope_teachers(repository.teachers_query(), actor, col(Teacher.center_id))
-    stmt = repository.TEACHER_LIST.apply(stmt, query)
-    result = await paginate(session, stmt, request=request, params=page, scalars=False)
-    rows = result["results"]
-    groups = await repository.groups_of_teachers(session, [r[0].id for r in rows])
-    result["results"] = [views.teacher_row(r, groups.get(r[0].id, [])) for r in rows]
+    """List teachers (a centre supervisor: those of their centres; a trainer: their own;
+    filters: center, program, group, user, contract_with; search: names, email, centre,
+    programme)."""
+    result, groups = await service.teacher_page(session, request, actor, page, query)
+    result["results"] = [views.teacher_row(r, groups.get(r[0].id, [])) for r in result["results"]]
     return result
 
 
@@ -426,19 +422,16 @@ async def create_teacher(
     """Create a teacher and its user (role trainer): the answer shows the user's
     generated email and one-time `initial_password`, once."""
     made = await service.create_teacher(session, request, actor, data=body)
-    teacher_id = made.teacher.id or 0
-    row = _found(await repository.teacher_row(session, teacher_id))
-    groups = await repository.groups_of_teachers(session, [teacher_id])
-    return views.teacher_created(row, groups.get(teacher_id, []), made.initial_password)
+    row, groups = await service.teacher_read(session, made.teacher.id or 0)
+    return views.teacher_created(row, groups, made.initial_password)
 
 
 @teachers.get("/{teacher_id}/", response_model=TeacherRead)
 async def retrieve_teacher(
     actor: policies.TeacherReader, teacher_id: int, session: SessionDep
 ) -> TeacherRead:
-    """Retrieve a teacher."""
-    teacher = await _teacher(session, teacher_id)
-    await policies.can_read_teacher(session, actor, teacher)
+    """Retrieve a teacher (a trainer: their own)."""
+    await service.readable_teacher(session, actor, teacher_id)
     return await _teacher_answer(session, teacher_id)
 
 
@@ -451,8 +444,7 @@ async def update_teacher(
     session: SessionDep,
 ) -> TeacherRead:
     """Update a teacher (full update of the teacher record; the user is changed in auth)."""
-    teacher = await _teacher(session, teacher_id, for_update=True)
-    await policies.can_read_teacher(session, actor, teacher)
+    teacher = await service.readable_teacher(session, actor, teacher_id, for_update=True)
     await service.update_teacher(session, request, actor, data=body, teacher=teacher)
     return await _teacher_answer(session, teacher_id)
 
@@ -466,8 +458,7 @@ async def partial_update_teacher(
     session: SessionDep,
 ) -> TeacherRead:
     """Update a teacher (partial update)."""
-    teacher = await _teacher(session, teacher_id, for_update=True)
-    await policies.can_read_teacher(session, actor, teacher)
+    teacher = await service.readable_teacher(session, actor, teacher_id, for_update=True)
     await service.update_teacher(session, request, actor, data=body, teacher=teacher)
     return await _teacher_answer(session, teacher_id)
 

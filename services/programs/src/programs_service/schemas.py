@@ -223,6 +223,9 @@ class UserSummary(BaseModel):
 
 class CourseRead(BaseModel):
     id: int
+    # "programme - centre - trainer", as the original backend wrote a course (the web
+    # client's dropdown label); a part the copies do not hold is left out.
+    name: str
     # Centre and trainer come from the read copies; null while (or if) the copy
     # does not hold them (a centre deleted in the centers service).
     program: ProgramRead
@@ -238,6 +241,8 @@ class TeacherUser(BaseModel):
     email: str
     first_name: str
     last_name: str
+    # The web client keeps only teachers whose user is active.
+    is_active: bool
 
 
 class GroupSummary(BaseModel):

@@ -30,16 +30,26 @@ from starlette.datastructures import UploadFile
 
 from entraide_kit import accounts, records
 from entraide_kit.auth import Principal, Role
-from entraide_kit.auth_client import delete_user, provision_users
+from entraide_kit.auth_client import delete_user, provision_users, update_user
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import profiles
 from entraide_kit.db import Database, flush_checked
-from entraide_kit.errors import APIError, PermissionDenied, ServiceUnavailable, ValidationFailed
-from entraide_kit.storage import Storage, read_image
+from entraide_kit.errors import (
+    APIError,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageParams, paginate
+from entraide_kit.storage import Storage, media_url, read_image
 
 from . import events, policies, repository
 from .config import ProgramsSettings
 from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
+from .repository import GroupOf
 from .schemas import USER_FIELDS
 
 log = logging.getLogger("entraide.programs")
@@ -276,7 +286,47 @@ async def delete_course(session: AsyncSession, course: TrainingCourse) -> None:
     await records.remove(session, course)
 
 
-# ------------------------------------------------------------------ teachers
+# ------------------------------------------------------------------ teachers: reads
+# The documented paths and the web client's (legacy.py) read the same rows: a
+# teachers_query row and the teacher's groups; only the shape differs.
+
+
+async def teacher_page(
+    session: AsyncSession,
+    request: Request,
+    actor: Principal,
+    page: PageParams,
+    query: ListQuery,
+) -> tuple[dict[str, Any], dict[int, list[GroupOf]]]:
+    """A page of the teachers the actor may see (rows in ``results``), and their groups."""
+    stmt = policies.scope_teachers(repository.teachers_query(), actor)
+    stmt = repository.TEACHER_LIST.apply(stmt, query)
+    result = await paginate(session, stmt, request=request, params=page, scalars=False)
+    groups = await repository.groups_of_teachers(session, [r[0].id for r in result["results"]])
+    return result, groups
+
+
+async def readable_teacher(
+    session: AsyncSession, actor: Principal, teacher_id: int, *, for_update: bool = False
+) -> Teacher:
+    """The teacher, if the actor may read it (404 otherwise, as for no such teacher)."""
+    teacher = await records.get(session, Teacher, teacher_id, for_update=for_update)
+    if teacher is None:
+        raise NotFound()
+    await policies.can_read_teacher(session, actor, teacher)
+    return teacher
+
+
+async def teacher_read(session: AsyncSession, teacher_id: int) -> tuple[Any, list[GroupOf]]:
+    """One teacher's row and groups."""
+    row = await repository.teacher_row(session, teacher_id)
+    if row is None:
+        raise NotFound()
+    groups = await repository.groups_of_teachers(session, [teacher_id])
+    return row, groups.get(teacher_id, [])
+
+
+# ------------------------------------------------------------------ teachers: writes
 
 
 @dataclass
@@ -321,7 +371,7 @@ async def _teacher_values(
     teacher: Teacher | None,
 ) -> tuple[dict[str, Any], list[int] | None]:
     """Checked columns of a teacher, and its groups when they are set."""
-    values = _columns(data, skip=frozenset((*USER_FIELDS, "groups")))
+    values = _columns(data, skip=frozenset((*USER_FIELDS, "groups", "user")))
     _not_null(values, "center_id", "program_id", "contract_with")
     if teacher is not None and values.get("center_id", teacher.center_id) != teacher.center_id:
         # Moving a teacher out of a centre needs the right to that centre too.
@@ -367,23 +417,44 @@ async def create_teacher(
     settings: ProgramsSettings = request.app.state.settings
     (ref,) = accounts.new_refs(1)
     await accounts.remember(db, [ref])
-    (made,) = await provision_users(
-        request, [person_for_user(data, ref)], email_domain=settings.email_domain
-    )
+    person = person_for_user(data, ref)
+    (made,) = await provision_users(request, [person], email_domain=settings.email_domain)
     try:
         teacher = Teacher(**values, user_id=int(made["id"]))
         session.add(teacher)
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(teacher)
         await repository.set_groups(session, teacher.id or 0, chosen or [])
-        # The new user is in the users copy at once (its event brings the same later).
-        await users.upsert_user(session, int(made["id"]), {**made, "is_active": True})
+        # The new user is in the copies at once (its event brings the same later).
+        await users.upsert_user(session, int(made["id"]), {**person, **made, "is_active": True})
+        await profiles.upsert(session, int(made["id"]), person)
         await accounts.forget(session, [ref])
         await events.teacher_changed(session, teacher, chosen or [])
     except BaseException:
         await accounts.release_now(request, [ref])
         raise
     return NewTeacher(teacher=teacher, user=made, initial_password=str(made["initial_password"]))
+
+
+def user_changes(data: BaseModel) -> dict[str, Any]:
+    """What a teacher update changes on its user in auth: the user fields sent (a
+    blank optional one clears it) and ``user.is_active``; auth's wire names."""
+    sent = data.model_fields_set
+    blank = [n for n in ("first_name", "last_name") if n in sent and getattr(data, n) is None]
+    if blank:
+        raise ValidationFailed({n: ["This field may not be blank."] for n in blank})
+    changes: dict[str, Any] = {}
+    for name in USER_FIELDS:
+        if name in sent:
+            value = getattr(data, name)
+            if name == "birth_date":
+                changes[name] = value.isoformat() if value else None
+            else:
+                changes[name] = "" if value is None else value
+    status = getattr(data, "user", None) if "user" in sent else None
+    if status is not None and getattr(status, "is_active", None) is not None:
+        changes["is_active"] = status.is_active
+    return changes
 
 
 async def update_teacher(
@@ -393,15 +464,46 @@ async def update_teacher(
     *,
     data: BaseModel,
     teacher: Teacher,
+    storage: Storage | None = None,
+    picture: UploadFile | None = None,
 ) -> Teacher:
+    """Update the teacher record, and its user in auth when user fields (or a
+    ``profile_picture`` image) are sent. auth is asked last, after every check and
+    the teacher's write: if it refuses, the request fails and its transaction (the
+    teacher's change) is rolled back, so nothing changes."""
+    changes = user_changes(data)
+    image = await read_image(picture, field="profile_picture") if picture is not None else None
     values, chosen = await _teacher_values(session, request, actor, data, teacher)
-    await records.save_unflushed(teacher, values)
-    await flush_checked(session, CONSTRAINTS)
-    if chosen is not None:
-        await repository.set_groups(session, teacher.id or 0, chosen)
-    else:
-        chosen = await repository.group_ids(session, teacher.id or 0)
-    await events.teacher_changed(session, teacher, chosen)
+    if values or chosen is not None:
+        await records.save_unflushed(teacher, values)
+        await flush_checked(session, CONSTRAINTS)
+        if chosen is not None:
+            await repository.set_groups(session, teacher.id or 0, chosen)
+        else:
+            chosen = await repository.group_ids(session, teacher.id or 0)
+        await events.teacher_changed(session, teacher, chosen)
+    key = None
+    if image is not None and storage is not None:
+        key = await storage.save(
+            folder="teachers/pictures",
+            data=image.data,
+            content_type=image.content_type,
+            extension=image.extension,
+        )
+        # auth keeps a picture as a URL: the file is served here, through the gateway.
+        changes["profile_picture"] = media_url(request, key)
+    if changes:
+        try:
+            user = await update_user(
+                request, teacher.user_id, changes, what="The teacher's user account"
+            )
+        except BaseException:
+            if key is not None and storage is not None:
+                await storage.delete(key)
+            raise
+        # The copies show the change at once (the user's event brings the same later).
+        await users.upsert_user(session, teacher.user_id, user)
+        await profiles.upsert(session, teacher.user_id, user)
     return teacher
 
 

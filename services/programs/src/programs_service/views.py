@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import Request
 
+from entraide_kit.copies.users import UserCopy
 from entraide_kit.storage import media_url
 
 from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
+from .repository import GroupOf
 from .schemas import (
     CenterSummary,
     CourseRead,
@@ -96,6 +98,7 @@ def course_row(request: Request, row: Any) -> CourseRead:
         )
     return CourseRead(
         id=c.id or 0,
+        name=course_name(row[1].name, center.name if center else None, trainer),
         program=program(request, row[1]),
         center=center,
         trainer=trainer,
@@ -105,7 +108,32 @@ def course_row(request: Request, row: Any) -> CourseRead:
     )
 
 
-def _teacher_fields(row: Any, groups: Sequence[tuple[int, str | None]]) -> dict[str, Any]:
+def course_name(program_name: str, center_name: str | None, trainer: UserSummary | None) -> str:
+    """``programme - centre - trainer``; a part the copies do not hold is left out."""
+    parts = [program_name, center_name or ""]
+    if trainer is not None:
+        parts.append(f"{trainer.first_name} {trainer.last_name}".strip())
+    return " - ".join(p for p in parts if p)
+
+
+def user_of_teacher(row: Any) -> UserCopy | None:
+    """The teacher's user as the users copy holds it (``row``: a teachers_query row)."""
+    if row.user_ref is None:
+        return None
+    return UserCopy(
+        id=row.user_ref,
+        email=row.user_email,
+        username=row.user_username,
+        first_name=row.user_first_name,
+        last_name=row.user_last_name,
+        arabic_first_name=row.user_arabic_first_name,
+        arabic_last_name=row.user_arabic_last_name,
+        role=row.user_role,
+        is_active=row.user_is_active,
+    )
+
+
+def _teacher_fields(row: Any, groups: Sequence[GroupOf]) -> dict[str, Any]:
     t: Teacher = row[0]
     user = None
     if row.user_ref is not None:
@@ -114,6 +142,7 @@ def _teacher_fields(row: Any, groups: Sequence[tuple[int, str | None]]) -> dict[
             email=row.user_email,
             first_name=row.user_first_name,
             last_name=row.user_last_name,
+            is_active=row.user_is_active,
         )
     return {
         "id": t.id or 0,
@@ -122,8 +151,8 @@ def _teacher_fields(row: Any, groups: Sequence[tuple[int, str | None]]) -> dict[
         "center_name": row.center_name,
         "program": t.program_id,
         "program_name": row.program_name,
-        "groups": [g for g, _ in groups],
-        "groups_details": [GroupSummary(id=g, name=name or "") for g, name in groups],
+        "groups": [g.id for g in groups],
+        "groups_details": [GroupSummary(id=g.id, name=g.name or "") for g in groups],
         "contract_with": t.contract_with,
         "contract_start_date": t.contract_start_date,
         "contract_end_date": t.contract_end_date,
@@ -132,12 +161,10 @@ def _teacher_fields(row: Any, groups: Sequence[tuple[int, str | None]]) -> dict[
     }
 
 
-def teacher_row(row: Any, groups: Sequence[tuple[int, str | None]]) -> TeacherRead:
+def teacher_row(row: Any, groups: Sequence[GroupOf]) -> TeacherRead:
     """``row``: (Teacher, user copy columns, center_name, program_name)."""
     return TeacherRead(**_teacher_fields(row, groups))
 
 
-def teacher_created(
-    row: Any, groups: Sequence[tuple[int, str | None]], initial_password: str
-) -> TeacherCreated:
+def teacher_created(row: Any, groups: Sequence[GroupOf], initial_password: str) -> TeacherCreated:
     return TeacherCreated(**_teacher_fields(row, groups), initial_password=initial_password)

@@ -1,8 +1,16 @@
 """Who may do what in the schedule service.
 
-Anybody authenticated reads every template, instance and timetable. Admins
-manage everything. A centre supervisor manages the schedules of the centres
-they supervise (the centres copy: those whose ``supervisor`` is them); a
+Anybody authenticated reads every template, instance and timetable through the
+contract's endpoints. The web client's four weekly-template actions
+(``trainers_by_center``, ``groups_by_center``, ``trainer_schedule``,
+``group_schedule``) are scoped: an admin reads all, a centre supervisor their
+centres' (another centre asked for is a 403), a trainer their own schedule
+(another trainer's is a 403); association supervisors and students are refused
+(the centres copy does not say which association a centre belongs to, so an
+association supervisor's centres cannot be told).
+
+Admins manage everything. A centre supervisor manages the schedules of the
+centres they supervise (the centres copy: those whose ``supervisor`` is them); a
 template's centre is its training course's. A trainer updates only the
 instances they teach (their effective trainer), and of those only the status
 and the notes, or cancels or reschedules them.
@@ -24,6 +32,8 @@ from .models import ScheduleSession, SessionInstance
 OTHER_CENTRE = "You can only manage the schedules of the centres you supervise."
 NOT_YOURS = "You can only update the sessions you teach."
 TRAINER_FIELDS = frozenset({"status", "notes"})
+NOT_YOUR_CENTRE = "You can only read the schedules of the centres you supervise."
+NOT_YOUR_SCHEDULE = "You can only read your own schedule."
 
 
 def supervised(principal: Principal) -> Any:
@@ -76,3 +86,32 @@ async def instance_for_write(
             raise PermissionDenied("A trainer may only change the status and notes of a session.")
         return
     await center_for_write(session, principal, template.center_id)
+
+
+# ------------------------------------------------------------------ scoped reads
+
+
+async def centers_for_read(
+    session: AsyncSession, principal: Principal, center_ids: set[int]
+) -> None:
+    """A centre supervisor may read only the centres they supervise (one statement; none
+    for an admin or when no centre is named)."""
+    if principal.role is Role.admin or not center_ids:
+        return
+    found = await centers.by_ids(session, center_ids)
+    if any(c not in found or found[c]["supervisor"] != principal.id for c in center_ids):
+        raise PermissionDenied(NOT_YOUR_CENTRE)
+
+
+def read_scope(principal: Principal) -> Any | None:
+    """The centres whose templates a caller of the scoped actions reads: all for
+    admins (None), their centres' for supervisors, any for a trainer (whose reads are
+    narrowed to their own templates instead)."""
+    if principal.role is Role.center_supervisor:
+        return supervised(principal)
+    return None
+
+
+def trainer_for_read(principal: Principal, trainer_id: int) -> None:
+    if principal.role is Role.trainer and trainer_id != principal.id:
+        raise PermissionDenied(NOT_YOUR_SCHEDULE)

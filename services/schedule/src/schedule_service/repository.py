@@ -183,6 +183,48 @@ async def session_rows(session: AsyncSession, *where: Any) -> list[Any]:
     return list((await session.execute(stmt)).all())
 
 
+def active_templates(
+    *,
+    center_id: int | None = None,
+    academic_year: str | None = None,
+    scope: Any | None = None,
+) -> list[ColumnElement[bool]]:
+    """Active templates, optionally of one centre (their training course's), of one
+    academic year, and within a scope (a subquery of centre ids)."""
+    where: list[ColumnElement[bool]] = [col(S.is_active).is_(True)]
+    if center_id is not None:
+        where.append(col(S.center_id) == center_id)
+    if academic_year is not None:
+        where.append(col(S.academic_year) == academic_year)
+    if scope is not None:
+        where.append(col(S.center_id).in_(scope))
+    return where
+
+
+async def trainers_teaching(session: AsyncSession, where: Sequence[Any]) -> list[Any]:
+    """The users (from the copy) who are the trainer of at least one of these templates,
+    by name (one statement; a trainer the copy does not know is left out)."""
+    teaching = select(col(S.trainer_id)).where(*where)
+    stmt = (
+        select(user_copies)
+        .where(user_copies.c.id.in_(teaching))
+        .order_by(user_copies.c.first_name, user_copies.c.last_name, user_copies.c.id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def groups_taught(session: AsyncSession, where: Sequence[Any]) -> list[Any]:
+    """The groups (from the copy) of at least one of these templates, by name (one
+    statement; a group the copy does not know is left out)."""
+    taught = select(col(S.group_id)).where(col(S.group_id).is_not(None), *where)
+    stmt = (
+        select(groups.table)
+        .where(groups.table.c.id.in_(taught))
+        .order_by(groups.table.c.name, groups.table.c.id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
 async def template_conflicts(
     session: AsyncSession,
     *,

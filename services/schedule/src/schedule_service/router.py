@@ -13,7 +13,7 @@ from entraide_kit.auth import AdminOrSupervisor, CurrentUser, Principal, Role, r
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import groups
 from entraide_kit.db import SessionDep
-from entraide_kit.errors import NotFound, ValidationFailed
+from entraide_kit.errors import BadRequest, NotFound, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageDep, paginate
 
@@ -26,6 +26,8 @@ from .schemas import (
     ConflictReport,
     GenerateReport,
     GenerateWeek,
+    GroupFull,
+    GroupSchedule,
     GroupTimetable,
     InstanceCreate,
     InstancePage,
@@ -37,6 +39,8 @@ from .schemas import (
     SessionPage,
     SessionRead,
     SessionUpdate,
+    TrainerDetails,
+    TrainerSchedule,
     TrainerTimetable,
     WeeklySummary,
 )
@@ -53,9 +57,50 @@ InstanceEditor = Annotated[
 ]
 
 
+# Who may call the web client's scoped template actions (which records: the service).
+CentreReader = Annotated[Principal, Depends(require_roles(Role.admin, Role.center_supervisor))]
+ScheduleReader = Annotated[
+    Principal, Depends(require_roles(Role.admin, Role.center_supervisor, Role.trainer))
+]
+
+
+class MissingParameter(BadRequest):
+    """The original backend's 400 for a missing query parameter: ``{"error": "..."}``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is required")
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.detail}
+
+
+def _required(name: str, value: int | None) -> int:
+    if value is None:
+        raise MissingParameter(name)
+    return value
+
+
+def _year(value: str | None) -> str | None:
+    """An academic year to narrow to; blank is none."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
 TrainerId = Annotated[int, Query(description="The trainer's user id.")]
 CenterId = Annotated[int, Query(description="The centre's id.")]
 GroupId = Annotated[int, Query(description="The group's id.")]
+MaybeTrainer = Annotated[
+    int | None, Query(description="The trainer's user id (required; 400 without it).")
+]
+MaybeCenter = Annotated[
+    int | None, Query(description="Only the templates whose training course is in this centre.")
+]
+NeededCenter = Annotated[
+    int | None, Query(description="The centre's id (required; 400 without it).")
+]
+MaybeGroup = Annotated[int | None, Query(description="The group's id (required; 400 without it).")]
+MaybeYear = Annotated[str | None, Query(description="Only the templates of this academic year.")]
 StartDate = Annotated[dt.date, Query(description="First day (YYYY-MM-DD).")]
 EndDate = Annotated[dt.date, Query(description="Last day, included (YYYY-MM-DD).")]
 
@@ -125,6 +170,97 @@ async def sessions_by_group(
     """The weekly templates of a group."""
     rows = await repository.session_rows(session, col(S.group_id) == group_id)
     return [views.session(r) for r in rows]
+
+
+# The web client's actions (declared before "/{session_id}/", which would swallow them):
+# active templates only, plain arrays and objects, never paginated (page_size ignored).
+
+
+@sessions.get("/trainers_by_center/", response_model=list[TrainerDetails])
+async def trainers_by_center(
+    actor: CentreReader,
+    session: SessionDep,
+    center_id: NeededCenter = None,
+    academic_year: MaybeYear = None,
+) -> list[TrainerDetails]:
+    """The trainers of at least one active template whose training course is in the
+    centre (and of the academic year, if given), by name. A centre supervisor: their
+    centres only."""
+    rows = await service.trainers_by_center(
+        session,
+        actor,
+        center_id=_required("center_id", center_id),
+        academic_year=_year(academic_year),
+    )
+    return [views.user_mini(users.UserCopy(**r._mapping)) for r in rows]
+
+
+@sessions.get("/groups_by_center/", response_model=list[GroupFull])
+async def groups_by_center(
+    actor: CentreReader,
+    session: SessionDep,
+    center_id: NeededCenter = None,
+    academic_year: MaybeYear = None,
+) -> list[GroupFull]:
+    """The groups of at least one active template whose training course is in the
+    centre (and of the academic year, if given), by name. A centre supervisor: their
+    centres only."""
+    rows = await service.groups_by_center(
+        session,
+        actor,
+        center_id=_required("center_id", center_id),
+        academic_year=_year(academic_year),
+    )
+    return [views.group_full(r) for r in rows]
+
+
+@sessions.get("/trainer_schedule/", response_model=TrainerSchedule)
+async def trainer_schedule(
+    actor: ScheduleReader,
+    request: Request,
+    session: SessionDep,
+    trainer_id: MaybeTrainer = None,
+    center_id: MaybeCenter = None,
+    academic_year: MaybeYear = None,
+) -> TrainerSchedule:
+    """A trainer's active weekly templates, optionally of one centre and one academic
+    year (404: no such user). A trainer: their own only; a centre supervisor: the
+    templates in their centres."""
+    pk = _required("trainer_id", trainer_id)
+    trainer, rows = await service.trainer_schedule(
+        session,
+        request,
+        actor,
+        trainer_id=pk,
+        center_id=center_id,
+        academic_year=_year(academic_year),
+    )
+    mini = views.user_details(trainer) or TrainerDetails(
+        id=pk, first_name="", last_name="", email="", full_name=""
+    )
+    return TrainerSchedule(trainer=mini, schedules=[views.session(r) for r in rows])
+
+
+@sessions.get("/group_schedule/", response_model=GroupSchedule)
+async def group_schedule(
+    actor: CentreReader,
+    request: Request,
+    session: SessionDep,
+    group_id: MaybeGroup = None,
+    center_id: MaybeCenter = None,
+    academic_year: MaybeYear = None,
+) -> GroupSchedule:
+    """A group's active weekly templates, optionally of one centre and one academic year
+    (404: no such group). A centre supervisor: the groups of their centres."""
+    group, rows = await service.group_schedule(
+        session,
+        request,
+        actor,
+        group_id=_required("group_id", group_id),
+        center_id=center_id,
+        academic_year=_year(academic_year),
+    )
+    return GroupSchedule(group=views.group_full(group), schedules=[views.session(r) for r in rows])
 
 
 @sessions.post("/check_conflicts/", response_model=ConflictReport)
@@ -391,8 +527,8 @@ async def weekly_summary(
     academic_year: Annotated[str, Query(description="The templates' academic year.")],
     center_id: Annotated[int | None, Query(description="Only this centre's sessions.")] = None,
 ) -> WeeklySummary:
-    """A week's sessions: per day by status, hours per trainer, room occupancy (optional
-    center_id)."""
+    """A week's sessions: per day by status, hours per trainer, room occupancy, and the
+    sessions themselves by date and start time (optional center_id)."""
     end = week_start + dt.timedelta(days=6)
     rows = await repository.week_rows(
         session, start=week_start, end=end, academic_year=academic_year, center_id=center_id
@@ -473,7 +609,8 @@ async def reschedule_instance(
     session: SessionDep,
 ) -> InstanceRead:
     """Move a session instance to another date (and optionally times, room, trainer),
-    refused when it would conflict with that day's other sessions."""
+    refused when it would conflict with that day's other sessions. A new start time
+    without a new end time keeps the session's duration."""
     instance = await service.reschedule_instance(
         session,
         request,

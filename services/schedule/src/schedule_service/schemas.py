@@ -113,19 +113,42 @@ class SessionRead(BaseModel):
     academic_year: str
     is_active: bool
     trainer: int
-    # Rendered from the read copies; null while (or if) a copy does not hold the record.
-    trainer_details: TrainerDetails | None
+    # Rendered from the read copies. A template always has a trainer and a course, so
+    # these two are never null: while (or if) a copy does not hold the record, their
+    # names are empty (the web client reads them without a null check).
+    trainer_details: TrainerDetails
     room: int | None
+    # Null when the template has none, or while (or if) the copy does not hold it.
     room_details: RoomDetails | None
     group: int | None
     group_details: GroupDetails | None
     training_course: int
-    training_course_details: CourseDetails | None
+    training_course_details: CourseDetails
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
 SessionPage = Page[SessionRead]
+
+
+class GroupFull(BaseModel):
+    """A group as the original backend's group actions showed it (without its
+    timestamps, which the groups copy does not keep)."""
+
+    id: int
+    name: str
+    description: str
+    center: int
+
+
+class TrainerSchedule(BaseModel):
+    trainer: TrainerDetails
+    schedules: list[SessionRead]
+
+
+class GroupSchedule(BaseModel):
+    group: GroupFull
+    schedules: list[SessionRead]
 
 
 class Conflict(BaseModel):
@@ -292,6 +315,23 @@ class RoomOccupancy(BaseModel):
     hours: float
 
 
+class WeekSession(BaseModel):
+    """One session of the week, with what it is shown with."""
+
+    id: int
+    schedule_template: int
+    specific_date: dt.date
+    effective_start_time: dt.time
+    effective_end_time: dt.time
+    status: Status
+    effective_trainer: TrainerDetails | None
+    effective_room: RoomDetails | None
+    group: int | None
+    group_details: GroupDetails | None
+    training_course: int
+    training_course_details: CourseDetails
+
+
 class WeeklySummary(BaseModel):
     week_start: dt.date
     week_end: dt.date
@@ -303,3 +343,5 @@ class WeeklySummary(BaseModel):
     # Cancelled sessions count in the days' statuses, not in hours or occupancy.
     trainer_hours: list[TrainerHours]
     room_occupancy: list[RoomOccupancy]
+    # Every session of the week (cancelled ones too), by date and start time.
+    sessions: list[WeekSession]

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entraide_kit import records
 from entraide_kit.auth import Principal
@@ -23,7 +24,7 @@ from entraide_kit.copies import users
 from entraide_kit.copies.centers import groups, rooms
 from entraide_kit.copies.programs import courses
 from entraide_kit.db import flush_checked, violated_constraint
-from entraide_kit.errors import ValidationFailed
+from entraide_kit.errors import NotFound, ValidationFailed
 
 from . import events, policies, repository
 from .models import DAYS, ScheduleSession, SessionInstance
@@ -346,6 +347,78 @@ async def move_course_templates(
     await _republish_instances(session, moved)
 
 
+# ------------------------------------------------------------------ scoped template reads
+# The web client's actions: active templates only, optionally narrowed to a centre
+# (the training course's) and an academic year (the template's); constant statements.
+
+
+async def trainers_by_center(
+    session: AsyncSession, actor: Principal, *, center_id: int, academic_year: str | None
+) -> list[Any]:
+    """The users teaching at least one active template in the centre (and year)."""
+    await policies.centers_for_read(session, actor, {center_id})
+    where = repository.active_templates(center_id=center_id, academic_year=academic_year)
+    return await repository.trainers_teaching(session, where)
+
+
+async def groups_by_center(
+    session: AsyncSession, actor: Principal, *, center_id: int, academic_year: str | None
+) -> list[Any]:
+    """The groups of at least one active template in the centre (and year)."""
+    await policies.centers_for_read(session, actor, {center_id})
+    where = repository.active_templates(center_id=center_id, academic_year=academic_year)
+    return await repository.groups_taught(session, where)
+
+
+async def trainer_schedule(
+    session: AsyncSession,
+    request: Request,
+    actor: Principal,
+    *,
+    trainer_id: int,
+    center_id: int | None,
+    academic_year: str | None,
+) -> tuple[users.UserCopy | None, list[Any]]:
+    """A user's active templates (a supervisor: in their centres only); 404 for a user
+    nobody knows (None: the caller themself, unknown to the users copy yet)."""
+    policies.trainer_for_read(actor, trainer_id)
+    await policies.centers_for_read(session, actor, {center_id} if center_id else set())
+    trainer = await users.get_user(session, trainer_id, request=request)
+    # The caller themself always exists (the users copy may not have heard of them yet).
+    if trainer is None and trainer_id != actor.id:
+        raise NotFound("No such trainer.")
+    where = repository.active_templates(
+        center_id=center_id, academic_year=academic_year, scope=policies.read_scope(actor)
+    )
+    rows = await repository.session_rows(
+        session, col(ScheduleSession.trainer_id) == trainer_id, *where
+    )
+    return trainer, rows
+
+
+async def group_schedule(
+    session: AsyncSession,
+    request: Request,
+    actor: Principal,
+    *,
+    group_id: int,
+    center_id: int | None,
+    academic_year: str | None,
+) -> tuple[Any, list[Any]]:
+    """A group's active templates; 404 for a group nobody knows, 403 for a supervisor's
+    group (or centre) of another centre."""
+    group = await groups.get(session, group_id, request=request)
+    if group is None:
+        raise NotFound("No such group.")
+    wanted = {int(group["center"])} | ({center_id} if center_id else set())
+    await policies.centers_for_read(session, actor, wanted)
+    where = repository.active_templates(
+        center_id=center_id, academic_year=academic_year, scope=policies.read_scope(actor)
+    )
+    rows = await repository.session_rows(session, col(ScheduleSession.group_id) == group_id, *where)
+    return group, rows
+
+
 # ------------------------------------------------------------------ instances
 
 
@@ -527,6 +600,19 @@ async def cancel_instance(
     return instance
 
 
+PAST_MIDNIGHT = "Keeping its duration, the session would end after midnight."
+
+
+def _same_length(new_start: dt.time, start: dt.time, end: dt.time) -> dt.time:
+    """The end of a session moved to ``new_start`` that lasts as long as [start, end)."""
+    day = dt.date(2000, 1, 1)
+    length = dt.datetime.combine(day, end) - dt.datetime.combine(day, start)
+    moved = dt.datetime.combine(day, new_start) + length
+    if moved.date() != day or moved.time() <= new_start:
+        raise ValidationFailed({"new_start_time": [PAST_MIDNIGHT]})
+    return moved.time()
+
+
 async def reschedule_instance(
     session: AsyncSession,
     request: Request,
@@ -552,6 +638,13 @@ async def reschedule_instance(
     ):
         if value is not None:
             values[name] = value
+    if new_start_time is not None and new_end_time is None:
+        # A new start alone keeps the session's length (its effective times' now).
+        values["custom_end_time"] = _same_length(
+            new_start_time,
+            _own_or(instance.custom_start_time, template.start_time),
+            _own_or(instance.custom_end_time, template.end_time),
+        )
     if reason:
         values["notes"] = _noted(instance.notes, f"Rescheduled: {reason}")
     return await _write_instance(

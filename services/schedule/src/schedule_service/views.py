@@ -17,6 +17,7 @@ from .schemas import (
     DaySummary,
     GeneratedInstance,
     GroupDetails,
+    GroupFull,
     InstanceRead,
     ProgramName,
     RoomDetails,
@@ -30,6 +31,7 @@ from .schemas import (
     TrainerHours,
     TrainerRef,
     WeeklySummary,
+    WeekSession,
 )
 
 
@@ -51,8 +53,11 @@ def trainer_details(user_id: int, row: Any) -> TrainerDetails | None:
 
 
 def user_details(user: UserCopy | None) -> TrainerDetails | None:
-    if user is None:
-        return None
+    return None if user is None else user_mini(user)
+
+
+def user_mini(user: UserCopy) -> TrainerDetails:
+    """A user as the original backend's ``TrainerSerializer`` showed them."""
     return TrainerDetails(
         id=user.id,
         first_name=user.first_name,
@@ -80,9 +85,24 @@ def group_details(group_id: int | None, row: Any) -> GroupDetails | None:
     return GroupDetails(id=group_id, name=row.group_name, description=row.group_description)
 
 
-def course_details(course_id: int, row: Any) -> CourseDetails | None:
+def session_trainer(user_id: int, row: Any) -> TrainerDetails:
+    """A template's trainer; empty names while (or if) the users copy lacks them."""
+    return trainer_details(user_id, row) or TrainerDetails(
+        id=user_id, first_name="", last_name="", email="", full_name=""
+    )
+
+
+def course_details(course_id: int, row: Any) -> CourseDetails:
+    """A template's training course, never null: when the course copy lacks it (the
+    course was deleted in programs, or the copy is being rebuilt), the programme's and
+    the centre's names are empty and the rest unknown."""
     if row.course_known is None:
-        return None
+        return CourseDetails(
+            id=course_id,
+            program=CourseProgram(name="", duration_years=None),
+            center=CourseCenter(name=""),
+            academic_year="",
+        )
     return CourseDetails(
         id=course_id,
         program=CourseProgram(name=row.program_name, duration_years=row.program_duration_years),
@@ -102,7 +122,7 @@ def session(row: Any) -> SessionRead:
         academic_year=s.academic_year,
         is_active=s.is_active,
         trainer=s.trainer_id,
-        trainer_details=trainer_details(s.trainer_id, row),
+        trainer_details=session_trainer(s.trainer_id, row),
         room=s.room_id,
         room_details=room_details(s.room_id, row),
         group=s.group_id,
@@ -135,6 +155,33 @@ def instance(row: Any) -> InstanceRead:
         center=row[1].center_id,
         created_at=i.created_at,
         updated_at=i.updated_at,
+    )
+
+
+def group_full(group: Any) -> GroupFull:
+    """``group``: a row of the groups copy."""
+    return GroupFull(
+        id=group.id, name=group.name, description=group.description, center=group.center
+    )
+
+
+def week_session(row: Any) -> WeekSession:
+    """``row``: a row of ``instances_query()``."""
+    i: SessionInstance = row[0]
+    s: ScheduleSession = row[1]
+    return WeekSession(
+        id=i.id or 0,
+        schedule_template=i.schedule_template_id,
+        specific_date=i.specific_date,
+        effective_start_time=row.effective_start_time,
+        effective_end_time=row.effective_end_time,
+        status=i.status,
+        effective_trainer=trainer_details(row.effective_trainer_id, row),
+        effective_room=room_details(row.effective_room_id, row),
+        group=s.group_id,
+        group_details=group_details(s.group_id, row),
+        training_course=s.training_course_id,
+        training_course_details=course_details(s.training_course_id, row),
     )
 
 
@@ -256,4 +303,5 @@ def weekly_summary(
         days=days,
         trainer_hours=trainer_hours,
         room_occupancy=occupancy,
+        sessions=[week_session(r) for r in rows],
     )

@@ -4,8 +4,10 @@ Publishes ``entraide.students.student.<id>``: id, user, first_name, last_name,
 email, exam_id, center, group, program, training_course, academic_year.
 
 Consumes users (names, token revocation; a deleted user takes their student
-record with them), centres, groups, programmes and training courses (copies
-used to check references and show names).
+record with them) and their profiles (the web client's user objects), centres,
+groups, programmes and training courses (copies used to check references and
+show names), and the schedule's weekly templates (which trainer teaches which
+group).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entraide_kit import records
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.programs import courses, programs
 from entraide_kit.events import Envelope, Outbox, Subscription
 
+from .copies import sessions
 from .models import Student
 
 OUTBOX = Outbox("students")
@@ -73,8 +77,10 @@ async def _user_event(session: AsyncSession, envelope: Envelope) -> None:
 
 SUBSCRIPTIONS = [
     Subscription("entraide.auth.user.*", _user_event, users.wipe),
+    profiles.subscription(),
     centers.subscription(),
     groups.subscription(),
     programs.subscription(),
     courses.subscription(),
+    sessions.subscription(),
 ]

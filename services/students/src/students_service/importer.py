@@ -186,7 +186,7 @@ async def import_students(
     if missing:
         raise ValidationFailed({"file": [f"Missing column(s): {', '.join(missing)}."]})
 
-    center_id = center if center is not None else await _only_center(session, actor)
+    center_id = center if center is not None else await only_center(session, actor)
     refs = {
         "center_id": center_id,
         "program_id": program,
@@ -326,7 +326,7 @@ def _row_number(message: str) -> int:
         return 0
 
 
-async def _only_center(session: AsyncSession, actor: Principal) -> int:
+async def only_center(session: AsyncSession, actor: Principal) -> int:
     """Without a centre, a supervisor of exactly one centre imports into it."""
     if actor.role is Role.center_supervisor:
         rows = await session.execute(

@@ -10,6 +10,7 @@ from entraide_kit.app import create_app, lazy_app
 from . import MIGRATIONS
 from .config import StudentsSettings, get_settings
 from .events import SUBSCRIPTIONS
+from .legacy_router import router as client_router
 from .router import router
 
 
@@ -20,7 +21,9 @@ def build_app(settings: StudentsSettings | None = None) -> FastAPI:
         settings=settings,
         title="Entraide students service",
         description="Students with their accounts, and bulk import from Excel.",
-        routers=[router],
+        # The client's /api/students/students/... first: router's /{student_id}/ would
+        # read "students" as an id.
+        routers=[client_router, router],
         migrations=MIGRATIONS,
         subscriptions=SUBSCRIPTIONS,
         lifespan_hooks=[

@@ -2,20 +2,24 @@
 
 Admins: all. A centre supervisor: the students of the centres they supervise
 (from the centres copy); creating one elsewhere, or moving one out, is a 403.
-Anybody else: their own student record only (others are a 404).
+A trainer: their own student record, if any, and the students of the groups
+they teach (the groups of their active weekly templates, from the schedule's
+events; the web client's trainer pages, M6). Anybody else: their own student
+record only (others are a 404).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlmodel import col
 
 from entraide_kit.auth import Principal, Role
 from entraide_kit.copies.centers import centers
 from entraide_kit.errors import NotFound, PermissionDenied
 
+from .copies import taught_groups
 from .models import Student
 
 MANAGERS = (Role.admin, Role.center_supervisor)
@@ -30,6 +34,13 @@ def scope(stmt: Select, principal: Principal) -> Select:
         return stmt
     if principal.role is Role.center_supervisor:
         return stmt.where(col(Student.center_id).in_(supervised_centers(principal)))
+    if principal.role is Role.trainer:
+        return stmt.where(
+            or_(
+                col(Student.user_id) == principal.id,
+                col(Student.group_id).in_(taught_groups(principal.id)),
+            )
+        )
     return stmt.where(col(Student.user_id) == principal.id)
 
 
@@ -38,7 +49,9 @@ def can_manage(principal: Principal) -> None:
         raise PermissionDenied()
 
 
-def can_read(principal: Principal, student: Student, center: Any) -> None:
+def can_read(
+    principal: Principal, student: Student, center: Any, *, teaches_group: bool = False
+) -> None:
     if principal.role is Role.admin:
         return
     if (
@@ -48,6 +61,8 @@ def can_read(principal: Principal, student: Student, center: Any) -> None:
     ):
         return
     if student.user_id == principal.id:
+        return
+    if principal.role is Role.trainer and teaches_group:
         return
     raise NotFound()
 

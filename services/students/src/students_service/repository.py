@@ -14,6 +14,7 @@ from entraide_kit.copies.programs import programs
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
 
+from .copies import sessions, taught_groups
 from .models import Student
 
 _center = centers.table
@@ -58,6 +59,7 @@ def students_query() -> Select:
             user_copies.c.email.label("email"),
             user_copies.c.first_name.label("first_name"),
             user_copies.c.last_name.label("last_name"),
+            user_copies.c.is_active.label("is_active"),
             _center.c.name.label("center_name"),
             _program.c.name.label("program_name"),
             _group.c.name.label("group_name"),
@@ -111,3 +113,27 @@ async def next_exam_numbers(session: AsyncSession, count: int) -> list[int]:
         text("SELECT nextval('exam_id_seq') FROM generate_series(1, :n)"), {"n": count}
     )
     return [int(r[0]) for r in rows]
+
+
+async def teaches(session: AsyncSession, trainer_id: int, group_id: int | None) -> bool:
+    """Whether the trainer has an active weekly template with this group."""
+    if group_id is None:
+        return False
+    stmt = taught_groups(trainer_id).where(sessions.table.c.group_id == group_id).limit(1)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def next_center_numbers(session: AsyncSession, center_id: int, count: int) -> list[int]:
+    """The next ``count`` numbers of the centre's exam id sequence. The counter row is
+    locked until the transaction ends, so two creates in one centre never get the same
+    number; a centre's first counter starts after the students it already has."""
+    row = await session.execute(
+        text(
+            "INSERT INTO exam_id_counters AS c (center_id, last) "
+            "VALUES (:c, (SELECT count(*) FROM students WHERE center_id = :c) + :n) "
+            "ON CONFLICT (center_id) DO UPDATE SET last = c.last + :n RETURNING c.last"
+        ),
+        {"c": center_id, "n": count},
+    )
+    last = int(row.scalar_one())
+    return list(range(last - count + 1, last + 1))

@@ -36,7 +36,10 @@ async def student_by_id(actor: CurrentUser, student_id: int, session: SessionDep
     if student is None:
         raise NotFound()
     center = (await centers.by_ids(session, [student.center_id])).get(student.center_id)
-    policies.can_read(actor, student, center)
+    teaches = actor.role is Role.trainer and await repository.teaches(
+        session, actor.id, student.group_id
+    )
+    policies.can_read(actor, student, center, teaches_group=teaches)
     return student
 
 
@@ -51,7 +54,8 @@ async def _answer(session: SessionDep, student: Student) -> StudentRead:
 async def list_students(
     actor: CurrentUser, request: Request, session: SessionDep, page: PageDep, query: StudentQuery
 ) -> dict[str, Any]:
-    """List students: admins all, supervisors their centres', anybody else their own record."""
+    """List students: admins all, supervisors their centres', trainers the groups they teach
+    (and their own record), anybody else their own record."""
     stmt = repository.STUDENT_LIST.apply(policies.scope(repository.students_query(), actor), query)
     return await paginate(
         session, stmt, request=request, params=page, scalars=False, transform=views.student

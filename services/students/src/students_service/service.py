@@ -16,6 +16,7 @@ account that was never logged into, and only to the holder of its ref.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -25,17 +26,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit import accounts, records
 from entraide_kit.auth import Principal
-from entraide_kit.auth_client import delete_user, provision_users
+from entraide_kit.auth_client import delete_user, provision_users, update_user
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.programs import courses, programs
 from entraide_kit.db import Database, flush_checked
-from entraide_kit.errors import ServiceUnavailable, ValidationFailed
+from entraide_kit.errors import (
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 from . import events, policies, repository
 from .config import StudentsSettings
 from .models import Student
-from .schemas import PROFILE_FIELDS, StudentCreate
+from .schemas import PROFILE_FIELDS, StudentNew
 
 log = logging.getLogger("students")
 
@@ -117,15 +122,32 @@ def person_for_account(
     return person
 
 
+async def generate_exam_id(session: AsyncSession, center_id: int) -> str:
+    """ "C" + centre id + "/" + 3-digit sequence in the centre + "/" + 2-digit year, as
+    the original backend made them; a number some student already holds is skipped."""
+    year = dt.date.today().strftime("%y")
+    for _ in range(50):
+        (number,) = await repository.next_center_numbers(session, center_id, 1)
+        candidate = f"C{center_id}/{number:03d}/{year}"
+        taken, _ = await repository.taken(session, exam_ids=[candidate], cin_ids=[])
+        if not taken:
+            return candidate
+    raise ServiceUnavailable("No free exam id could be generated for this centre; try again.")
+
+
 async def create_student(
-    session: AsyncSession, request: Request, actor: Principal, data: StudentCreate
+    session: AsyncSession, request: Request, actor: Principal, data: StudentNew
 ) -> tuple[Student, dict[str, Any]]:
+    """Create a student and its account; without an exam id (the web client's path) one
+    is generated in the centre's sequence, and a blank centre code is "C-" + centre id."""
     values = {RENAMES.get(k, k): v for k, v in data.model_dump(include=set(STUDENT_FIELDS)).items()}
-    values["center_code"] = values.get("center_code") or ""
+    values["center_code"] = values.get("center_code") or f"C-{data.center}"
     center = await check_references(session, request, values)
     policies.can_write_into(actor, center)
     exams, cins = await repository.taken(
-        session, exam_ids=[data.exam_id], cin_ids=[data.CIN_id] if data.CIN_id else []
+        session,
+        exam_ids=[data.exam_id] if data.exam_id else [],
+        cin_ids=[data.CIN_id] if data.CIN_id else [],
     )
     if exams:
         raise ValidationFailed({"exam_id": [CONSTRAINTS["uq_students_exam_id"][1]]})
@@ -137,17 +159,17 @@ async def create_student(
     (ref,) = accounts.new_refs(1)
     await accounts.remember(db, [ref])
     profile = data.model_dump(include=set(PROFILE_FIELDS))
-    (account,) = await provision_users(
-        request,
-        [person_for_account(data.first_name, data.last_name, profile, ref)],
-        email_domain=settings.email_domain,
-    )
+    person = person_for_account(data.first_name, data.last_name, profile, ref)
+    (account,) = await provision_users(request, [person], email_domain=settings.email_domain)
     try:
+        if not values.get("exam_id"):
+            values["exam_id"] = await generate_exam_id(session, data.center)
         student = Student(**values, user_id=account["id"], cin_id=data.CIN_id or None)
         session.add(student)
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(student)
-        await users.upsert_user(session, account["id"], {**account, "is_active": True})
+        await users.upsert_user(session, account["id"], {**person, **account, "is_active": True})
+        await profiles.upsert(session, account["id"], person)
         await accounts.forget(session, [ref])
         await events.student_changed(session, student, account)
     except BaseException:
@@ -162,7 +184,11 @@ async def update_student(
     actor: Principal,
     student: Student,
     changes: dict[str, Any],
+    account_changes: Mapping[str, Any] | None = None,
 ) -> Student:
+    """Apply changes to a student and (the web client's edit and deactivate) to its
+    account in auth: the student's changes are checked and written first, auth is asked
+    last, so that if auth refuses the request fails and nothing changes here."""
     for name in ("exam_id", "center", "program", "academic_year", "joining_date"):
         if name in changes and changes[name] is None:
             raise ValidationFailed({name: ["This field may not be null."]})
@@ -178,11 +204,26 @@ async def update_student(
     center = await check_references(session, request, merged)
     if merged["center_id"] != student.center_id:
         policies.can_write_into(actor, center)
+    if account_changes and "CIN_id" in account_changes:
+        values["cin_id"] = account_changes["CIN_id"] or None
     await records.save_unflushed(student, values)
     await flush_checked(session, CONSTRAINTS)
+    if account_changes:
+        answer = await update_user(
+            request,
+            student.user_id,
+            account_changes,
+            field_names=ACCOUNT_FIELD_NAMES,
+            what="The student's account",
+        )
+        await users.upsert_user(session, student.user_id, answer)
+        await profiles.upsert(session, student.user_id, answer)
     user = (await users.users_by_id(session, [student.user_id])).get(student.user_id)
     await events.student_changed(session, student, dataclasses.asdict(user) if user else None)
     return student
+
+
+ACCOUNT_FIELD_NAMES = {"arabic_first_name": "Arabic_first_name"}
 
 
 async def delete_student(session: AsyncSession, request: Request, student: Student) -> None:

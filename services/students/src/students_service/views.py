@@ -24,7 +24,13 @@ def student(row: Any) -> StudentRead:
         group=s.group_id,
         group_name=row.group_name,
         user_info=f"{first} {last} - (Student)".strip(),
-        user=UserSummary(id=s.user_id, email=row.email or "", first_name=first, last_name=last),
+        user=UserSummary(
+            id=s.user_id,
+            email=row.email or "",
+            first_name=first,
+            last_name=last,
+            is_active=bool(row.is_active) if row.is_active is not None else True,
+        ),
         created_at=s.created_at,
         updated_at=s.updated_at,
     )

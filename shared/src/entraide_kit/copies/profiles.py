@@ -54,6 +54,8 @@ def _date(value: Any) -> dt.date | None:
 
 def _values(data: Mapping[str, Any]) -> dict[str, Any]:
     text = ("phone_number", "cin_id", "birth_city", "address", "city")
+    # Events say cin_id; auth's API answer (the owner fallback) says CIN_id.
+    data = {"cin_id": data.get("CIN_id"), **{k: v for k, v in data.items() if v is not None}}
     values: dict[str, Any] = {name: str(data.get(name) or "") for name in text}
     values["profile_picture"] = data.get("profile_picture") or None
     values["birth_date"] = _date(data.get("birth_date"))

@@ -1,0 +1,201 @@
+"""The original backend's representation of teachers, for the existing web client's
+own paths (``/api/teachers/teachers/``, see legacy_router.py).
+
+Only the shape differs from the documented ``/api/teachers/`` paths: the reads,
+checks and writes are the same functions of service.py. Read: ``contarct_with``
+(sic), ``center`` as the centre's name, ``groups`` as objects, the whole ``user``
+(``Arabic_first_name``, ``CIN_id``, ``is_active``...; ``entraide_kit.legacy``).
+Written: the same names (and ours), the text ``null`` as no value, the user's
+fields and ``user.is_active`` applied to the linked account in auth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Request
+from pydantic import AliasChoices, BaseModel, Field, StringConstraints, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entraide_kit.copies.profiles import profiles
+from entraide_kit.errors import ValidationFailed
+from entraide_kit.forms import BodyOf, json_or_form
+from entraide_kit.legacy import null_text, picture_url, user_object
+from entraide_kit.pagination import Page, public_base_url
+
+from . import views
+from .repository import GroupOf
+from .schemas import OptName, PersonName, TeacherCreate, TeacherUpdate, Text100, Text255
+
+M = TypeVar("M", bound=BaseModel)
+
+#: our names of fields, by the original backend's (in bodies and in field errors)
+OURS = {"Arabic_first_name": "arabic_first_name", "contarct_with": "contract_with"}
+THEIRS = {ours: theirs for theirs, ours in OURS.items()}
+PICTURE = "profile_picture"
+
+# --------------------------------------------------------------------------- reads
+
+
+class LegacyUser(BaseModel):
+    id: int
+    email: str
+    username: str
+    first_name: str
+    last_name: str
+    Arabic_first_name: str
+    arabic_last_name: str
+    role: str
+    role_display: str
+    is_active: bool
+    profile_picture: str | None
+    phone_number: str
+    CIN_id: str
+    birth_date: str | None
+    birth_city: str
+    address: str
+    city: str
+
+
+class LegacyGroup(BaseModel):
+    id: int
+    name: str
+    description: str
+    center: int | None
+    # The groups copy does not hold the centers service's timestamps.
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+class LegacyTeacher(BaseModel):
+    id: int
+    user: LegacyUser | None
+    center: str | None
+    program: int | None
+    program_name: str | None
+    groups: list[LegacyGroup]
+    contarct_with: str
+    contract_start_date: dt.date | None
+    contract_end_date: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class LegacyTeacherCreated(LegacyTeacher):
+    # Shown once (our accounts get a one-time password; the original had a fixed one).
+    initial_password: str
+
+
+LegacyTeacherPage = Page[LegacyTeacher]
+
+
+def _group(g: GroupOf) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "name": g.name or "",
+        "description": g.description or "",
+        "center": g.center,
+        "created_at": None,
+        "updated_at": None,
+    }
+
+
+def teacher(
+    request: Request, row: Any, groups: Sequence[GroupOf], profile: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """``row``: a teachers_query row (as the documented paths read it)."""
+    t = row[0]
+    base = public_base_url(request)
+    user = user_object(
+        views.user_of_teacher(row), profile, media_url=lambda value: picture_url(value, base)
+    )
+    return {
+        "id": t.id,
+        "user": user,
+        "center": row.center_name,
+        "program": t.program_id,
+        "program_name": row.program_name,
+        "groups": [_group(g) for g in groups],
+        "contarct_with": t.contract_with,
+        "contract_start_date": t.contract_start_date,
+        "contract_end_date": t.contract_end_date,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+    }
+
+
+async def teachers(
+    request: Request, session: AsyncSession, rows: Sequence[Any], groups: Mapping[int, Any]
+) -> list[dict[str, Any]]:
+    """Many teachers; their users' profiles in one query."""
+    found = await profiles.by_ids(session, [r[0].user_id for r in rows])
+    return [teacher(request, r, groups.get(r[0].id, []), found.get(r[0].user_id)) for r in rows]
+
+
+# --------------------------------------------------------------------------- writes
+
+Cin = Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)]
+Phone = Annotated[str, StringConstraints(max_length=15, strip_whitespace=True)]
+
+
+def _arabic_first_name() -> Any:
+    return Field(None, validation_alias=AliasChoices("Arabic_first_name", "arabic_first_name"))
+
+
+class TeacherCreateIn(TeacherCreate):
+    """POST as the client sends it (F18): ``Arabic_first_name``, ``contarct_with``,
+    ``program`` as text, blank ones omitted."""
+
+    arabic_first_name: OptName | None = _arabic_first_name()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_text(cls, value: Any) -> Any:
+        return null_text(value)
+
+
+class UserStatusIn(BaseModel):
+    is_active: bool | None = None
+
+
+class TeacherPatchIn(TeacherUpdate):
+    """PATCH as the client sends it: JSON ``{"user": {"is_active": false}}`` (F19a), or
+    multipart with the user's fields and a ``profile_picture`` file (F19b)."""
+
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    arabic_first_name: OptName | None = _arabic_first_name()
+    arabic_last_name: OptName | None = None
+    birth_date: dt.date | None = None
+    birth_city: Text100 | None = None
+    CIN_id: Cin | None = None
+    phone_number: Phone | None = None
+    address: Text255 | None = None
+    city: Text100 | None = None
+    user: UserStatusIn | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_text(cls, value: Any) -> Any:
+        return null_text(value)
+
+
+def their_errors(exc: ValidationFailed) -> ValidationFailed:
+    """Field errors under the names the client sent."""
+    return ValidationFailed({THEIRS.get(k, k): v for k, v in exc.errors.items()})
+
+
+def body(model: type[M], *, files: Sequence[str] = ()) -> Callable[[Request], Awaitable[BodyOf[M]]]:
+    """``json_or_form`` for the client's bodies, errors under the client's names."""
+    parse = json_or_form(model, files=files)
+
+    async def parse_legacy(request: Request) -> BodyOf[M]:
+        try:
+            return await parse(request)
+        except ValidationFailed as exc:
+            raise their_errors(exc) from None
+
+    parse_legacy.__name__ = f"parse_legacy_{model.__name__}"
+    return parse_legacy

@@ -1,0 +1,267 @@
+"""The existing web client's own student paths (``/api/students/students/...``, A1-A3 of
+the client file): the original backend's representation (``legacy``), through the
+same scopes, queries and service functions as the documented ``/api/students/`` paths.
+
+Included before ``router``, whose ``/api/students/{student_id}/`` would read
+"students" as an id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from starlette.datastructures import UploadFile
+
+from entraide_kit.auth import CurrentUser
+from entraide_kit.copies.centers import groups
+from entraide_kit.copies.programs import courses
+from entraide_kit.db import SessionDep
+from entraide_kit.errors import APIError, ValidationFailed
+from entraide_kit.forms import BodyOf, body_openapi, json_or_form
+from entraide_kit.pagination import MAX_PAGE_SIZE, PageParams, _page_params, paginate
+
+from . import importer, legacy, policies, repository, service
+from .legacy import (
+    LegacyStudentCreate,
+    LegacyStudentCreated,
+    LegacyStudentPage,
+    LegacyStudentPatch,
+    LegacyStudentPut,
+    LegacyStudentRead,
+)
+from .models import Student
+from .router import Managers, StudentDep, StudentQuery
+from .schemas import ImportReport
+
+router = APIRouter(prefix="/api/students/students", tags=["students (web client)"])
+
+#: the client asks for 1000 students at once and never pages (M4)
+CLIENT_MAX_PAGE_SIZE = 1000
+FILES = ("profile_picture",)
+
+CreateBody = Annotated[
+    BodyOf[LegacyStudentCreate], Depends(json_or_form(LegacyStudentCreate, files=FILES))
+]
+PutBody = Annotated[BodyOf[LegacyStudentPut], Depends(json_or_form(LegacyStudentPut, files=FILES))]
+PatchBody = Annotated[
+    BodyOf[LegacyStudentPatch], Depends(json_or_form(LegacyStudentPatch, files=FILES))
+]
+
+
+def client_page(
+    page: Annotated[
+        str | None, Query(description="A page number within the paginated result set.")
+    ] = None,
+    page_size: Annotated[
+        str | None,
+        Query(description=f"Results per page (default 20, max {CLIENT_MAX_PAGE_SIZE})."),
+    ] = None,
+) -> PageParams:
+    params = _page_params(page, page_size)
+    if params.page_size == MAX_PAGE_SIZE and page_size:
+        try:
+            wanted = int(page_size)
+        except ValueError:
+            wanted = MAX_PAGE_SIZE
+        return PageParams(page=params.page, page_size=min(wanted, CLIENT_MAX_PAGE_SIZE))
+    return params
+
+
+ClientPage = Annotated[PageParams, Depends(client_page)]
+
+
+async def _answer(session: SessionDep, request: Request, student: Student) -> LegacyStudentRead:
+    row = await repository.get_row(session, student.id or 0)
+    (read,) = await legacy.students(session, request, [row])
+    return read
+
+
+@router.get("/", response_model=LegacyStudentPage)
+async def list_students(
+    actor: CurrentUser, request: Request, session: SessionDep, page: ClientPage, query: StudentQuery
+) -> dict[str, Any]:
+    """Students as the web client reads them (same scope and filters as ``/api/students/``;
+    ``page_size`` up to 1000)."""
+    stmt = repository.STUDENT_LIST.apply(policies.scope(repository.students_query(), actor), query)
+    answer = await paginate(session, stmt, request=request, params=page, scalars=False)
+    answer["results"] = await legacy.students(session, request, answer["results"])
+    return answer
+
+
+@router.post(
+    "/",
+    response_model=LegacyStudentCreated,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=body_openapi(LegacyStudentCreate, files=FILES),
+)
+async def create_student(
+    actor: Managers, request: Request, body: CreateBody, session: SessionDep
+) -> dict[str, Any]:
+    """Create a student and its account; exam_id and center_code are generated."""
+    student, account = await service.create_student(
+        session, request, actor, legacy.to_new(body.data)
+    )
+    read = await _answer(session, request, student)
+    return {**read.model_dump(), "initial_password": account["initial_password"]}
+
+
+@router.get("/{student_id}/", response_model=LegacyStudentRead)
+async def retrieve_student(
+    student: StudentDep, request: Request, session: SessionDep
+) -> LegacyStudentRead:
+    """One student as the web client reads it."""
+    return await _answer(session, request, student)
+
+
+async def _update(
+    actor: Any, request: Request, student: Student, data: LegacyStudentPatch, session: SessionDep
+) -> LegacyStudentRead:
+    changes, account = legacy.split(data)
+    student = await service.update_student(session, request, actor, student, changes, account)
+    return await _answer(session, request, student)
+
+
+@router.put(
+    "/{student_id}/",
+    response_model=LegacyStudentRead,
+    openapi_extra=body_openapi(LegacyStudentPut, files=FILES),
+)
+async def update_student(
+    actor: Managers, request: Request, student: StudentDep, body: PutBody, session: SessionDep
+) -> LegacyStudentRead:
+    """Update a student and the user fields of its account (JSON or multipart; the text
+    ``null`` is no value; exam_id and center_code are kept)."""
+    return await _update(actor, request, student, body.data, session)
+
+
+@router.patch(
+    "/{student_id}/",
+    response_model=LegacyStudentRead,
+    openapi_extra=body_openapi(LegacyStudentPatch, files=FILES),
+)
+async def partial_update_student(
+    actor: Managers, request: Request, student: StudentDep, body: PatchBody, session: SessionDep
+) -> LegacyStudentRead:
+    """Partially update a student; ``{"user": {"is_active": false}}`` deactivates its account."""
+    return await _update(actor, request, student, body.data, session)
+
+
+class ImportFailed(APIError):
+    """A refused import in its own shape, plus the message under ``error`` (the client's)."""
+
+    def __init__(self, cause: APIError) -> None:
+        super().__init__(cause.detail, headers=cause.headers)
+        self.status_code = cause.status_code
+        self.cause = cause
+
+    def body(self) -> dict[str, Any]:
+        body = self.cause.body()
+        if isinstance(self.cause, ValidationFailed):
+            message = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.cause.errors.items())
+        else:
+            message = str(self.cause.detail)
+        return {**body, "error": message}
+
+
+IMPORT_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "program_id"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "program_id": {"type": "integer"},
+                        "group_id": {"type": "integer"},
+                        "training_course_id": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _form_id(form: Any, name: str, *, required: bool = False) -> int | None:
+    raw = form.get(name)
+    raw = None if raw in (None, "", "null", "undefined") else raw
+    if raw is None:
+        if required:
+            raise ValidationFailed({name: ["This field is required."]})
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise ValidationFailed({name: ["A valid integer is required."]}) from None
+
+
+@router.post(
+    "/bulk_import/",
+    response_model=ImportReport,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=IMPORT_FORM,
+)
+async def bulk_import(actor: Managers, request: Request, session: SessionDep) -> dict[str, Any]:
+    """Import students from an .xlsx sheet, with the web client's form fields: program_id,
+    group_id, training_course_id. The centre is the group's, else the training course's,
+    else the caller's only centre. A refusal carries its message under ``error``."""
+    try:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "multipart/form-data":
+            raise ValidationFailed({"file": ["No file was submitted."]})
+        form = await request.form(max_files=1, max_fields=50)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed({"file": ["No file was submitted."]})
+        program = _form_id(form, "program_id", required=True)
+        group = _form_id(form, "group_id")
+        training_course = _form_id(form, "training_course_id")
+        assert program is not None
+        center = await _center_of(session, request, actor, group, training_course)
+        data = await upload.read(request.app.state.settings.import_max_bytes + 1)
+        return await importer.import_students(
+            session,
+            request,
+            actor,
+            data=data,
+            program=program,
+            center=center,
+            group=group,
+            training_course=training_course,
+            dry_run=False,
+        )
+    except APIError as exc:
+        raise ImportFailed(exc) from exc
+
+
+async def _center_of(
+    session: SessionDep,
+    request: Request,
+    actor: Any,
+    group: int | None,
+    training_course: int | None,
+) -> int:
+    """The centre of the chosen group, else of the training course, else the only centre
+    the caller supervises."""
+    if group is not None:
+        row = await groups.get(session, group, request=request)
+        if row is None:
+            raise ValidationFailed({"group_id": [f'Invalid pk "{group}" - object does not exist.']})
+        return int(row["center"])
+    if training_course is not None:
+        row = await courses.get(session, training_course, request=request)
+        if row is None:
+            raise ValidationFailed(
+                {"training_course_id": [f'Invalid pk "{training_course}" - object does not exist.']}
+            )
+        if row["center"] is not None:
+            return int(row["center"])
+    try:
+        return await importer.only_center(session, actor)
+    except ValidationFailed:
+        raise ValidationFailed(
+            {"group_id": ["Choose a group or a training course: the centre is theirs."]}
+        ) from None
