@@ -7,6 +7,7 @@ when the request came from a trusted proxy (Traefik).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -42,38 +43,53 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def _page_params(
-    page: Annotated[
-        str | None, Query(description="A page number within the paginated result set.")
-    ] = None,
-    page_size: Annotated[
-        str | None,
-        Query(description=f"Results per page (default {DEFAULT_PAGE_SIZE}, max {MAX_PAGE_SIZE})."),
-    ] = None,
-) -> PageParams:
-    # Parsed by hand, as DRF does: a bad page is a 404 "Invalid page.", a bad
-    # page_size falls back to the default, a huge one is capped.
-    if page in (None, "", "last"):
-        page_no = 1
-    else:
-        try:
-            page_no = int(page)
-        except ValueError:
-            raise NotFound("Invalid page.") from None
-        if page_no < 1:
-            raise NotFound("Invalid page.")
-    size = DEFAULT_PAGE_SIZE
-    if page_size:
-        try:
-            size = int(page_size)
-        except ValueError:
-            size = DEFAULT_PAGE_SIZE
-        if size < 1:
-            size = DEFAULT_PAGE_SIZE
-    return PageParams(page=page_no, page_size=min(size, MAX_PAGE_SIZE))
+def page_dependency(max_size: int = MAX_PAGE_SIZE) -> Callable[..., PageParams]:
+    """The ``page``/``page_size`` dependency, ``page_size`` capped at ``max_size``."""
+
+    def page_params(page: str | None = None, page_size: str | None = None) -> PageParams:
+        # Parsed by hand, as DRF does: a bad page is a 404 "Invalid page.", a bad
+        # page_size falls back to the default, a huge one is capped.
+        if page in (None, "", "last"):
+            page_no = 1
+        else:
+            try:
+                page_no = int(page)
+            except ValueError:
+                raise NotFound("Invalid page.") from None
+            if page_no < 1:
+                raise NotFound("Invalid page.")
+        size = DEFAULT_PAGE_SIZE
+        if page_size:
+            try:
+                size = int(page_size)
+            except ValueError:
+                size = DEFAULT_PAGE_SIZE
+            if size < 1:
+                size = DEFAULT_PAGE_SIZE
+        return PageParams(page=page_no, page_size=min(size, max_size))
+
+    # Declared with real objects (this module's annotations are strings, and the
+    # description names this call's maximum), so FastAPI documents both parameters.
+    described = (
+        ("page", "A page number within the paginated result set."),
+        ("page_size", f"Results per page (default {DEFAULT_PAGE_SIZE}, max {max_size})."),
+    )
+    page_params.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=None,
+                annotation=Annotated[str | None, Query(description=text)],
+            )
+            for name, text in described
+        ],
+        return_annotation=PageParams,
+    )
+    return page_params
 
 
-PageDep = Annotated[PageParams, Depends(_page_params)]
+PageDep = Annotated[PageParams, Depends(page_dependency())]
 
 
 def public_base_url(request: Request) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from starlette.datastructures import UploadFile
 
 from entraide_kit.auth import CurrentUser
@@ -19,7 +19,7 @@ from entraide_kit.copies.programs import courses
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import APIError, ValidationFailed
 from entraide_kit.forms import BodyOf, body_openapi, json_or_form
-from entraide_kit.pagination import MAX_PAGE_SIZE, PageParams, _page_params, paginate
+from entraide_kit.pagination import PageParams, page_dependency, paginate
 
 from . import importer, legacy, policies, repository, service
 from .legacy import (
@@ -49,26 +49,7 @@ PatchBody = Annotated[
 ]
 
 
-def client_page(
-    page: Annotated[
-        str | None, Query(description="A page number within the paginated result set.")
-    ] = None,
-    page_size: Annotated[
-        str | None,
-        Query(description=f"Results per page (default 20, max {CLIENT_MAX_PAGE_SIZE})."),
-    ] = None,
-) -> PageParams:
-    params = _page_params(page, page_size)
-    if params.page_size == MAX_PAGE_SIZE and page_size:
-        try:
-            wanted = int(page_size)
-        except ValueError:
-            wanted = MAX_PAGE_SIZE
-        return PageParams(page=params.page, page_size=min(wanted, CLIENT_MAX_PAGE_SIZE))
-    return params
-
-
-ClientPage = Annotated[PageParams, Depends(client_page)]
+ClientPage = Annotated[PageParams, Depends(page_dependency(CLIENT_MAX_PAGE_SIZE))]
 
 
 async def _answer(session: SessionDep, request: Request, student: Student) -> LegacyStudentRead:
