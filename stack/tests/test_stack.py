@@ -203,3 +203,74 @@ def test_content_link_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "CONTENT_LINK_SECRET" not in extra.service_env("exams")
     extra.config.save()
     assert "e" * 40 not in extra.config.state_file.read_text()  # never in the state file
+
+
+PREFLIGHT = {
+    "Access-Control-Request-Method": "PATCH",
+    "Access-Control-Request-Headers": "authorization,content-type",
+}
+
+
+def _gateway_allows(env: dict[str, str], tmp_path: Path, origins: list[str]) -> dict[str, bool]:
+    """Which origins the real Traefik, rendered with ``env``, allows on a preflight."""
+    from entraide_kit.embedded import EmbeddedTraefik, free_port
+
+    gateway_dir = find_gateway_dir()
+    traefik = EmbeddedTraefik(
+        config_template=gateway_dir / "traefik.yml",
+        routes_file=gateway_dir / "routes.yml",
+        run_dir=tmp_path / "run",
+        gateway_port=free_port(),
+        ping_port=free_port(),
+        log_file=tmp_path / "traefik.log",
+        access_log=tmp_path / "access.log",
+        pid_file=tmp_path / "traefik.pid",
+        env=env,
+    )
+    traefik.start()
+    try:
+        with httpx.Client(base_url=traefik.url) as client:
+            out = {}
+            for origin in origins:
+                resp = client.options(
+                    "/api/accounts/users/", headers={**PREFLIGHT, "Origin": origin}
+                )
+                out[origin] = resp.headers.get("access-control-allow-origin") == origin
+            return out
+    finally:
+        traefik.stop()
+
+
+LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:4173", "http://localhost:5174"]
+
+
+def test_cors_allows_local_dev_origins_outside_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entraide_stack.stack import CORS_REGEX, DEV_CORS_ORIGIN_REGEX
+
+    monkeypatch.delenv(CORS_REGEX, raising=False)
+    monkeypatch.delenv("ENTRAIDE_ENV", raising=False)
+    dev = Stack(StackConfig.for_tests(tmp_path / "dev", services=[])).gateway_env()
+    assert dev[CORS_REGEX] == DEV_CORS_ORIGIN_REGEX
+    evil = ["http://localhost.evil.example", "https://evil.example", "http://localhost:5173.x"]
+    allowed = _gateway_allows(dev, tmp_path / "dev", LOCAL_ORIGINS + evil)
+    assert allowed == {**dict.fromkeys(LOCAL_ORIGINS, True), **dict.fromkeys(evil, False)}
+
+    config = StackConfig.for_tests(
+        tmp_path / "prod",
+        services=[],
+        extra_env={
+            "ENTRAIDE_ENV": "production",
+            "ENTRAIDE_CORS_ORIGINS": "https://app.entraide.ma",
+        },
+    )
+    prod = Stack(config).gateway_env()
+    assert CORS_REGEX not in prod
+    allowed = _gateway_allows(prod, tmp_path / "prod", [*LOCAL_ORIGINS, "https://app.entraide.ma"])
+    assert allowed == {**dict.fromkeys(LOCAL_ORIGINS, False), "https://app.entraide.ma": True}
+    # Set, even to nothing, it is the operator's choice in development too.
+    monkeypatch.setenv(CORS_REGEX, "")
+    assert (
+        Stack(StackConfig.for_tests(tmp_path / "off", services=[])).gateway_env()[CORS_REGEX] == ""
+    )

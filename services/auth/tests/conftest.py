@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,7 +40,20 @@ async def auth_db_url(database_factory: Callable[[str], Awaitable[str]]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def auth_app(auth_db_url: str, nats_url: str) -> AsyncIterator[FastAPI]:
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Uploaded profile pictures go to a folder of the test run (read at app start)."""
+    folder = tmp_path_factory.mktemp("auth-media")
+    before = os.environ.get("ENTRAIDE_MEDIA_DIR")
+    os.environ["ENTRAIDE_MEDIA_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("ENTRAIDE_MEDIA_DIR", None)
+    else:
+        os.environ["ENTRAIDE_MEDIA_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+async def auth_app(auth_db_url: str, nats_url: str, media_dir: Path) -> AsyncIterator[FastAPI]:
     app = build_app(auth_settings(auth_db_url, nats_url=nats_url))
     async with LifespanManager(app):
         yield app

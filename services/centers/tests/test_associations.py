@@ -45,9 +45,12 @@ async def test_crud_and_contract_shape(api: Api) -> None:
         "created_at",
         "updated_at",
     }
-    assert set(created) == expected_keys
+    # The contract's fields, plus logo_url for the web client.
+    assert set(created) == expected_keys | {"logo_url"}
+    assert created["supervisor"] == ASSOC_SUP
     assert created["is_active"] is True and created["is_verified"] is True
-    assert created["twitter_link"] is None and created["website"] == "https://alamal.ma/"
+    # URLs come back exactly as sent (no trailing slash added).
+    assert created["twitter_link"] is None and created["website"] == "https://alamal.ma"
     aid = created["id"]
     for reader in (TRAINER, STUDENT):
         assert (await api("GET", f"{URL}{aid}/", reader)).status_code == 200

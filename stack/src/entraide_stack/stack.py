@@ -39,6 +39,10 @@ log = logging.getLogger("entraide.stack")
 
 #: the content service's key for signed PDF links (HMAC, 32 characters or more)
 LINK_SECRET = "CONTENT_LINK_SECRET"
+CORS_REGEX = "ENTRAIDE_CORS_ORIGIN_REGEX"
+#: browser origins a development stack allows out of the box: any port of the
+#: loopback host names (a web client's dev server: Vite's 5173, its preview's 4173...)
+DEV_CORS_ORIGIN_REGEX = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?$"
 
 
 class StackError(RuntimeError):
@@ -287,6 +291,15 @@ class Stack:
             env=self.common_env(),
         )
 
+    def gateway_env(self) -> dict[str, str]:
+        """Traefik's environment: the common one, and outside production the local
+        development origins allowed by CORS (unless ENTRAIDE_CORS_ORIGIN_REGEX is set,
+        even to nothing). Production allows only what it is configured with."""
+        env = self.common_env()
+        if env.get("ENTRAIDE_ENV", "development") != "production" and CORS_REGEX not in env:
+            env[CORS_REGEX] = DEV_CORS_ORIGIN_REGEX
+        return env
+
     def traefik(self) -> EmbeddedTraefik:
         c = self.config
         gateway_dir = c.gateway_dir or find_gateway_dir()
@@ -300,7 +313,7 @@ class Stack:
             log_file=self.log_file("traefik"),
             access_log=self.access_log,
             pid_file=c.run_dir / "traefik.pid",
-            env=self.common_env(),
+            env=self.gateway_env(),
         )
 
     def _docs_installed(self) -> bool:

@@ -22,6 +22,13 @@ class AuthSettings(ServiceSettings):
     admin_password: str | None = Field(None, validation_alias="ENTRAIDE_ADMIN_PASSWORD")
     # Accounts provisioned for students and trainers get firstname.lastname@<this>.
     account_email_domain: str = "entraide.ma"
+    # Accounts provisioned with a one-time password (students, trainers) must
+    # change it at first login: their tokens carry `pwd_change` and every other
+    # service refuses them until then. False (AUTH_FORCE_PASSWORD_CHANGE=false)
+    # for deployments whose client has no change-password screen (the existing
+    # web client): one-time passwords are still generated and returned once,
+    # but no token carries the flag.
+    force_password_change: bool = True
     # Hashing is CPU-bound: at most this many hashes run at once, in threads.
     hash_concurrency: int = Field(2, ge=1)
 

@@ -12,10 +12,11 @@ from fastapi import FastAPI, Request
 from entraide_kit.app import create_app, lazy_app
 from entraide_kit.auth import Principal
 from entraide_kit.errors import InvalidToken
+from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS, repository, service
 from .config import AuthSettings, get_settings
-from .router import CHECKED_USER, tokens, users
+from .router import CHECKED_USER, MEDIA_PATH, tokens, users
 from .tokens import TokenIssuer, load_signing_key
 
 log = logging.getLogger("auth")
@@ -56,12 +57,12 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
     return create_app(
         settings=settings,
         title="Entraide auth service",
-        description="Users, tokens and the public key set.",
-        routers=[tokens, users],
+        description="Users, tokens, the public key set and uploaded profile pictures.",
+        routers=[tokens, users, media_router(url_path=MEDIA_PATH)],
         migrations=MIGRATIONS,
         public_keys=public_keys,
         token_guard=token_guard,
-        lifespan_hooks=[bootstrap],
+        lifespan_hooks=[storage_hook(url_path=MEDIA_PATH), bootstrap],
     )
 
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from entraide_kit.auth import (
     AdminOrSupervisor,
     CurrentUser,
     CurrentUserPendingPassword,
+    Principal,
     TokenVerifier,
+    resolve_principal,
 )
 from entraide_kit.db import SessionDep
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery
+from entraide_kit.forms import BodyOf, body_openapi, json_or_form
 from entraide_kit.pagination import PageDep, paginate
+from entraide_kit.storage import StorageDep, media_url, read_image
 
 from . import repository, service
 from .models import User
@@ -47,6 +52,21 @@ tokens = APIRouter(prefix="/api/token", tags=["auth"])
 users = APIRouter(prefix="/api/accounts/users", tags=["users"])
 
 UserListQuery = Annotated[ListQuery, Depends(repository.USER_LIST.dependency())]
+# Uploaded profile pictures are served by this service under its public prefix.
+MEDIA_PATH = "/api/accounts/media"
+PICTURE = ("profile_picture",)
+UserCreateBody = Annotated[BodyOf[UserCreate], Depends(json_or_form(UserCreate, files=PICTURE))]
+_optional_bearer = HTTPBearer(
+    auto_error=False, description="JWT access token from POST /api/token/"
+)
+
+
+async def optional_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+) -> Principal | None:
+    """The caller when an access token is sent (a bad one is still a 401), else None."""
+    return await resolve_principal(request)
 
 
 def get_issuer(request: Request) -> TokenIssuer:
@@ -143,7 +163,9 @@ async def list_users(
 ) -> dict[str, Any]:
     """List users (filters: role, is_active; search: email, names; ordering: any field)."""
     stmt = repository.USER_LIST.apply(repository.users_query(), query)
-    return await paginate(session, stmt, request=request, params=page, transform=UserRead.of)
+    return await paginate(
+        session, stmt, request=request, params=page, transform=lambda u: UserRead.of(u, request)
+    )
 
 
 @users.post(
@@ -151,10 +173,31 @@ async def list_users(
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     responses={**FORBIDDEN, **BAD},
+    openapi_extra=body_openapi(UserCreate, files=PICTURE),
 )
-async def create_user(actor: AdminOrSupervisor, body: UserCreate, session: SessionDep) -> UserRead:
-    """Create a user."""
-    return UserRead.of(await service.create_user(session, actor=actor, data=body))
+async def create_user(
+    actor: AdminOrSupervisor,
+    request: Request,
+    body: UserCreateBody,
+    session: SessionDep,
+    storage: StorageDep,
+) -> UserRead:
+    """Create a user (JSON, or multipart/form-data with a `profile_picture` image file)."""
+    picture = None
+    upload = body.files.get("profile_picture")
+    if upload is not None:
+        image = await read_image(upload, field="profile_picture")
+        key = await storage.save(
+            folder="auth/profile-pictures",
+            data=image.data,
+            content_type=image.content_type,
+            extension=image.extension,
+        )
+        # Kept as its URL through the gateway, as other services' uploads are: user
+        # events carry it to the services that show profiles.
+        picture = media_url(request, key)
+    user = await service.create_user(session, actor=actor, data=body.data, profile_picture=picture)
+    return UserRead.of(user, request)
 
 
 @users.post(
@@ -164,11 +207,15 @@ async def create_user(actor: AdminOrSupervisor, body: UserCreate, session: Sessi
     responses={**FORBIDDEN, **BAD},
 )
 async def register(
-    actor: AdminOrSupervisor, body: RegisterIn, session: SessionDep, issuer: Issuer
+    actor: AdminOrSupervisor,
+    request: Request,
+    body: RegisterIn,
+    session: SessionDep,
+    issuer: Issuer,
 ) -> dict[str, Any]:
     """Register a user and return it with its tokens."""
     user = await service.create_user(session, actor=actor, data=body)
-    return {"user": UserRead.of(user), **issuer.pair(user)}
+    return {"user": UserRead.of(user, request), **issuer.pair(user)}
 
 
 @users.post(
@@ -181,8 +228,14 @@ async def provision(
     _actor: AdminOrSupervisor, body: ProvisionIn, session: SessionDep, request: Request
 ) -> dict[str, Any]:
     """Accounts for students or trainers by name: generated emails, one-time passwords."""
-    domain = body.email_domain or request.app.state.settings.account_email_domain
-    made = await service.provision(session, people=body.users, email_domain=domain)
+    settings = request.app.state.settings
+    domain = body.email_domain or settings.account_email_domain
+    made = await service.provision(
+        session,
+        people=body.users,
+        email_domain=domain,
+        force_password_change=settings.force_password_change,
+    )
     return {
         "users": [
             {
@@ -208,9 +261,15 @@ async def release(body: ReleaseIn, session: SessionDep) -> dict[str, int]:
 
 @users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})
 async def logout(
-    body: RefreshIn, session: SessionDep, principal: CurrentUserPendingPassword, verifier: Verifier
+    body: RefreshIn,
+    session: SessionDep,
+    principal: Annotated[Principal | None, Depends(optional_caller)],
+    verifier: Verifier,
 ) -> Detail:
-    """Blacklist the refresh token; every earlier token of the user stops working."""
+    """Blacklist the refresh token; every earlier token of the user stops working.
+
+    The refresh token proves who logs out: an access token is optional (when
+    sent, it must be the same user's)."""
     await service.logout(
         session, verifier=verifier, principal=principal, refresh_token=body.refresh
     )
@@ -218,27 +277,31 @@ async def logout(
 
 
 @users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
-async def me(user: MeAsChecked) -> UserRead:
+async def me(user: MeAsChecked, request: Request) -> UserRead:
     """The caller's profile."""
-    return UserRead.of(user)
+    return UserRead.of(user, request)
 
 
 @users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
-async def profile(user: MeAsChecked) -> UserRead:
+async def profile(user: MeAsChecked, request: Request) -> UserRead:
     """Alias of /me/."""
-    return UserRead.of(user)
+    return UserRead.of(user, request)
 
 
 @users.put("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
-async def update_me(body: ProfileFields, user: Me, session: SessionDep) -> UserRead:
+async def update_me(
+    body: ProfileFields, user: Me, session: SessionDep, request: Request
+) -> UserRead:
     """Update the caller's profile (role, is_active, email and password are not changed here)."""
-    return UserRead.of(await service.update_me(session, user=user, data=body))
+    return UserRead.of(await service.update_me(session, user=user, data=body), request)
 
 
 @users.patch("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
-async def partial_update_me(body: ProfileFields, user: Me, session: SessionDep) -> UserRead:
+async def partial_update_me(
+    body: ProfileFields, user: Me, session: SessionDep, request: Request
+) -> UserRead:
     """Partially update the caller's profile."""
-    return UserRead.of(await service.update_me(session, user=user, data=body))
+    return UserRead.of(await service.update_me(session, user=user, data=body), request)
 
 
 @users.post("/change_password/", response_model=PasswordChanged, responses={**UNAUTHORIZED, **BAD})
@@ -251,27 +314,29 @@ async def change_password(
 
 
 @users.get("/{user_id}/", response_model=UserRead, responses=FORBIDDEN)
-async def retrieve_user(user: Target) -> UserRead:
+async def retrieve_user(user: Target, request: Request) -> UserRead:
     """Retrieve a user."""
-    return UserRead.of(user)
+    return UserRead.of(user, request)
 
 
 @users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def update_user(
-    actor: AdminOrSupervisor, body: UserPut, user: Target, session: SessionDep
+    actor: AdminOrSupervisor, body: UserPut, user: Target, session: SessionDep, request: Request
 ) -> UserRead:
     """Update a user (full update: email is required)."""
     changes = body.model_dump(exclude_unset=True)
-    return UserRead.of(await service.update_user(session, actor=actor, user=user, changes=changes))
+    user = await service.update_user(session, actor=actor, user=user, changes=changes)
+    return UserRead.of(user, request)
 
 
 @users.patch("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def partial_update_user(
-    actor: AdminOrSupervisor, body: UserUpdate, user: Target, session: SessionDep
+    actor: AdminOrSupervisor, body: UserUpdate, user: Target, session: SessionDep, request: Request
 ) -> UserRead:
     """Partially update a user; an admin may set another user's password here."""
     changes = body.model_dump(exclude_unset=True)
-    return UserRead.of(await service.update_user(session, actor=actor, user=user, changes=changes))
+    user = await service.update_user(session, actor=actor, user=user, changes=changes)
+    return UserRead.of(user, request)
 
 
 @users.delete("/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)

@@ -5,18 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from fastapi import Request
 from pydantic import (
+    AliasChoices,
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
+    PlainSerializer,
     StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
 )
 
 from entraide_kit.auth import Role
+from entraide_kit.storage import media_url
 
 from .models import User
 
@@ -38,6 +44,15 @@ def _not_a_number(value: Any) -> Any:
 
 
 BirthDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
+
+
+def _as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Checked as an http(s) URL, kept exactly as sent (no trailing slash added)."""
+    handler(value)
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+Url = Annotated[AnyHttpUrl, WrapValidator(_as_sent), PlainSerializer(str, return_type=str)]
 
 
 def _blank(value: Any) -> Any:
@@ -75,9 +90,12 @@ class ProfileFields(BaseModel):
     username: Username | None = None
     first_name: Name | None = None
     last_name: Name | None = None
-    arabic_first_name: Name | None = None
+    # The web client spells it Arabic_first_name (the original backend's model field).
+    arabic_first_name: Name | None = Field(
+        None, validation_alias=AliasChoices("arabic_first_name", "Arabic_first_name")
+    )
     arabic_last_name: Name | None = None
-    profile_picture: AnyHttpUrl | None = None
+    profile_picture: Url | None = None
     birth_date: BirthDate | None = None
     birth_city: Text100 | None = None
     CIN_id: Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None = None
@@ -147,7 +165,11 @@ class UserRead(BaseModel):
     updated_at: dt.datetime
 
     @classmethod
-    def of(cls, user: User) -> UserRead:
+    def of(cls, user: User, request: Request | None = None) -> UserRead:
+        """``request``: to turn an uploaded picture's storage key into its URL."""
+        picture = user.profile_picture
+        if request is not None:
+            picture = media_url(request, picture)
         return cls(
             id=user.id or 0,
             email=user.email,
@@ -157,7 +179,7 @@ class UserRead(BaseModel):
             arabic_first_name=user.arabic_first_name,
             arabic_last_name=user.arabic_last_name,
             role=Role(user.role),
-            profile_picture=user.profile_picture,
+            profile_picture=picture,
             birth_date=user.birth_date,
             birth_city=user.birth_city,
             CIN_id=user.cin_id,

@@ -128,30 +128,54 @@ async def refresh_access(
 
 
 async def logout(
-    session: AsyncSession, *, verifier: TokenVerifier, principal: Principal, refresh_token: str
+    session: AsyncSession,
+    *,
+    verifier: TokenVerifier,
+    principal: Principal | None,
+    refresh_token: str,
 ) -> None:
-    """Blacklist the refresh token and end every earlier token of the user."""
+    """Blacklist the refresh token and end every earlier token of the user.
+
+    Without an access token (the web client logs out so), the refresh token
+    alone proves who logs out: it must be valid, not blacklisted, and of the
+    user's current tokens.
+    """
     try:
         claims = await verifier.verify(refresh_token, token_type="refresh")
     except InvalidToken:
         raise InvalidToken("Token is invalid or expired") from None
-    if int(claims["sub"]) != principal.id:
+    user_id = int(claims["sub"])
+    if principal is not None and user_id != principal.id:
         raise BadRequest("This refresh token belongs to another user.")
+    user = await repository.get_user(session, user_id=user_id, for_update=True)
+    if principal is None:
+        if await repository.is_blacklisted(session, jti=str(claims["jti"])):
+            raise InvalidToken("Token is blacklisted")
+        if user is None or not user.is_active or user.token_version != claims.get("ver", 0):
+            raise InvalidToken("Token is invalid or expired")
     await repository.blacklist(
         session,
         jti=str(claims["jti"]),
-        user_id=principal.id,
+        user_id=user_id,
         expires_at=dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC),
     )
-    user = await repository.get_user(session, user_id=principal.id, for_update=True)
     if user is not None:
         await _change(session, user, {"token_version": user.token_version + 1})
 
 
-async def create_user(session: AsyncSession, *, actor: Principal | None, data: UserCreate) -> User:
+async def create_user(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    data: UserCreate,
+    profile_picture: str | None = None,
+) -> User:
+    """``profile_picture``: the URL of an uploaded picture (over the body's field)."""
     if actor is not None:
         policies.can_assign_role(actor, data.role)
     values = to_columns(data.model_dump(exclude_unset=True, exclude={"password"}))
+    if profile_picture is not None:
+        values["profile_picture"] = profile_picture
     values.setdefault("role", data.role.value)
     raw_password = data.password
     check_password(
@@ -274,7 +298,11 @@ def _next_free(base: str, taken: set[str], suffix: str = "") -> str:
 
 
 async def provision(
-    session: AsyncSession, *, people: list[ProvisionPerson], email_domain: str
+    session: AsyncSession,
+    *,
+    people: list[ProvisionPerson],
+    email_domain: str,
+    force_password_change: bool = True,
 ) -> list[tuple[User, str]]:
     """Accounts for students or trainers, by name: generated email, one-time password.
 
@@ -282,7 +310,8 @@ async def provision(
     (concurrent batches for the same names wait for each other instead of
     picking the same email), the emails and usernames already taken are read at
     once, and one-time passwords need no argon2 (``hash_initial_password``).
-    The caller must change the password at first login.
+    The person must change the password at first login, unless the deployment
+    turned that off (``AUTH_FORCE_PASSWORD_CHANGE=false``).
     """
     bases = []
     for person in people:
@@ -309,7 +338,7 @@ async def provision(
             email=email,
             username=username,
             password=hash_initial_password(password),
-            must_change_password=True,
+            must_change_password=force_password_change,
         )
         rows.append(values)
         passwords.append(password)

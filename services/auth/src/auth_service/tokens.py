@@ -106,7 +106,7 @@ class TokenIssuer:
             "exp": int(exp.timestamp()),
             "ver": user.token_version,
         }
-        if user.must_change_password:
+        if user.must_change_password and self.settings.force_password_change:
             claims["pwd_change"] = True
         token = jwt.encode(
             claims, self.key.private, algorithm=ALGORITHM, headers={"kid": self.key.kid}

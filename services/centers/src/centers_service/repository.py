@@ -93,6 +93,8 @@ CENTER_LIST = ListSpec(
         "association_name": Filter(None, build=lambda v: _association_named(col(_assoc.name) == v)),
         "is_active": Filter(col(Center.is_active), kind=bool),
         "is_verified": Filter(col(Center.is_verified), kind=bool),
+        # The web client asks for "my centre" this way (a supervisor sees only theirs anyway).
+        "supervisor": Filter(col(Center.supervisor_id), kind=int),
         "room_type": Filter(
             None, choices=ROOM_TYPES, build=lambda v: _exists_room(col(Room.type) == v)
         ),
@@ -141,7 +143,11 @@ GROUP_LIST = ListSpec(
     search_fields=[col(Group.name), col(Group.description)],
     ordering_fields={n: col(getattr(Group, n)) for n in ("id", "name", "created_at", "updated_at")},
     default_ordering=("name",),
-    filters={"center__id": Filter(col(Group.center_id), kind=int)},
+    filters={
+        "center__id": Filter(col(Group.center_id), kind=int),
+        # The web client's spelling of center__id.
+        "center": Filter(col(Group.center_id), kind=int),
+    },
     tiebreaker=col(Group.id),
 )
 
@@ -157,6 +163,7 @@ def centers_query() -> Select:
             col(Association.name).label("association_name"),
             user_copies.c.first_name.label("supervisor_first_name"),
             user_copies.c.last_name.label("supervisor_last_name"),
+            user_copies.c.username.label("supervisor_username"),
         )
         .outerjoin(Association, col(Association.id) == col(Center.association_id))
         .outerjoin(user_copies, user_copies.c.id == col(Center.supervisor_id))
@@ -176,11 +183,43 @@ def groups_query() -> Select:
 
 
 def equipment_query() -> Select:
-    return select(Equipment)
+    """Equipment with its room's name (one query)."""
+    return select(Equipment, col(Room.name).label("room_name")).outerjoin(
+        Room, col(Room.id) == col(Equipment.room_id)
+    )
+
+
+SUPERVISOR_COLUMNS = ("first_name", "last_name", "email", "arabic_first_name", "arabic_last_name")
 
 
 def associations_query() -> Select:
-    return select(Association)
+    """Associations with their supervisor's names from the users copy (one query)."""
+    return select(
+        Association,
+        *(user_copies.c[n].label(f"supervisor_{n}") for n in SUPERVISOR_COLUMNS),
+    ).outerjoin(user_copies, user_copies.c.id == col(Association.supervisor_id))
+
+
+async def get_association_row(session: AsyncSession, association_id: int) -> Any:
+    stmt = associations_query().where(col(Association.id) == association_id)
+    return (await session.execute(stmt)).first()
+
+
+async def centers_brief_of_association(session: AsyncSession, association_id: int) -> list[Center]:
+    rows = await session.execute(
+        select(Center)
+        .where(col(Center.association_id) == association_id)
+        .order_by(col(Center.name), col(Center.id))
+    )
+    return list(rows.scalars())
+
+
+async def room_name(session: AsyncSession, room_id: int | None) -> str | None:
+    if room_id is None:
+        return None
+    return (
+        await session.execute(select(col(Room.name)).where(col(Room.id) == room_id))
+    ).scalar_one_or_none()
 
 
 async def equipment_of_rooms(

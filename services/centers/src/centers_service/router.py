@@ -20,7 +20,10 @@ from . import policies, repository, service, views
 from .models import Association, Center, Equipment, Group, Room
 from .schemas import (
     AssociationCreate,
+    AssociationDetail,
+    AssociationOut,
     AssociationPage,
+    AssociationPut,
     AssociationRead,
     AssociationUpdate,
     CenterCreate,
@@ -55,6 +58,9 @@ CREATED = status.HTTP_201_CREATED
 AssociationIn = Annotated[
     BodyOf[AssociationCreate], Depends(json_or_form(AssociationCreate, files=("logo",)))
 ]
+AssociationFull = Annotated[
+    BodyOf[AssociationPut], Depends(json_or_form(AssociationPut, files=("logo",)))
+]
 AssociationPatch = Annotated[
     BodyOf[AssociationUpdate], Depends(json_or_form(AssociationUpdate, files=("logo",)))
 ]
@@ -79,7 +85,8 @@ async def list_associations(
         stmt,
         request=request,
         params=page,
-        transform=lambda a: views.association(request, a),
+        scalars=False,
+        transform=lambda r: views.association_out(request, r),
     )
 
 
@@ -97,37 +104,47 @@ async def create_association(
     return views.association(request, a)
 
 
-@associations.get("/{association_id}/", response_model=AssociationRead)
+async def _association_answer(
+    request: Request, session: SessionDep, a: Association
+) -> AssociationOut:
+    return views.association_out(request, await repository.get_association_row(session, a.id or 0))
+
+
+@associations.get("/{association_id}/", response_model=AssociationDetail)
 async def retrieve_association(
-    _: CurrentUser, request: Request, a: AssociationDep
-) -> AssociationRead:
-    """Retrieve an association."""
-    return views.association(request, a)
+    _: CurrentUser, request: Request, association_id: int, session: SessionDep
+) -> AssociationDetail:
+    """Retrieve an association with its supervisor and its centres."""
+    row = await repository.get_association_row(session, association_id)
+    if row is None:
+        raise NotFound()
+    centers = await repository.centers_brief_of_association(session, association_id)
+    return views.association_detail(request, row, centers)
 
 
 @associations.put(
     "/{association_id}/",
-    response_model=AssociationRead,
-    openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
+    response_model=AssociationOut,
+    openapi_extra=body_openapi(AssociationPut, files=("logo",)),
 )
 async def update_association(
     _: AdminOnly,
     request: Request,
     a: AssociationDep,
-    body: AssociationIn,
+    body: AssociationFull,
     session: SessionDep,
     storage: StorageDep,
-) -> AssociationRead:
-    """Update an association (full update)."""
+) -> AssociationOut:
+    """Update an association (full update; `supervisor` null: none, absent: unchanged)."""
     a = await service.save_association(
         session, request, storage, data=body.data, files=body.files, association=a
     )
-    return views.association(request, a)
+    return await _association_answer(request, session, a)
 
 
 @associations.patch(
     "/{association_id}/",
-    response_model=AssociationRead,
+    response_model=AssociationOut,
     openapi_extra=body_openapi(AssociationUpdate, files=("logo",)),
 )
 async def partial_update_association(
@@ -137,12 +154,12 @@ async def partial_update_association(
     body: AssociationPatch,
     session: SessionDep,
     storage: StorageDep,
-) -> AssociationRead:
-    """Update an association (partial update)."""
+) -> AssociationOut:
+    """Update an association (partial update; `supervisor` null: none)."""
     a = await service.save_association(
         session, request, storage, data=body.data, files=body.files, association=a
     )
-    return views.association(request, a)
+    return await _association_answer(request, session, a)
 
 
 @associations.delete("/{association_id}/", status_code=NO_CONTENT)
@@ -212,7 +229,8 @@ async def retrieve_center(
     policies.can_read_center(actor, row[0])
     rooms = await repository.rooms_of_center(session, center_id)
     groups = await repository.groups_of_center(session, center_id)
-    return views.center_detail(request, row, rooms, groups)
+    equipment = await repository.equipment_of_rooms(session, [r.id or 0 for r in rooms])
+    return views.center_detail(request, row, rooms, groups, equipment)
 
 
 async def _center_answer(request: Request, session: SessionDep, center: Center) -> CenterRead:
@@ -410,8 +428,19 @@ async def list_equipment(
     stmt = policies.scope(repository.equipment_query(), actor, col(Equipment.center_id))
     stmt = repository.EQUIPMENT_LIST.apply(stmt, query)
     return await paginate(
-        session, stmt, request=request, params=page, transform=lambda e: views.equipment(request, e)
+        session,
+        stmt,
+        request=request,
+        params=page,
+        scalars=False,
+        transform=lambda r: views.equipment(request, r[0], r.room_name),
     )
+
+
+async def _equipment_answer(
+    request: Request, session: SessionDep, item: Equipment
+) -> EquipmentRead:
+    return views.equipment(request, item, await repository.room_name(session, item.room_id))
 
 
 @centers.post(
@@ -429,13 +458,15 @@ async def create_equipment(
 ) -> EquipmentRead:
     """Create equipment in a centre, optionally in one of its rooms."""
     item = await service.save_equipment(session, actor, storage, data=body.data, files=body.files)
-    return views.equipment(request, item)
+    return await _equipment_answer(request, session, item)
 
 
 @centers.get("/equipment/{equipment_id}/", response_model=EquipmentRead)
-async def retrieve_equipment(request: Request, item: EquipmentDep) -> EquipmentRead:
+async def retrieve_equipment(
+    request: Request, item: EquipmentDep, session: SessionDep
+) -> EquipmentRead:
     """Retrieve equipment."""
-    return views.equipment(request, item)
+    return await _equipment_answer(request, session, item)
 
 
 @centers.put(
@@ -455,7 +486,7 @@ async def update_equipment(
     item = await service.save_equipment(
         session, actor, storage, data=body.data, files=body.files, equipment=item
     )
-    return views.equipment(request, item)
+    return await _equipment_answer(request, session, item)
 
 
 @centers.patch(
@@ -475,7 +506,7 @@ async def partial_update_equipment(
     item = await service.save_equipment(
         session, actor, storage, data=body.data, files=body.files, equipment=item
     )
-    return views.equipment(request, item)
+    return await _equipment_answer(request, session, item)
 
 
 @centers.delete("/equipment/{equipment_id}/", status_code=NO_CONTENT)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 
 from entraide_kit.pagination import Page
 
@@ -19,6 +29,17 @@ Text = Annotated[str, StringConstraints(max_length=10000)]
 Phone = Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)]
 Short = Annotated[str, StringConstraints(max_length=255, strip_whitespace=True)]
 City = Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
+
+
+def _as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Checked as an http(s) URL, kept exactly as sent (pydantic's URL type would
+    normalise it, e.g. add a trailing slash to ``https://alamal.ma``)."""
+    handler(value)
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+# An http(s) URL returned exactly as it was sent.
+Url = Annotated[AnyHttpUrl, WrapValidator(_as_sent), PlainSerializer(str, return_type=str)]
 
 TEXT_FIELDS = {
     "description",
@@ -47,16 +68,16 @@ class _Input(BaseModel):
 
 class ContactIn(_Input):
     description: Text | None = None
-    logo: AnyHttpUrl | None = None
+    logo: Url | None = None
     phone_number: Phone | None = None
     email: EmailStr | None = None
     address: Short | None = None
     city: City | None = None
-    maps_link: AnyHttpUrl | None = None
-    website: AnyHttpUrl | None = None
-    facebook_link: AnyHttpUrl | None = None
-    instagram_link: AnyHttpUrl | None = None
-    twitter_link: AnyHttpUrl | None = None
+    maps_link: Url | None = None
+    website: Url | None = None
+    facebook_link: Url | None = None
+    instagram_link: Url | None = None
+    twitter_link: Url | None = None
 
 
 class AssociationUpdate(ContactIn):
@@ -75,6 +96,16 @@ class AssociationCreate(AssociationUpdate):
     name: Name200
     description: Text
     supervisor: int
+
+
+class AssociationPut(AssociationUpdate):
+    """A full update as the web client sends it: every field, empty ones as null.
+
+    ``supervisor`` null (the client's "no supervisor") leaves the association
+    without one, absent keeps it; ``description`` may be empty or null.
+    """
+
+    name: Name200
 
 
 class CenterUpdate(ContactIn):
@@ -97,7 +128,7 @@ class RoomUpdate(_Input):
     type: RoomType | None = None
     capacity: Annotated[int, Field(ge=1, le=100000)] | None = None
     is_available: bool | None = None
-    picture: AnyHttpUrl | None = None
+    picture: Url | None = None
     center: int | None = None
 
 
@@ -113,7 +144,7 @@ class EquipmentUpdate(_Input):
     description: Text | None = None
     condition: Condition | None = None
     quantity: Annotated[int, Field(ge=0, le=1000000)] | None = None
-    picture: AnyHttpUrl | None = None
+    picture: Url | None = None
     center: int | None = None
     room: int | None = None
 
@@ -139,10 +170,13 @@ class GroupCreate(GroupUpdate):
 
 
 class AssociationRead(BaseModel):
+    """The contract's create answer (``supervisor`` an id), with ``logo_url``."""
+
     id: int
     name: str
     description: str
     logo: str | None
+    logo_url: str | None
     phone_number: str
     email: str
     address: str
@@ -162,6 +196,35 @@ class AssociationRead(BaseModel):
     updated_at: dt.datetime
 
 
+class SupervisorOut(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    arabic_first_name: str
+    arabic_last_name: str
+
+
+class CenterBrief(BaseModel):
+    id: int
+    name: str
+    city: str
+    phone_number: str
+    is_active: bool
+    is_verified: bool
+
+
+class AssociationOut(AssociationRead):
+    """Reads and updates: ``supervisor`` as an object (null when none), as the
+    original backend answered."""
+
+    supervisor: SupervisorOut | None  # type: ignore[assignment]
+
+
+class AssociationDetail(AssociationOut):
+    centers: list[CenterBrief]
+
+
 class EquipmentRead(BaseModel):
     id: int
     name: str
@@ -169,8 +232,10 @@ class EquipmentRead(BaseModel):
     condition: Condition
     quantity: int
     picture: str | None
+    picture_url: str | None
     center: int
     room: int | None
+    room_name: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -183,9 +248,11 @@ class RoomRead(BaseModel):
     capacity: int
     is_available: bool
     picture: str | None
+    picture_url: str | None
     center: int
     center_name: str
     equipment: list[EquipmentRead] = Field(default_factory=list)
+    equipments: list[EquipmentRead] = Field(default_factory=list)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -198,6 +265,10 @@ class RoomSummary(BaseModel):
     capacity: int
     is_available: bool
     picture: str | None
+    picture_url: str | None
+    equipments: list[EquipmentRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 class GroupRead(BaseModel):
@@ -214,6 +285,8 @@ class GroupSummary(BaseModel):
     id: int
     name: str
     description: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 class CenterRead(BaseModel):
@@ -221,6 +294,7 @@ class CenterRead(BaseModel):
     name: str
     description: str
     logo: str | None
+    logo_url: str | None
     phone_number: str
     email: str
     address: str
@@ -239,6 +313,7 @@ class CenterRead(BaseModel):
     supervisor: int | None
     supervisor_first_name: str | None
     supervisor_last_name: str | None
+    supervisor_username: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -248,7 +323,7 @@ class CenterDetail(CenterRead):
     groups: list[GroupSummary]
 
 
-AssociationPage = Page[AssociationRead]
+AssociationPage = Page[AssociationOut]
 CenterPage = Page[CenterRead]
 RoomPage = Page[RoomRead]
 EquipmentPage = Page[EquipmentRead]

@@ -14,7 +14,7 @@ from entraide_kit import records
 from entraide_kit.auth import Principal, Role
 from entraide_kit.copies import users
 from entraide_kit.errors import ValidationFailed
-from entraide_kit.storage import Storage, read_image
+from entraide_kit.storage import Storage, media_url, read_image
 
 from . import events, policies, repository
 from .models import Association, Center, Equipment, Group, Room
@@ -84,6 +84,15 @@ async def _columns(
     return values
 
 
+def _keep_served_image(
+    request: Request, values: dict[str, Any], field: str, current: str | None
+) -> None:
+    """An image field sent back as the URL we serve for it (a client echoing the
+    record it read) leaves the stored file as it is."""
+    if current and values.get(field) and values[field] == media_url(request, current):
+        values[field] = current
+
+
 async def _check_user(
     session: AsyncSession, request: Request, field: str, user_id: int | None, role: Role
 ) -> None:
@@ -116,9 +125,12 @@ async def save_association(
     association: Association | None = None,
 ) -> Association:
     values = await _columns(data, files, storage)
-    if "supervisor_id" in values:
-        if values["supervisor_id"] is None:
-            raise ValidationFailed({"supervisor": ["This field may not be null."]})
+    _keep_served_image(request, values, "logo", association.logo if association else None)
+    if association is not None and values.get("supervisor_id", 0) == association.supervisor_id:
+        # Sent back as read (the web client echoes it on every save): unchanged,
+        # so not checked again (a supervisor since deactivated must not block a save).
+        del values["supervisor_id"]
+    if values.get("supervisor_id") is not None:
         await _check_user(
             session, request, "supervisor", values["supervisor_id"], Role.association_supervisor
         )
@@ -166,6 +178,7 @@ async def save_center(
     center: Center | None = None,
 ) -> Center:
     values = await _columns(data, files, storage)
+    _keep_served_image(request, values, "logo", center.logo if center else None)
     for name in ("name", "affiliated_to", "is_active", "is_verified"):
         if name in values and values[name] is None:
             raise ValidationFailed({name: ["This field may not be null."]})

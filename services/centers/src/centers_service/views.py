@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -11,7 +11,10 @@ from entraide_kit.storage import media_url
 
 from .models import Association, Center, Equipment, Group, Room
 from .schemas import (
+    AssociationDetail,
+    AssociationOut,
     AssociationRead,
+    CenterBrief,
     CenterDetail,
     CenterRead,
     EquipmentRead,
@@ -19,6 +22,7 @@ from .schemas import (
     GroupSummary,
     RoomRead,
     RoomSummary,
+    SupervisorOut,
 )
 
 # Uploads are served by this service under its public prefix, through the gateway.
@@ -29,12 +33,14 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
-def association(request: Request, a: Association) -> AssociationRead:
-    return AssociationRead(
+def _association_fields(request: Request, a: Association) -> dict[str, Any]:
+    logo = media_url(request, a.logo)
+    return dict(
         id=a.id or 0,
         name=a.name,
         description=a.description,
-        logo=media_url(request, a.logo),
+        logo=logo,
+        logo_url=logo,
         phone_number=a.phone_number,
         email=a.email,
         address=a.address,
@@ -55,13 +61,62 @@ def association(request: Request, a: Association) -> AssociationRead:
     )
 
 
+def association(request: Request, a: Association) -> AssociationRead:
+    """The contract's create answer: ``supervisor`` is the id."""
+    return AssociationRead(**_association_fields(request, a))
+
+
+def supervisor(row: Any) -> SupervisorOut | None:
+    """``row``: an ``associations_query()`` row. Null without a supervisor; empty
+    names while the user's copy has not arrived yet."""
+    a: Association = row[0]
+    if a.supervisor_id is None:
+        return None
+    return SupervisorOut(
+        id=a.supervisor_id,
+        first_name=row.supervisor_first_name or "",
+        last_name=row.supervisor_last_name or "",
+        email=row.supervisor_email or "",
+        arabic_first_name=row.supervisor_arabic_first_name or "",
+        arabic_last_name=row.supervisor_arabic_last_name or "",
+    )
+
+
+def association_out(request: Request, row: Any) -> AssociationOut:
+    """Reads and updates: ``supervisor`` as an object, as the original backend answered."""
+    fields = _association_fields(request, row[0])
+    fields["supervisor"] = supervisor(row)
+    return AssociationOut(**fields)
+
+
+def association_detail(request: Request, row: Any, centers: Sequence[Center]) -> AssociationDetail:
+    fields = _association_fields(request, row[0])
+    fields["supervisor"] = supervisor(row)
+    return AssociationDetail(
+        **fields,
+        centers=[
+            CenterBrief(
+                id=c.id or 0,
+                name=c.name,
+                city=c.city,
+                phone_number=c.phone_number,
+                is_active=c.is_active,
+                is_verified=c.is_verified,
+            )
+            for c in centers
+        ],
+    )
+
+
 def _center_fields(request: Request, row: Any) -> dict[str, Any]:
     c: Center = row[0]
+    logo = media_url(request, c.logo)
     return {
         "id": c.id or 0,
         "name": c.name,
         "description": c.description,
-        "logo": media_url(request, c.logo),
+        "logo": logo,
+        "logo_url": logo,
         "phone_number": c.phone_number,
         "email": c.email,
         "address": c.address,
@@ -80,27 +135,42 @@ def _center_fields(request: Request, row: Any) -> dict[str, Any]:
         "supervisor": c.supervisor_id,
         "supervisor_first_name": row.supervisor_first_name,
         "supervisor_last_name": row.supervisor_last_name,
+        "supervisor_username": row.supervisor_username,
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
 
 
 def center(request: Request, row: Any) -> CenterRead:
-    """``row``: (Center, association_name, supervisor_first_name, supervisor_last_name)."""
+    """``row``: (Center, association_name, supervisor_first_name, _last_name, _username)."""
     return CenterRead(**_center_fields(request, row))
 
 
 def center_detail(
-    request: Request, row: Any, rooms: Sequence[Room], groups: Sequence[Group]
+    request: Request,
+    row: Any,
+    rooms: Sequence[Room],
+    groups: Sequence[Group],
+    equipment_by_room: Mapping[int, Sequence[Equipment]],
 ) -> CenterDetail:
     return CenterDetail(
         **_center_fields(request, row),
-        rooms=[room_summary(request, r) for r in rooms],
-        groups=[GroupSummary(id=g.id or 0, name=g.name, description=g.description) for g in groups],
+        rooms=[room_summary(request, r, equipment_by_room.get(r.id or 0, ())) for r in rooms],
+        groups=[
+            GroupSummary(
+                id=g.id or 0,
+                name=g.name,
+                description=g.description,
+                created_at=g.created_at,
+                updated_at=g.updated_at,
+            )
+            for g in groups
+        ],
     )
 
 
-def room_summary(request: Request, r: Room) -> RoomSummary:
+def room_summary(request: Request, r: Room, items: Sequence[Equipment]) -> RoomSummary:
+    picture = media_url(request, r.picture)
     return RoomSummary(
         id=r.id or 0,
         name=r.name,
@@ -108,26 +178,35 @@ def room_summary(request: Request, r: Room) -> RoomSummary:
         type=r.type,
         capacity=r.capacity,
         is_available=r.is_available,
-        picture=media_url(request, r.picture),
+        picture=picture,
+        picture_url=picture,
+        equipments=[equipment(request, e, r.name) for e in items],
+        created_at=r.created_at,
+        updated_at=r.updated_at,
     )
 
 
-def equipment(request: Request, e: Equipment) -> EquipmentRead:
+def equipment(request: Request, e: Equipment, room_name: str | None) -> EquipmentRead:
+    picture = media_url(request, e.picture)
     return EquipmentRead(
         id=e.id or 0,
         name=e.name,
         description=e.description,
         condition=e.condition,
         quantity=e.quantity,
-        picture=media_url(request, e.picture),
+        picture=picture,
+        picture_url=picture,
         center=e.center_id,
         room=e.room_id,
+        room_name=room_name,
         created_at=e.created_at,
         updated_at=e.updated_at,
     )
 
 
 def room(request: Request, r: Room, center_name: str, items: Sequence[Equipment]) -> RoomRead:
+    picture = media_url(request, r.picture)
+    nested = [equipment(request, e, r.name) for e in items]
     return RoomRead(
         id=r.id or 0,
         name=r.name,
@@ -135,10 +214,12 @@ def room(request: Request, r: Room, center_name: str, items: Sequence[Equipment]
         type=r.type,
         capacity=r.capacity,
         is_available=r.is_available,
-        picture=media_url(request, r.picture),
+        picture=picture,
+        picture_url=picture,
         center=r.center_id,
         center_name=center_name,
-        equipment=[equipment(request, e) for e in items],
+        equipment=nested,
+        equipments=nested,
         created_at=r.created_at,
         updated_at=r.updated_at,
     )
