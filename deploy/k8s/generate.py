@@ -41,7 +41,7 @@ DOCS_MIDDLEWARES = ("burst-limit", "body-limit", "docs-headers")
 MEDIA_PRIORITY = "10000"
 
 # Services that keep uploads: S3 in a cluster (replicas share no disk).
-UPLOADS = ("centers", "programs", "content")
+UPLOADS = ("auth", "centers", "programs", "content")
 #: the content service's HMAC key for signed PDF links (README: kubectl create secret)
 LINK_SECRET = {"name": "entraide-content-link", "key": "secret"}
 
