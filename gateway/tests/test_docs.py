@@ -207,3 +207,38 @@ def test_merge_keeps_explicitly_public_operations() -> None:
     doc = _doc("auth", {"/api/token/": {"post": {**_op("token", "User"), "security": []}}}, {})
     merged = merge_openapi([("auth", doc)])
     assert merged["paths"]["/api/token/"]["post"]["security"] == []
+
+
+def test_a_schema_spelled_alike_but_pointing_at_a_renamed_one_is_renamed_too() -> None:
+    # Both services have a page of "QuestionRead", spelled the same, but each
+    # service's QuestionRead is its own: the second page must point at the second.
+    def page(ref: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"results": {"type": "array", "items": {"$ref": ref}}},
+        }
+
+    ref = "#/components/schemas/QuestionRead"
+    exams = _doc(
+        "exams",
+        {"/api/exams/questions/": {"get": _op("exam_questions", "Page_QuestionRead_")}},
+        {"QuestionRead": {"properties": {"type": {}}}, "Page_QuestionRead_": page(ref)},
+    )
+    content = _doc(
+        "content",
+        {"/api/courses/questions/": {"get": _op("content_questions", "Page_QuestionRead_")}},
+        {"QuestionRead": {"properties": {"practice": {}}}, "Page_QuestionRead_": page(ref)},
+    )
+    merged = merge_openapi([("exams", exams), ("content", content)])
+    schemas = merged["components"]["schemas"]
+
+    def response(path: str) -> str:
+        op = merged["paths"][path]["get"]
+        return str(op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"])
+
+    assert response("/api/exams/questions/").endswith("/Page_QuestionRead_")
+    assert response("/api/courses/questions/").endswith("/ContentPage_QuestionRead_")
+    items = schemas["ContentPage_QuestionRead_"]["properties"]["results"]["items"]["$ref"]
+    assert items == "#/components/schemas/ContentQuestionRead"
+    assert "practice" in schemas["ContentQuestionRead"]["properties"]
+    assert "type" in schemas["QuestionRead"]["properties"]

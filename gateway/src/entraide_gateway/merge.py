@@ -68,6 +68,35 @@ def _fold_security(requirements: Any, bearer: set[str]) -> Any:
     return folded
 
 
+def _renames(
+    service: str, src: dict[str, Any], components: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, str]]:
+    """``renames[kind][name] = new`` for the components of ``src`` that clash with
+    those already merged. Two definitions are compared as they will be merged, with
+    their refs rewritten: a page of this service's ``QuestionRead`` is not another
+    service's page of its own ``QuestionRead``, though both are spelled alike. A
+    rename can make another clash appear, so this runs until nothing changes."""
+    renames: dict[str, dict[str, str]] = {}
+    while True:
+        rewritten = _walk_refs(src, renames)
+        added = False
+        for kind, items in rewritten.items():
+            if kind == "securitySchemes" or not isinstance(items, dict):
+                continue
+            target = components.get(kind, {})
+            taken = renames.setdefault(kind, {})
+            for name, value in items.items():
+                if name in taken or name not in target or target[name] == value:
+                    continue
+                new, n = f"{_prefix(service)}{name}", 2
+                while new in target or new in taken.values():
+                    new, n = f"{_prefix(service)}{name}{n}", n + 1
+                taken[name] = new
+                added = True
+        if not added:
+            return {kind: names for kind, names in renames.items() if names}
+
+
 def merge_openapi(documents: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """One OpenAPI 3.1 document from ``(service name, document)`` pairs, in order."""
     merged: dict[str, Any] = {
@@ -96,19 +125,7 @@ def merge_openapi(documents: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, 
         doc = copy.deepcopy(original)
         bearer = _bearer_schemes(doc)
         src_components: dict[str, Any] = doc.get("components") or {}
-        renames: dict[str, dict[str, str]] = {}
-        for kind, items in src_components.items():
-            if kind == "securitySchemes" or not isinstance(items, dict):
-                continue
-            target = components.setdefault(kind, {})
-            for name, value in items.items():
-                if name in target and target[name] != value:
-                    new = f"{_prefix(service)}{name}"
-                    n = 2
-                    while new in target:
-                        new = f"{_prefix(service)}{name}{n}"
-                        n += 1
-                    renames.setdefault(kind, {})[name] = new
+        renames = _renames(service, src_components, components)
         # rewrite refs first, then insert under the final names
         doc = _walk_refs(doc, renames)
         src_components = doc.get("components") or {}
