@@ -113,7 +113,7 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
         }
         for s in m.fresh_sessions
     ]
-    return [
+    chosen = [
         Endpoint("token obtain", "POST", ["/api/token/"], [admin], auth=False),
         Endpoint("users/me", "GET", ["/api/accounts/users/me/"], target="50%"),
         Endpoint(
@@ -172,6 +172,10 @@ def endpoints(m: Manifest, stack: Stack) -> list[Endpoint]:
         ),
         Endpoint("exams list", "GET", [f"/api/exams/?page={p}" for p in pages("exams.exams", 10)]),
     ]
+    if m.content_courses:  # (a data set seeded before the content service has none)
+        paths = [f"/api/courses/courses/{c}/" for c in m.content_courses]
+        chosen.append(Endpoint("course with its whole content", "GET", paths))
+    return chosen
 
 
 def ceiling() -> Endpoint:

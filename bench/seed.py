@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -235,6 +235,10 @@ class Scale:
     records: int = 200_000
     questions: int = 100
     exams: int = 1000
+    # training content: courses of `content_fanout` units of as many sections of
+    # as many lessons, each section with a practice of as many questions
+    content_courses: int = 10
+    content_fanout: int = 5
 
     def per_center(self, total: int) -> int:
         assert total % self.centers == 0, (total, self.centers)
@@ -261,6 +265,8 @@ SCALES = {
         records=1_000,
         questions=6,
         exams=10,
+        content_courses=1,
+        content_fanout=2,
     ),
 }
 
@@ -500,6 +506,8 @@ class Manifest:
     fresh_sessions: list[dict[str, Any]]
     counts: dict[str, int]
     seconds: dict[str, float]
+    # training-content courses (absent from manifests written before the content service)
+    content_courses: list[int] = field(default_factory=list)
 
     def save(self, data_dir: Path) -> Path:
         path = Path(data_dir) / "seed.json"
@@ -782,6 +790,59 @@ class Seeder:
         for q in await self.api.many("exam questions", range(self.scale.questions), question):
             self.questions_of.setdefault(q["training"], []).append(q["id"])
 
+    async def content(self) -> None:
+        """Courses (one per programme in turn), their units, sections, lessons (text and
+        video in turn) and practices with two-option questions, through the API."""
+        n = self.scale.content_fanout
+
+        async def course(i: int) -> dict[str, Any]:
+            body = {"name": f"Course {i + 1:03}", "description": "Training content",
+                    "order": i, "program": self.program_ids[i % self.scale.programs]}  # fmt: skip
+            return dict(await self.api.post("/api/courses/courses/", body))
+
+        async def unit(item: tuple[int, int]) -> dict[str, Any]:
+            body = {"course": item[0], "name": f"Unit {item[1] + 1}", "order": item[1]}
+            return dict(await self.api.post("/api/courses/units/", body))
+
+        async def section(item: tuple[int, int]) -> dict[str, Any]:
+            body = {"unit": item[0], "name": f"Section {item[1] + 1}", "order": item[1]}
+            return dict(await self.api.post("/api/courses/sections/", body))
+
+        async def lesson(item: tuple[int, int]) -> dict[str, Any]:
+            body: dict[str, Any] = {"section": item[0], "title": f"Lesson {item[1] + 1}",
+                                    "order": item[1], "duration_minutes": 15}  # fmt: skip
+            if item[1] % 2:
+                body |= {"lesson_type": "video", "video_url": "https://www.youtube.com/watch?v=x"}
+            else:
+                body |= {"lesson_type": "text", "text_content": "Read this section carefully."}
+            return dict(await self.api.post("/api/courses/lessons/", body))
+
+        async def practice(section_id: int) -> dict[str, Any]:
+            body = {"section": section_id, "instructions": "Answer each question."}
+            return dict(await self.api.post("/api/courses/practice/", body))
+
+        async def question(item: tuple[int, int]) -> dict[str, Any]:
+            body = {"practice": item[0], "question_text": f"Question {item[1] + 1}?",
+                    "order": item[1], "explanation": "See the lesson."}  # fmt: skip
+            return dict(await self.api.post("/api/courses/questions/", body))
+
+        async def option(item: tuple[int, int]) -> dict[str, Any]:
+            body = {"question": item[0], "option_text": f"Answer {item[1] + 1}",
+                    "is_correct": item[1] == 0, "order": item[1]}  # fmt: skip
+            return dict(await self.api.post("/api/courses/question-options/", body))
+
+        def each(parents: Sequence[dict[str, Any]], k: int) -> list[tuple[int, int]]:
+            return [(p["id"], j) for p in parents for j in range(k)]
+
+        courses = await self.api.many("content courses", range(self.scale.content_courses), course)
+        units = await self.api.many("units", each(courses, n), unit)
+        sections = await self.api.many("sections", each(units, n), section)
+        await self.api.many("lessons", each(sections, n), lesson)
+        practices = await self.api.many("practices", [s["id"] for s in sections], practice)
+        questions = await self.api.many("practice questions", each(practices, n), question)
+        await self.api.many("options", each(questions, 2), option)
+        self.content_course_ids = [c["id"] for c in courses]
+
     # -- what attendance knows, from its own copies (what its API checks against)
     async def read_copies(self) -> None:
         conn = await asyncpg.connect(asyncpg_dsn(self.stack.database_url("attendance")))
@@ -892,6 +953,7 @@ class Seeder:
             ],
             counts=counts,
             seconds=seconds,
+            content_courses=self.content_course_ids,
         )
 
 
@@ -923,8 +985,8 @@ async def seed(stack: Stack, scale: Scale, *, concurrency: int = 12) -> Manifest
         await settle(stack, "copies of courses")
         phase("teachers and courses")
         # Independent of each other: students, the timetable and the question bank.
-        await asyncio.gather(s.students(), s.templates_and_instances(), s.questions())
-        phase("students, timetable, questions")
+        await asyncio.gather(s.students(), s.templates_and_instances(), s.questions(), s.content())
+        phase("students, timetable, questions, content")
         await settle(stack, "copies of students and sessions")
         phase("copies of students and sessions")
         await s.read_copies()
@@ -1054,6 +1116,7 @@ COUNTS = {
     "schedule": ("schedule_sessions", "session_instances"),
     "attendance": ("attendance_records", "student_copies", "instance_copies", "session_copies"),
     "exams": ("questions", "exams"),
+    "content": ("courses", "units", "sections", "lessons", "practices", "questions"),
     "auth": ("users",),
 }
 
@@ -1094,6 +1157,12 @@ def expected_counts(scale: Scale) -> dict[str, int]:
         "attendance.session_copies": s.templates,
         "exams.questions": s.questions,
         "exams.exams": s.exams,
+        "content.courses": s.content_courses,
+        "content.units": s.content_courses * s.content_fanout,
+        "content.sections": s.content_courses * s.content_fanout**2,
+        "content.lessons": s.content_courses * s.content_fanout**3,
+        "content.practices": s.content_courses * s.content_fanout**2,
+        "content.questions": s.content_courses * s.content_fanout**3,
         # the admin, the supervisors, the trainers' and the students' accounts
         "auth.users": 1 + s.associations + s.centers + s.trainers + s.students,
     }
