@@ -436,3 +436,17 @@ def test_F26_bulk_import_form_fields(full_gw: httpx.Client, world: dict[str, Any
     # On failure the client shows `error`.
     failed = _import(full_gw, world, rows, group_id=str(world["group"]))
     assert failed.status_code == 400 and "program_id" in failed.json()["error"]
+
+
+def test_F27_the_initial_password_is_given_once(
+    full_gw: httpx.Client, world: dict[str, Any]
+) -> None:
+    made = _ok(_client_create(full_gw, world, first_name="Ilyas", CIN_id=None), 201)
+    password = made["initial_password"]
+    assert password  # returned once, in the answer the client does not read (C9)
+    again = _ok(full_gw.get(f"{URL}{made['id']}/", headers=world["sup"]))
+    assert "initial_password" not in again
+    # It works, and by default it must be changed first (AUTH_FORCE_PASSWORD_CHANGE)
+    headers = _bearer(full_gw, made["user"]["email"], password)
+    assert _ok(full_gw.get("/api/accounts/users/me/", headers=headers))["id"] == made["user"]["id"]
+    assert full_gw.get(URL, headers=headers).status_code == 403

@@ -56,7 +56,7 @@ def _login(gw: httpx.Client, email: str, password: str) -> str:
     return str(_ok(gw.post("/api/token/", json={"email": email, "password": password}))["access"])
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
+def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
     started = time.monotonic()
     while not check():
         if time.monotonic() - started > timeout:
@@ -410,3 +410,20 @@ def test_F19b_editing_a_trainer_with_multipart(
     )
     assert resp.status_code in (400, 415)
     assert _ok(gw.get(f"{ALIAS}{made['id']}/", headers=headers)) == before
+
+
+def test_F20_the_initial_password_is_given_once(
+    gw: httpx.Client, admin: dict[str, str], world: dict[str, Any]
+) -> None:
+    made = _add_trainer(gw, world, world["center"]["id"], "Omar", "Berrada")
+    password = made["initial_password"]
+    assert password  # returned once, in the answer the client does not read (C9)
+    again = _ok(gw.get(f"{ALIAS}{made['id']}/", headers=world["sup"]))
+    assert "initial_password" not in again
+    # It works, and by default it must be changed first (AUTH_FORCE_PASSWORD_CHANGE)
+    token = _login(gw, made["user"]["email"], password)
+    assert (
+        _ok(gw.get("/api/accounts/users/me/", headers=_headers(token)))["id"]
+        == (made["user"]["id"])
+    )
+    assert gw.get("/api/teachers/teachers/", headers=_headers(token)).status_code == 403

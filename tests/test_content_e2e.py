@@ -74,127 +74,251 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-def test_the_course_pages_call_by_call(gw: httpx.Client, admin: dict[str, str]) -> None:
-    name = f"Infography {_tag()}"
-    # E2: AdminAddCoursePage, multipart, no program
-    course = _ok(
-        gw.post(
-            "/api/courses/courses/",
-            data={"name": name, "description": "Design", "is_active": "true", "order": "1"},
-            files={"cover_image": ("cover.png", _png(), "image/png")},
-            headers=admin,
-        ),
-        201,
+# --------------------------------------------------------------------------- the client's
+# requests, built as its pages build them (client-compat section 2.2, ids E1-E11)
+
+
+def _add_course(gw: httpx.Client, admin: dict[str, str], **form: str) -> dict[str, Any]:
+    """E2 as AdminAddCoursePage sends it: multipart, no program."""
+    data = {
+        "name": f"Infography {_tag()}",
+        "description": "Design",
+        "is_active": "true",
+        "order": "1",
+        **form,
+    }
+    resp = gw.post(
+        "/api/courses/courses/",
+        data=data,
+        files={"cover_image": ("cover.png", _png(), "image/png")},
+        headers=admin,
     )
-    assert course["program"] is None and course["units_count"] == 0
-    cover = gw.get(course["cover_image"])  # absolute, through the gateway, no token
-    assert cover.status_code == 200 and cover.headers["content-type"] == "image/png"
-    # E2, a duplicate name: a 400 whose `name` says "already exists"
-    dup = gw.post("/api/courses/courses/", data={"name": name, "description": "x"}, headers=admin)
-    assert dup.status_code == 400 and "already exists" in " ".join(dup.json()["name"])
-    # E1
+    return _ok(resp, 201)  # type: ignore[no-any-return]
+
+
+def _add_unit(gw: httpx.Client, admin: dict[str, str], course: int, order: int = 0) -> Any:
+    """E4 as AdminAddUnitPage sends it."""
+    body = {"course": course, "name": "Photoshop", "description": "", "order": order}
+    return _ok(gw.post("/api/courses/units/", json=body, headers=admin), 201)
+
+
+def _add_section(gw: httpx.Client, admin: dict[str, str], unit: int, order: int = 0) -> Any:
+    """E8 as AdminAddSectionPage sends it."""
+    body = {"unit": unit, "name": "Layers", "description": "", "about": "", "order": order}
+    return _ok(gw.post("/api/courses/sections/", json=body, headers=admin), 201)
+
+
+def _add_pdf_lesson(gw: httpx.Client, admin: dict[str, str], section: int, order: int) -> Any:
+    """E9 for a PDF: multipart, ids as text, no duration_minutes."""
+    data = {
+        "section": str(section),
+        "title": "Shortcuts",
+        "lesson_type": "pdf",
+        "order": str(order),
+    }
+    files = {"pdf_file": ("shortcuts.pdf", PDF, "application/pdf")}
+    return _ok(gw.post("/api/courses/lessons/", data=data, files=files, headers=admin), 201)
+
+
+def _section_of_a_new_course(gw: httpx.Client, admin: dict[str, str]) -> tuple[Any, Any, Any]:
+    course = _add_course(gw, admin)
+    unit = _add_unit(gw, admin, course["id"])
+    return course, unit, _add_section(gw, admin, unit["id"])
+
+
+def test_E1_the_course_list(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course = _add_course(gw, admin, is_active="false")
+    _add_unit(gw, admin, course["id"])
     listed = _ok(gw.get("/api/courses/courses/", headers=admin))
     row = next(c for c in listed["results"] if c["id"] == course["id"])
-    for key in ("id", "name", "description", "cover_image", "is_active", "units_count", "program"):
-        assert key in row
-    # E3 as AdminAddUnitPage reads it (units_count proposes the next order)
-    detail = _ok(gw.get(f"/api/courses/courses/{course['id']}/", headers=admin))
-    assert detail["units_count"] == 0 and detail["units"] == []
-    # E4
-    unit_body = {"course": course["id"], "name": "Photoshop", "description": "", "order": 0}
-    unit = _ok(gw.post("/api/courses/units/", json=unit_body, headers=admin), 201)
-    again = gw.post("/api/courses/units/", json={**unit_body, "name": "Other"}, headers=admin)
-    assert again.status_code == 400 and "order" in again.json()  # the client's special message
-    # E5
-    got = _ok(gw.get(f"/api/courses/units/{unit['id']}/", headers=admin))
-    assert (got["name"], got["order"], got["sections_count"]) == ("Photoshop", 0, 0)
-    # E6: every field sent; the client reads name, order, created_at, updated_at
-    put = _ok(
-        gw.put(
-            f"/api/courses/units/{unit['id']}/",
-            json={"course": course["id"], "name": "Photoshop CC", "description": "d", "order": 0},
-            headers=admin,
-        )
+    # TrainingProgramsPage and AdminTrainingCoursesPage read these
+    assert row["name"] == course["name"] and row["description"] == "Design"
+    assert row["is_active"] is False and row["units_count"] == 1 and row["program"] is None
+    assert row["cover_image"].startswith("http") and row["updated_at"]
+
+
+def test_E2_adding_a_course(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course = _add_course(gw, admin)
+    assert course["program"] is None and course["units_count"] == 0 and course["order"] == 1
+    cover = gw.get(course["cover_image"])  # absolute, through the gateway, no token
+    assert cover.status_code == 200 and cover.headers["content-type"] == "image/png"
+    # a duplicate name: a 400 whose `name` says "already exists"; the client shows every key
+    dup = gw.post(
+        "/api/courses/courses/", data={"name": course["name"], "description": "x"}, headers=admin
     )
-    assert put["name"] == "Photoshop CC" and put["order"] == 0
-    assert put["created_at"] and put["updated_at"]
-    # E8
-    section = _ok(
+    assert dup.status_code == 400 and "already exists" in " ".join(dup.json()["name"])
+
+
+def test_E3_a_course_with_its_whole_content(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course, unit, section = _section_of_a_new_course(gw, admin)
+    _add_pdf_lesson(gw, admin, section["id"], 0)
+    practice = _ok(
+        gw.post("/api/courses/practice/", json={"section": section["id"]}, headers=admin), 201
+    )
+    question = _ok(
         gw.post(
-            "/api/courses/sections/",
-            json={"unit": unit["id"], "name": "Layers", "description": "", "about": "", "order": 0},
+            "/api/courses/questions/",
+            json={"practice": practice["id"], "question_text": "Ctrl+J?", "points": 2},
             headers=admin,
         ),
         201,
     )
-    # E9: JSON for a video lesson, with duration_minutes
+    detail = _ok(gw.get(f"/api/courses/courses/{course['id']}/", headers=admin))
+    assert detail["units_count"] == 1  # AdminAddUnitPage proposes the next order from it
+    got_unit = detail["units"][0]
+    assert {k: got_unit[k] for k in ("id", "name", "description", "order")} == {
+        "id": unit["id"],
+        "name": "Photoshop",
+        "description": "",
+        "order": 0,
+    }
+    got = got_unit["sections"][0]  # AdminAddLessonPage walks units[].sections[] to it
+    assert (got["id"], got["name"], got["order"], got["lessons_count"]) == (
+        section["id"],
+        "Layers",
+        0,
+        1,
+    )
+    assert got["about"] == "" and got["description"] == ""
+    lesson = got["lessons"][0]
+    assert (lesson["title"], lesson["lesson_type"], lesson["duration_minutes"]) == (
+        "Shortcuts",
+        "pdf",
+        None,
+    )
+    assert got["practice"]["instructions"] == ""
+    q = got["practice"]["questions"][0]
+    assert (q["id"], q["question_text"], q["question_type"], q["points"], q["order"]) == (
+        question["id"],
+        "Ctrl+J?",
+        "mcq",
+        2,
+        0,
+    )
+    assert q["options"] == []
+
+
+def test_E4_adding_a_unit(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course = _add_course(gw, admin)
+    unit = _add_unit(gw, admin, course["id"])
+    assert (unit["course"], unit["name"], unit["order"]) == (course["id"], "Photoshop", 0)
+    body = {"course": course["id"], "name": "Illustrator", "description": "", "order": 0}
+    again = gw.post("/api/courses/units/", json=body, headers=admin)
+    assert again.status_code == 400 and "order" in again.json()  # the client's special message
+
+
+def test_E5_a_unit(gw: httpx.Client, admin: dict[str, str]) -> None:
+    _, unit, _ = _section_of_a_new_course(gw, admin)
+    got = _ok(gw.get(f"/api/courses/units/{unit['id']}/", headers=admin))
+    assert (got["name"], got["description"], got["order"]) == ("Photoshop", "", 0)
+    assert got["sections_count"] == 1  # AdminAddSectionPage proposes the next order from it
+
+
+def test_E6_updating_a_unit(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course = _add_course(gw, admin)
+    unit = _add_unit(gw, admin, course["id"])
+    body = {"course": course["id"], "name": "Photoshop CC", "description": "Raster", "order": 2}
+    put = _ok(gw.put(f"/api/courses/units/{unit['id']}/", json=body, headers=admin))
+    # the client replaces its state with the answer
+    assert (put["name"], put["order"]) == ("Photoshop CC", 2)
+    assert put["created_at"] == unit["created_at"] and put["updated_at"] > unit["updated_at"]
+
+
+def test_E7_deleting_a_unit(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course, unit, section = _section_of_a_new_course(gw, admin)
+    lesson = _add_pdf_lesson(gw, admin, section["id"], 0)
+    assert gw.delete(f"/api/courses/units/{unit['id']}/", headers=admin).status_code == 204
+    for url in (f"units/{unit['id']}", f"sections/{section['id']}", f"lessons/{lesson['id']}"):
+        assert gw.get(f"/api/courses/{url}/", headers=admin).status_code == 404
+    assert _ok(gw.get(f"/api/courses/courses/{course['id']}/", headers=admin))["units"] == []
+
+
+def test_E8_adding_a_section(gw: httpx.Client, admin: dict[str, str]) -> None:
+    course = _add_course(gw, admin)
+    unit = _add_unit(gw, admin, course["id"])
+    section = _add_section(gw, admin, unit["id"])
+    assert (section["unit"], section["course"], section["name"]) == (
+        unit["id"],
+        course["id"],
+        "Layers",
+    )
+    body = {"unit": unit["id"], "name": "Masks", "description": "", "about": "", "order": 0}
+    again = gw.post("/api/courses/sections/", json=body, headers=admin)
+    assert again.status_code == 400 and "order" in again.json()
+
+
+def test_E9_adding_lessons(gw: httpx.Client, admin: dict[str, str]) -> None:
+    _, _, section = _section_of_a_new_course(gw, admin)
+    base = {"section": section["id"], "title": "Intro", "duration_minutes": 10}
+    for order, extra in enumerate(
+        (
+            {"lesson_type": "video", "video_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+            {"lesson_type": "text", "text_content": "Layers stack up."},
+            {"lesson_type": "link", "external_url": "https://helpx.adobe.com/photoshop"},
+        )
+    ):
+        made = _ok(
+            gw.post("/api/courses/lessons/", json={**base, **extra, "order": order}, headers=admin),
+            201,
+        )
+        field = next(k for k in extra if k != "lesson_type")
+        assert made[field] == extra[field] and made["duration_minutes"] == 10
+    pdf = _add_pdf_lesson(gw, admin, section["id"], 3)
+    assert pdf["duration_minutes"] is None and "signature=" in pdf["pdf_file"]
+    again = gw.post(
+        "/api/courses/lessons/",
+        json={**base, "lesson_type": "text", "text_content": "x", "order": 0},
+        headers=admin,
+    )
+    assert again.status_code == 400 and "order" in again.json()
+
+
+def test_E10_a_lesson(gw: httpx.Client, admin: dict[str, str]) -> None:
+    _, _, section = _section_of_a_new_course(gw, admin)
+    pdf = _add_pdf_lesson(gw, admin, section["id"], 0)
+    lesson = _ok(gw.get(f"/api/courses/lessons/{pdf['id']}/", headers=admin))
+    assert (lesson["id"], lesson["title"], lesson["lesson_type"]) == (pdf["id"], "Shortcuts", "pdf")
+    assert (lesson["text_content"], lesson["video_url"], lesson["external_url"]) == ("", "", "")
+    assert lesson["duration_minutes"] is None
+    # pdf_file is used directly as a link to open and to download: no token
+    with httpx.Client(timeout=30) as browser:
+        opened = browser.get(lesson["pdf_file"])
+    assert opened.status_code == 200 and opened.content == PDF
+
+
+def test_E11_the_pdf_in_a_new_tab(gw: httpx.Client, admin: dict[str, str]) -> None:
+    _, _, section = _section_of_a_new_course(gw, admin)
+    pdf = _add_pdf_lesson(gw, admin, section["id"], 0)
     video = _ok(
         gw.post(
             "/api/courses/lessons/",
             json={
                 "section": section["id"],
-                "title": "Intro",
+                "title": "V",
                 "lesson_type": "video",
-                "order": 0,
-                "duration_minutes": 10,
-                "video_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                "order": 1,
+                "video_url": "https://www.youtube.com/watch?v=x",
             },
             headers=admin,
         ),
         201,
     )
-    assert video["video_url"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
-    # E9: multipart for a PDF lesson, without duration_minutes
-    pdf = _ok(
-        gw.post(
-            "/api/courses/lessons/",
-            data={
-                "section": str(section["id"]),
-                "title": "Shortcuts",
-                "lesson_type": "pdf",
-                "order": "1",
-            },
-            files={"pdf_file": ("shortcuts.pdf", PDF, "application/pdf")},
-            headers=admin,
-        ),
-        201,
-    )
-    # E3 as AdminAddLessonPage walks it
-    detail = _ok(gw.get(f"/api/courses/courses/{course['id']}/", headers=admin))
-    found = detail["units"][0]["sections"][0]
-    assert found["id"] == section["id"] and found["lessons_count"] == 2
-    assert [x["title"] for x in found["lessons"]] == ["Intro", "Shortcuts"]
-    assert detail["units_count"] == 1
-    # E10
-    lesson = _ok(gw.get(f"/api/courses/lessons/{pdf['id']}/", headers=admin))
-    for key in (
-        "id",
-        "title",
-        "lesson_type",
-        "text_content",
-        "video_url",
-        "pdf_file",
-        "external_url",
-        "duration_minutes",
-    ):
-        assert key in lesson
-    # E11 / E10's pdf_file: a new browser tab, no Authorization header
-    with httpx.Client(timeout=30) as browser:
-        opened = browser.get(lesson["pdf_file"])
+    link = _ok(gw.get(f"/api/courses/lessons/{pdf['id']}/", headers=admin))["pdf_file"]
+    with httpx.Client(timeout=30) as browser:  # a new browser tab: no Authorization header
+        opened = browser.get(link)
         assert opened.status_code == 200, opened.text
         assert opened.headers["content-type"] == "application/pdf"
         assert opened.headers["content-disposition"].startswith('inline; filename="Shortcuts.pdf"')
         assert opened.content == PDF
+        # the plain path the client builds itself needs a token (Django's did too)
         bare = browser.get(f"{gw.base_url}/api/courses/lessons/{pdf['id']}/pdf_proxy/")
         assert bare.status_code == 401
-        other = lesson["pdf_file"].replace(f"/lessons/{pdf['id']}/", f"/lessons/{video['id']}/")
-        assert browser.get(other).status_code == 403
+        other = link.replace(f"/lessons/{pdf['id']}/", f"/lessons/{video['id']}/")
+        assert browser.get(other).status_code == 403  # a link for another lesson
     with_token = gw.get(f"/api/courses/lessons/{pdf['id']}/pdf_proxy/", headers=admin)
     assert with_token.status_code == 200 and with_token.content == PDF
-    # E7
-    assert gw.delete(f"/api/courses/units/{unit['id']}/", headers=admin).status_code == 204
-    assert gw.get(f"/api/courses/lessons/{pdf['id']}/", headers=admin).status_code == 404
-    assert _ok(gw.get(f"/api/courses/courses/{course['id']}/", headers=admin))["units"] == []
+    not_pdf = gw.get(f"/api/courses/lessons/{video['id']}/pdf_proxy/", headers=admin)
+    assert not_pdf.status_code == 404
 
 
 def test_bad_input_changes_nothing(gw: httpx.Client, admin: dict[str, str]) -> None:
