@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from auth_service.config import AuthSettings
@@ -16,6 +14,7 @@ from auth_service.schemas import UserCreate
 from auth_service.service import create_user
 from auth_service.tokens import generate_private_key_pem
 from entraide_kit.testing import truncate_all
+from entraide_kit.testing.apps import started
 
 PASSWORD = "Sahara-Atlas-2024"
 
@@ -40,22 +39,16 @@ async def auth_db_url(database_factory: Callable[[str], Awaitable[str]]) -> str:
 
 
 @pytest.fixture(scope="session")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Uploaded profile pictures go to a folder of the test run (read at app start)."""
-    folder = tmp_path_factory.mktemp("auth-media")
-    before = os.environ.get("ENTRAIDE_MEDIA_DIR")
-    os.environ["ENTRAIDE_MEDIA_DIR"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("ENTRAIDE_MEDIA_DIR", None)
-    else:
-        os.environ["ENTRAIDE_MEDIA_DIR"] = before
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Uploaded profile pictures go to a folder of the test run."""
+    return tmp_path_factory.mktemp("auth-media")
 
 
 @pytest.fixture(scope="session")
 async def auth_app(auth_db_url: str, nats_url: str, media_dir: Path) -> AsyncIterator[FastAPI]:
     app = build_app(auth_settings(auth_db_url, nats_url=nats_url))
-    async with LifespanManager(app):
+    # The media folder is read at start only: other tests must not see it.
+    async with started(app, env={"ENTRAIDE_MEDIA_DIR": str(media_dir)}):
         yield app
 
 

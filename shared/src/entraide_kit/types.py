@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 
 def _academic_year(value: str) -> str:
@@ -21,3 +28,14 @@ AcademicYear = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4}-[0-9]{4}$"),
     AfterValidator(_academic_year),
 ]
+
+
+def _as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Checked as an http(s) URL, kept exactly as sent (pydantic's URL type would
+    normalise it, e.g. add a trailing slash to ``https://alamal.ma``)."""
+    handler(value)
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+#: An http(s) URL returned exactly as it was sent.
+Url = Annotated[AnyHttpUrl, WrapValidator(_as_sent), PlainSerializer(str, return_type=str)]

@@ -8,21 +8,18 @@ from typing import Annotated, Any, Literal
 from fastapi import Request
 from pydantic import (
     AliasChoices,
-    AnyHttpUrl,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
-    PlainSerializer,
     StringConstraints,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
     field_validator,
 )
 
 from entraide_kit.auth import Role
 from entraide_kit.storage import media_url
+from entraide_kit.types import Url
 
 from .models import User
 
@@ -44,15 +41,6 @@ def _not_a_number(value: Any) -> Any:
 
 
 BirthDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
-
-
-def _as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Checked as an http(s) URL, kept exactly as sent (no trailing slash added)."""
-    handler(value)
-    return value.strip() if isinstance(value, str) else str(value)
-
-
-Url = Annotated[AnyHttpUrl, WrapValidator(_as_sent), PlainSerializer(str, return_type=str)]
 
 
 def _blank(value: Any) -> Any:

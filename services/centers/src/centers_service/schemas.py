@@ -6,18 +6,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AnyHttpUrl,
     BaseModel,
     EmailStr,
     Field,
-    PlainSerializer,
     StringConstraints,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
     field_validator,
 )
 
 from entraide_kit.pagination import Page
+from entraide_kit.types import Url
 
 Affiliation = Literal["entraide", "association", "other"]
 RoomType = Literal["classroom", "meeting_room", "auditorium", "lab", "other"]
@@ -30,16 +27,6 @@ Phone = Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)]
 Short = Annotated[str, StringConstraints(max_length=255, strip_whitespace=True)]
 City = Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
 
-
-def _as_sent(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Checked as an http(s) URL, kept exactly as sent (pydantic's URL type would
-    normalise it, e.g. add a trailing slash to ``https://alamal.ma``)."""
-    handler(value)
-    return value.strip() if isinstance(value, str) else str(value)
-
-
-# An http(s) URL returned exactly as it was sent.
-Url = Annotated[AnyHttpUrl, WrapValidator(_as_sent), PlainSerializer(str, return_type=str)]
 
 TEXT_FIELDS = {
     "description",

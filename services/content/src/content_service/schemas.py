@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AnyHttpUrl,
     BaseModel,
     Field,
     StringConstraints,
@@ -21,24 +20,25 @@ from pydantic import (
 )
 
 from entraide_kit.pagination import Page
+from entraide_kit.types import Url as HttpUrlAsSent
 
 LessonType = Literal["video", "pdf", "text", "link"]
 QuestionType = Literal["mcq", "true_false", "short_answer"]
-
-
-def _http_url(value: str) -> str:
-    """An absolute http(s) URL, kept exactly as sent (no trailing slash added)."""
-    AnyHttpUrl(value)
-    return value
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
 OptionText = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-Url = Annotated[
-    str, StringConstraints(max_length=500, strip_whitespace=True), AfterValidator(_http_url)
-]
+
+
+def _at_most_500(value: str) -> str:
+    if len(value) > 500:
+        raise ValueError("Ensure this field has no more than 500 characters.")
+    return value
+
+
+Url = Annotated[HttpUrlAsSent, AfterValidator(_at_most_500)]
 Order = Annotated[int, Field(ge=0, le=1_000_000)]
 Minutes = Annotated[int, Field(ge=0, le=100_000)]
 Points = Annotated[int, Field(ge=0, le=1000)]

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
-    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,7 +20,7 @@ from pydantic import (
 )
 
 from entraide_kit.pagination import Page
-from entraide_kit.types import AcademicYear
+from entraide_kit.types import AcademicYear, Url
 
 ContractWith = Literal["entraide", "association"]
 
@@ -53,7 +52,7 @@ class ProgramUpdate(_Input):
     name: Name200 | None = None
     description: RequiredText | None = None
     duration_years: Duration | None = None
-    logo: AnyHttpUrl | None = None
+    logo: Url | None = None
 
 
 class ProgramCreate(ProgramUpdate):
