@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from .copies.users import UserCopy
 
 ROLE_DISPLAY = {
@@ -18,6 +20,28 @@ ROLE_DISPLAY = {
 }
 #: the original backend's names of user fields, by ours
 LEGACY_NAMES = {"arabic_first_name": "Arabic_first_name", "cin_id": "CIN_id"}
+
+
+class LegacyUser(BaseModel):
+    """The shape of ``user_object``: the user as the original backend nested it."""
+
+    id: int
+    email: str
+    username: str
+    first_name: str
+    last_name: str
+    Arabic_first_name: str
+    arabic_last_name: str
+    role: str
+    role_display: str
+    is_active: bool
+    profile_picture: str | None
+    phone_number: str
+    CIN_id: str
+    birth_date: str | None  # YYYY-MM-DD
+    birth_city: str
+    address: str
+    city: str
 
 
 def null_text(value: Any) -> Any:

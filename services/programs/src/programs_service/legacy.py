@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entraide_kit.copies.profiles import profiles
 from entraide_kit.errors import ValidationFailed
 from entraide_kit.forms import BodyOf, json_or_form
-from entraide_kit.legacy import null_text, picture_url, user_object
+from entraide_kit.legacy import LegacyUser, null_text, picture_url, user_object
 from entraide_kit.pagination import Page, public_base_url
 
 from . import views
@@ -37,26 +37,6 @@ THEIRS = {ours: theirs for theirs, ours in OURS.items()}
 PICTURE = "profile_picture"
 
 # --------------------------------------------------------------------------- reads
-
-
-class LegacyUser(BaseModel):
-    id: int
-    email: str
-    username: str
-    first_name: str
-    last_name: str
-    Arabic_first_name: str
-    arabic_last_name: str
-    role: str
-    role_display: str
-    is_active: bool
-    profile_picture: str | None
-    phone_number: str
-    CIN_id: str
-    birth_date: str | None
-    birth_city: str
-    address: str
-    city: str
 
 
 class LegacyGroup(BaseModel):

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit.copies import users
 from entraide_kit.copies.profiles import profiles
-from entraide_kit.legacy import null_text, picture_url, user_object
+from entraide_kit.legacy import LegacyUser, null_text, picture_url, user_object
 from entraide_kit.pagination import public_base_url
 from entraide_kit.types import AcademicYear
 
@@ -121,28 +121,6 @@ def split(body: LegacyStudentPatch) -> tuple[dict[str, Any], dict[str, Any]]:
     if body.user is not None and body.user.is_active is not None:
         account["is_active"] = body.user.is_active
     return student, account
-
-
-class LegacyUser(BaseModel):
-    """The original backend's user object (``entraide_kit.legacy.user_object``)."""
-
-    id: int
-    email: str
-    username: str
-    first_name: str
-    last_name: str
-    Arabic_first_name: str
-    arabic_last_name: str
-    role: str
-    role_display: str
-    is_active: bool
-    profile_picture: str | None
-    phone_number: str
-    CIN_id: str
-    birth_date: dt.date | None
-    birth_city: str
-    address: str
-    city: str
 
 
 class LegacyStudentRead(BaseModel):
