@@ -1116,7 +1116,7 @@ COUNTS = {
     "schedule": ("schedule_sessions", "session_instances"),
     "attendance": ("attendance_records", "student_copies", "instance_copies", "session_copies"),
     "exams": ("questions", "exams"),
-    "content": ("courses", "units", "sections", "lessons", "practices", "questions"),
+    "content": ("courses", "units", "sections", "lessons", "practices", "practice_questions"),
     "auth": ("users",),
 }
 
@@ -1162,7 +1162,7 @@ def expected_counts(scale: Scale) -> dict[str, int]:
         "content.sections": s.content_courses * s.content_fanout**2,
         "content.lessons": s.content_courses * s.content_fanout**3,
         "content.practices": s.content_courses * s.content_fanout**2,
-        "content.questions": s.content_courses * s.content_fanout**3,
+        "content.practice_questions": s.content_courses * s.content_fanout**3,
         # the admin, the supervisors, the trainers' and the students' accounts
         "auth.users": 1 + s.associations + s.centers + s.trainers + s.students,
     }

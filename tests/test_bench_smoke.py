@@ -122,7 +122,7 @@ def test_seed(seeded: tuple[Path, str]) -> None:
         r'"attendance\.attendance_records": 1000,',
         r'"exams\.exams": 10,',
         r'"content\.lessons": 8,',
-        r'"content\.questions": 8,',
+        r'"content\.practice_questions": 8,',
         r'"total": \d',
         r"^seeded ",
     )

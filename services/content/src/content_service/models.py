@@ -97,7 +97,7 @@ class Practice(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
-    __tablename__ = "questions"
+    __tablename__ = "practice_questions"
 
     id: int | None = Field(default=None, primary_key=True)
     practice_id: int = Field(foreign_key="practices.id")
@@ -115,7 +115,7 @@ class QuestionOption(SQLModel, table=True):
     __tablename__ = "question_options"
 
     id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="questions.id")
+    question_id: int = Field(foreign_key="practice_questions.id")
     option_text: str = Field(max_length=500)
     is_correct: bool = False
     order: int = 0

@@ -44,7 +44,7 @@ CONSTRAINTS = {
         "A lesson with this order already exists in this section.",
     ),
     "uq_practices_section": ("section", "This section already has a practice."),
-    "uq_questions_practice_order": (
+    "uq_practice_questions_practice_order": (
         "order",
         "A question with this order already exists in this practice.",
     ),
@@ -56,7 +56,7 @@ CONSTRAINTS = {
     "fk_unit_id_units": ("unit", "Invalid pk - object does not exist."),
     "fk_section_id_sections": ("section", "Invalid pk - object does not exist."),
     "fk_practice_id_practices": ("practice", "Invalid pk - object does not exist."),
-    "fk_question_id_questions": ("question", "Invalid pk - object does not exist."),
+    "fk_question_id_practice_questions": ("question", "Invalid pk - object does not exist."),
 }
 RENAMES = {
     "course": "course_id",

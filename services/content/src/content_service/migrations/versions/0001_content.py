@@ -118,7 +118,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("section_id", name="uq_practices_section"),
     )
     op.create_table(
-        "questions",
+        "practice_questions",
         sa.Column("id", sa.Integer(), primary_key=True),
         _parent("practice_id", "practices"),
         sa.Column("question_text", sa.Text(), nullable=False),
@@ -127,18 +127,18 @@ def upgrade() -> None:
         sa.Column("order", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("explanation", sa.Text(), nullable=False, server_default=""),
         *record_columns(),
-        sa.UniqueConstraint("practice_id", "order", name="uq_questions_practice_order"),
-        sa.CheckConstraint('"order" >= 0', name="ck_questions_order"),
-        sa.CheckConstraint("points >= 0", name="ck_questions_points"),
+        sa.UniqueConstraint("practice_id", "order", name="uq_practice_questions_practice_order"),
+        sa.CheckConstraint('"order" >= 0', name="ck_practice_questions_order"),
+        sa.CheckConstraint("points >= 0", name="ck_practice_questions_points"),
         sa.CheckConstraint(
             "question_type IN ('mcq', 'true_false', 'short_answer')",
-            name="ck_questions_question_type",
+            name="ck_practice_questions_question_type",
         ),
     )
     op.create_table(
         "question_options",
         sa.Column("id", sa.Integer(), primary_key=True),
-        _parent("question_id", "questions"),
+        _parent("question_id", "practice_questions"),
         sa.Column("option_text", sa.String(500), nullable=False),
         sa.Column("is_correct", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("order", sa.Integer(), nullable=False, server_default="0"),
@@ -151,7 +151,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "question_options",
-        "questions",
+        "practice_questions",
         "practices",
         "lessons",
         "sections",
