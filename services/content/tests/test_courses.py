@@ -490,3 +490,13 @@ async def test_practice_questions_options(api: Api) -> None:
     section = await _ok(await api("GET", f"sections/{t['section']['id']}/"))
     assert section["practice"] is None
     assert ADMIN  # the default caller of every request above
+
+
+async def test_a_bool_is_no_number(api: Api) -> None:
+    c = await course(api)
+    resp = await api("POST", "units/", json={"course": c["id"], "name": "U", "order": False})
+    assert resp.status_code == 400 and "order" in resp.json()
+    resp = await api("POST", "units/", json={"course": True, "name": "U"})
+    assert resp.status_code == 400 and "course" in resp.json()
+    as_text = await api("POST", "courses/", data={"name": "Form", "order": "2"})
+    assert as_text.status_code == 201 and as_text.json()["order"] == 2  # a form's text is fine

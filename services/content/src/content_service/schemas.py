@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     Field,
     StringConstraints,
     field_validator,
@@ -39,10 +40,20 @@ def _at_most_500(value: str) -> str:
 
 
 Url = Annotated[HttpUrlAsSent, AfterValidator(_at_most_500)]
-Order = Annotated[int, Field(ge=0, le=1_000_000)]
-Minutes = Annotated[int, Field(ge=0, le=100_000)]
-Points = Annotated[int, Field(ge=0, le=1000)]
-Ref = Annotated[int, Field(ge=1)]
+
+
+def _not_a_bool(value: Any) -> Any:
+    # Lax parsing would take false for 0 (found by bench/fuzz.py): a bool is no number.
+    if isinstance(value, bool):
+        raise ValueError("A valid integer is required.")
+    return value
+
+
+Number = Annotated[int, BeforeValidator(_not_a_bool)]
+Order = Annotated[Number, Field(ge=0, le=1_000_000)]
+Minutes = Annotated[Number, Field(ge=0, le=100_000)]
+Points = Annotated[Number, Field(ge=0, le=1000)]
+Ref = Annotated[Number, Field(ge=1)]
 
 
 class _Input(BaseModel):
