@@ -382,7 +382,9 @@ def test_dockerfile_builds_wheels_then_a_slim_non_root_runtime() -> None:
     healthcheck = " ".join(a for w, a in runtime if w == "HEALTHCHECK")
     assert "/healthz" in healthcheck and "urllib" in healthcheck and "curl" not in healthcheck
     cmd = json.loads(next(a for w, a in runtime if w == "CMD"))
-    assert cmd[0] == "uvicorn"
+    # uvicorn through the kit, which adds the graceful part of ENTRAIDE_SHUTDOWN_TIMEOUT
+    assert cmd[:3] == ["python", "-m", "entraide_kit.serve"]
+    assert "--timeout-graceful-shutdown" not in cmd, "derived from the setting, never fixed"
     assert "--no-proxy-headers" in cmd and "--proxy-headers" not in cmd
     _, env = image_env({"SERVICE": "auth"})
     assert env["UVICORN_HOST"] == "0.0.0.0" and env["UVICORN_PORT"] == str(APP_PORT)
@@ -634,6 +636,69 @@ def test_compose_runs_every_service_like_the_launcher() -> None:
     )
 
 
+def compose_seconds(duration: str) -> float:
+    """A compose duration (``20s``, ``1m30s``) in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def test_one_shutdown_setting_fits_under_every_kill_timer(tmp_path: Path) -> None:
+    """ENTRAIDE_SHUTDOWN_TIMEOUT (a service exits within it of SIGTERM) gives uvicorn its
+    graceful part in the images' command and the launcher's, the lifespan the rest; compose
+    and the launcher wait longer before they kill (Kubernetes: test_kubernetes_wiring)."""
+    from entraide_kit.serve import uvicorn_args
+    from entraide_kit.settings import (
+        DEFAULT_SHUTDOWN_TIMEOUT,
+        MIN_SHUTDOWN_TIMEOUT,
+        ServiceSettings,
+        shutdown_budget,
+    )
+
+    assert DEFAULT_SHUTDOWN_TIMEOUT == 10
+    for timeout in (MIN_SHUTDOWN_TIMEOUT, 4.5, 10, 25, 120):
+        requests, teardown = shutdown_budget(timeout)
+        assert isinstance(requests, int) and requests >= 1 and teardown >= 1
+        assert requests + teardown <= timeout - 1, "a second left for the process to exit"
+    requests, teardown = shutdown_budget(DEFAULT_SHUTDOWN_TIMEOUT)
+    assert (requests, teardown) == (5, 4.0)
+    settings = ServiceSettings()
+    assert settings.shutdown_timeout == DEFAULT_SHUTDOWN_TIMEOUT
+    assert settings.teardown_timeout == teardown
+    with pytest.raises(ValueError):
+        ServiceSettings(shutdown_timeout=1)
+    # the images' command: the kit reads the variable at start
+    assert uvicorn_args(["--no-access-log"], {}) == [
+        "--timeout-graceful-shutdown",
+        "5",
+        "--no-access-log",
+    ]
+    assert uvicorn_args([], {"ENTRAIDE_SHUTDOWN_TIMEOUT": "30"})[:2] == [
+        "--timeout-graceful-shutdown",
+        "15",
+    ]
+    # compose: every app container is given its deadline, and more before SIGKILL
+    services = compose()["services"]
+    variables = env_example()
+    assert float(variables["ENTRAIDE_SHUTDOWN_TIMEOUT"]) == DEFAULT_SHUTDOWN_TIMEOUT
+    for name in [*names(), "docs"]:
+        svc = services[name]
+        env = interpolate(svc.get("environment", {}), variables)
+        timeout = float(env.get("ENTRAIDE_SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT))
+        if name != "docs":
+            assert "ENTRAIDE_SHUTDOWN_TIMEOUT" in env, name
+        assert compose_seconds(svc["stop_grace_period"]) >= timeout + 5, name
+        assert "command" not in svc and "entrypoint" not in svc, "the image's command"
+    # the launcher: the same graceful part for every process, killed only past the deadline
+    for extra, expected in (({}, "5"), ({"ENTRAIDE_SHUTDOWN_TIMEOUT": "30"}, "15")):
+        stack = Stack(StackConfig.for_tests(tmp_path / expected, extra_env=extra))
+        for proc in [*(stack.service_process(spec) for spec in SERVICES), stack.docs_process()]:
+            at = proc.argv.index("--timeout-graceful-shutdown")
+            assert proc.argv[at + 1] == expected, proc.name
+        assert stack.shutdown_timeout == float(extra.get("ENTRAIDE_SHUTDOWN_TIMEOUT", 10))
+
+
 def test_compose_traefik_static_config_is_the_gateway_template() -> None:
     svc = compose()["services"]["traefik"]
     mounts = dict(v.rsplit(":", 1)[0].split(":", 1) for v in svc["volumes"])
@@ -691,12 +756,11 @@ def gateway() -> Iterator[Gateway]:
         proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 30)
         gw = Gateway(proc, f"http://127.0.0.1:{api}", static_file, env)
         wanted = {f"{n}@file" for n in [*names(), "docs"]}
-        for _ in range(200):
-            if wanted <= {r["name"] for r in gw.api("http/routers")}:
-                break
+        deadline = time.monotonic() + 60
+        while not wanted <= {r["name"] for r in gw.api("http/routers")}:
+            if time.monotonic() > deadline:
+                pytest.fail(f"Traefik did not load the routes\n{proc.log_tail()}")
             time.sleep(0.05)
-        else:
-            pytest.fail(f"Traefik did not load the routes\n{proc.log_tail()}")
         yield gw
     finally:
         proc.stop()
@@ -1034,9 +1098,10 @@ def test_the_image_command_runs_auth_with_the_compose_environment(
         env[name] = text
     env.update({"UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port)})
     assert env["ENTRAIDE_ENV"] == "production"
+    assert cmd[:2] == ["python", "-m"]
     proc = Process(
         "auth-image",
-        [sys.executable, "-m", *cmd],
+        [sys.executable, *cmd[1:]],
         log_file=tmp_path / "auth.log",
         env=env,
         cwd=tmp_path,
@@ -1071,6 +1136,18 @@ def test_the_image_command_runs_auth_with_the_compose_environment(
             )
             assert login.status_code == 200, login.text
             assert login.json()["access"]
+        # SIGTERM with NATS stopped: the container exits within its deadline,
+        # long before compose's stop_grace_period would kill it.
+        nats.stop()
+        deadline = float(env["ENTRAIDE_SHUTDOWN_TIMEOUT"])
+        started = time.monotonic()
+        proc.terminate()
+        while proc.is_running() and time.monotonic() - started < 3 * deadline:
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+        assert not proc.is_running(), proc.log_tail()
+        assert elapsed < deadline, f"stopped in {elapsed:.2f}s\n{proc.log_tail()}"
+        assert "timeout graceful shutdown" not in proc.log_file.read_text().lower()
     finally:
         proc.stop()
         nats.stop()
@@ -1193,6 +1270,15 @@ def test_kubernetes_wiring(rendered: tuple[str, list[dict[str, Any]]]) -> None:
         ]
         assert svc["spec"]["ports"][0]["targetPort"] == "http"
         assert pod["automountServiceAccountToken"] is False
+        # the image's command (its shutdown part from ENTRAIDE_SHUTDOWN_TIMEOUT), and
+        # a grace period above the preStop pause plus that deadline
+        assert "command" not in container and "args" not in container
+        pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert pre_stop[0] == "sleep"
+        shutdown = float(config["ENTRAIDE_SHUTDOWN_TIMEOUT"])
+        grace = pod["terminationGracePeriodSeconds"]
+        assert grace >= float(pre_stop[1]) + shutdown + 5, name
+        assert grace < 30, "below Kubernetes' default: a rolling update waits on each pod"
 
     for name, dep in deployments.items():
         pod = pod_spec(dep)

@@ -104,7 +104,7 @@ def test_nats_with_jetstream(tmp_path: Path) -> None:
             assert sock.recv(4096).startswith(b"INFO ")
         # another process can stop it through the pid file
         Process("nats", [], log_file=tmp_path / "nats.log", pid_file=tmp_path / "nats.pid").stop()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while nats.is_running() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not nats.is_running()

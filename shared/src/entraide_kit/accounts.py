@@ -12,7 +12,6 @@ the other (see docs/architecture.md, "A record and its account").
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth_client import release_accounts
 from .db import Database
+from .shutdown import shutdown_deadline, stop_tasks
 
 log = logging.getLogger("entraide.accounts")
 
@@ -147,8 +147,8 @@ def hook(
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_tasks(
+                [task], shutdown_deadline(app).left(cap=1.0), what="accounts reconciliation"
+            )
 
     return run

@@ -9,7 +9,6 @@ health and metrics endpoints, and the bearer scheme of the OpenAPI document.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -35,6 +34,7 @@ from .migrations import upgrade
 from .openapi import install_openapi
 from .ratelimit import make_rate_limiter
 from .settings import ServiceSettings
+from .shutdown import Deadline, bounded, shutdown_deadline, stop_tasks
 
 log = logging.getLogger("entraide.app")
 
@@ -113,6 +113,7 @@ def create_app(
             tasks["relay"] = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
             tasks["consumer"] = asyncio.create_task(app.state.consumer.run(), name="consumer")
         app.state.event_tasks = tasks
+        app.state.shutdown_deadline = None
         try:
             async with _run_hooks(app, lifespan_hooks):
                 log.info("%s ready", settings.service_name)
@@ -125,15 +126,11 @@ def create_app(
                     gc.collect()
                     gc.freeze()
                 yield
+                # The teardown's deadline, shared by the hooks (which close first)
+                # and the steps below; uvicorn gave open requests their part before.
+                app.state.shutdown_deadline = Deadline(settings.teardown_timeout)
         finally:
-            for task in tasks.values():
-                task.cancel()
-            for task in tasks.values():
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            await nats.close()
-            await app.state.rate_limiter.close()
-            await db.dispose()
+            await _teardown(app, tasks, nats, db)
 
     app = FastAPI(
         title=title,
@@ -173,6 +170,20 @@ def create_app(
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app
+
+
+async def _teardown(
+    app: FastAPI, tasks: Mapping[str, asyncio.Task[None]], nats: Nats, db: Database
+) -> None:
+    """Every step bounded, so that the whole fits in the deadline whatever NATS,
+    PostgreSQL or Redis are doing; a step cut short leaves nothing that matters:
+    the relay's unacknowledged rows stay pending, the consumer's unacked messages
+    are redelivered."""
+    deadline = shutdown_deadline(app)
+    await stop_tasks(tasks.values(), deadline.left(cap=2.0), what="event tasks")
+    await nats.close(within=deadline.left(cap=1.5))
+    await bounded(app.state.rate_limiter.close(), deadline.left(cap=0.5), what="rate limiter")
+    await bounded(db.dispose(), deadline.left(), what="database pool")
 
 
 @asynccontextmanager

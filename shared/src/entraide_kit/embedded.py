@@ -343,6 +343,11 @@ class Process:
                 return
         self._reap()
 
+    def terminate(self) -> None:
+        """SIGTERM, without waiting (``stop_processes`` stops several at once)."""
+        if self.is_running():
+            self._signal(signal.SIGTERM)
+
     def kill(self) -> None:
         """SIGKILL at once (chaos tests)."""
         if self.is_running():
@@ -360,6 +365,18 @@ class Process:
     def log_tail(self, lines: int = 40) -> str:
         tail = tail_file(self.log_file, lines)
         return f"--- last lines of {self.log_file}:\n{tail}" if tail else f"(empty {self.log_file})"
+
+
+def stop_processes(procs: Sequence[Process], grace: float = 10.0) -> None:
+    """SIGTERM them all at once, then SIGKILL those still running ``grace`` seconds later."""
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        if proc.is_running() and not proc._wait_gone(max(deadline - time.monotonic(), 0.0)):
+            log.warning("%s did not stop in %.0fs: killing it", proc.name, grace)
+            proc.kill()
+        proc._reap()
 
 
 # --------------------------------------------------------------------------- PostgreSQL

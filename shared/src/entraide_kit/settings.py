@@ -8,6 +8,8 @@ what every service shares is read unprefixed (``NATS_URL``, ``REDIS_URL``,
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Literal
 
@@ -15,6 +17,35 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:55432/entraide"
+
+#: seconds from SIGTERM to the process's exit, whatever NATS or PostgreSQL are doing
+SHUTDOWN_TIMEOUT_VAR = "ENTRAIDE_SHUTDOWN_TIMEOUT"
+DEFAULT_SHUTDOWN_TIMEOUT = 10.0
+MIN_SHUTDOWN_TIMEOUT = 3.0
+
+
+def shutdown_budget(timeout: float) -> tuple[int, float]:
+    """How a shutdown deadline is spent: (whole seconds open requests get to finish,
+    uvicorn's ``--timeout-graceful-shutdown``; seconds of the lifespan's teardown:
+    relay, consumer, NATS, rate limiter, database). A second is left for the
+    process to exit. 10 s: 5 for requests, 4 for the teardown."""
+    requests = max(1, int(timeout // 2))
+    return requests, max(1.0, timeout - requests - 1.0)
+
+
+def shutdown_timeout_from(environ: Mapping[str, str] | None = None) -> float:
+    """``ENTRAIDE_SHUTDOWN_TIMEOUT`` of an environment (the launcher's, an image's)."""
+    env = os.environ if environ is None else environ
+    raw = env.get(SHUTDOWN_TIMEOUT_VAR, "").strip()
+    if not raw:
+        return DEFAULT_SHUTDOWN_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{SHUTDOWN_TIMEOUT_VAR}={raw!r} is not a number of seconds") from None
+    if value < MIN_SHUTDOWN_TIMEOUT:
+        raise ValueError(f"{SHUTDOWN_TIMEOUT_VAR} must be {MIN_SHUTDOWN_TIMEOUT:.0f} s or more")
+    return value
 
 
 class ServiceSettings(BaseSettings):
@@ -58,6 +89,11 @@ class ServiceSettings(BaseSettings):
     )
     trusted_proxies: str = Field("127.0.0.1,::1", validation_alias="ENTRAIDE_TRUSTED_PROXIES")
 
+    # From SIGTERM to exit (shutdown_budget): requests get half, the teardown the rest.
+    shutdown_timeout: float = Field(
+        DEFAULT_SHUTDOWN_TIMEOUT, ge=MIN_SHUTDOWN_TIMEOUT, validation_alias=SHUTDOWN_TIMEOUT_VAR
+    )
+
     log_level: str = Field("INFO", validation_alias="ENTRAIDE_LOG_LEVEL")
     log_json: bool = Field(True, validation_alias="ENTRAIDE_LOG_JSON")
 
@@ -66,6 +102,11 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and self.database_url == DEV_DATABASE_URL:
             raise ValueError("production needs its own database_url, not the development default")
         return self
+
+    @property
+    def teardown_timeout(self) -> float:
+        """Seconds the lifespan's teardown may take (after uvicorn's graceful part)."""
+        return shutdown_budget(self.shutdown_timeout)[1]
 
     @cached_property
     def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -28,9 +28,11 @@ from entraide_kit.embedded import (
     http_status,
     port_in_use,
     read_or_create_secret,
+    stop_processes,
     tail_file,
     write_secret,
 )
+from entraide_kit.settings import DEFAULT_SHUTDOWN_TIMEOUT, shutdown_budget, shutdown_timeout_from
 
 from .config import DEFAULT_ADMIN_EMAIL, StackConfig, find_gateway_dir
 from .registry import SERVICES, ServiceSpec, service
@@ -245,6 +247,16 @@ class Stack:
         return env
 
     # ------------------------------------------------------------------ processes
+    @property
+    def shutdown_timeout(self) -> float:
+        """``ENTRAIDE_SHUTDOWN_TIMEOUT`` of the stack's processes: each stops within it."""
+        return shutdown_timeout_from(self.common_env())
+
+    @property
+    def graceful_shutdown(self) -> int:
+        """uvicorn's ``--timeout-graceful-shutdown``: open requests' part of the deadline."""
+        return shutdown_budget(self.shutdown_timeout)[0]
+
     def service_process(self, spec: ServiceSpec) -> Process:
         port = self.config.service_ports[spec.name]
         return Process(
@@ -262,8 +274,10 @@ class Stack:
                 # The kit decides which X-Forwarded-* headers to believe
                 # (ENTRAIDE_TRUSTED_PROXIES); uvicorn must not rewrite them first.
                 "--no-proxy-headers",
+                # Open requests' part of ENTRAIDE_SHUTDOWN_TIMEOUT; the app's
+                # teardown bounds itself to the rest.
                 "--timeout-graceful-shutdown",
-                "5",
+                str(self.graceful_shutdown),
             ],
             log_file=self.log_file(spec.name),
             pid_file=self.config.run_dir / f"{spec.name}.pid",
@@ -284,7 +298,7 @@ class Stack:
                 str(self.config.docs_port),
                 "--no-access-log",
                 "--timeout-graceful-shutdown",
-                "2",
+                str(self.graceful_shutdown),
             ],
             log_file=self.log_file("docs"),
             pid_file=self.config.run_dir / "docs.pid",
@@ -440,33 +454,31 @@ class Stack:
         """Stop, in reverse order, everything this data folder's stack runs. Idempotent."""
         c = self.config
         errors: list[str] = []
-        procs: list[tuple[str, Process]] = []
-        for name in ("traefik", "docs"):
-            procs.append(
-                (
-                    name,
-                    Process(
-                        name, [], log_file=self.log_file(name), pid_file=c.run_dir / f"{name}.pid"
-                    ),
-                )
+        front = [
+            Process(name, [], log_file=self.log_file(name), pid_file=c.run_dir / f"{name}.pid")
+            for name in ("traefik", "docs")
+        ]
+        services = [
+            Process(
+                spec.name,
+                [],
+                log_file=self.log_file(spec.name),
+                pid_file=c.run_dir / f"{spec.name}.pid",
             )
-        for spec in reversed(SERVICES):
-            procs.append(
-                (
-                    spec.name,
-                    Process(
-                        spec.name,
-                        [],
-                        log_file=self.log_file(spec.name),
-                        pid_file=c.run_dir / f"{spec.name}.pid",
-                    ),
-                )
-            )
-        for name, proc in procs:
+            for spec in reversed(SERVICES)
+        ]
+        try:
+            timeout = shutdown_timeout_from(self.common_env())
+        except ValueError:
+            timeout = DEFAULT_SHUTDOWN_TIMEOUT
+        # Each stops within its deadline; past it (a stop that hangs) it is killed.
+        grace = timeout + 5
+        # The gateway first (no new requests), then every service at once.
+        for group in ([front[0]], [front[1]], services):
             try:
-                proc.stop(grace=10)
+                stop_processes(group, grace=grace)
             except Exception as exc:
-                errors.append(f"{name}: {exc}")
+                errors.append(f"{', '.join(p.name for p in group)}: {exc}")
         try:
             self.nats.stop()
         except Exception as exc:

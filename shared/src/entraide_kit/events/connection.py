@@ -54,6 +54,7 @@ class Nats:
         self._js: JetStreamContext | None = None
         self._ready = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._closed = False
 
     @property
     def js(self) -> JetStreamContext:
@@ -79,6 +80,9 @@ class Nats:
         async with self._lock:
             delay = 0.2
             while self._js is None:
+                if self._closed:
+                    raise RuntimeError("the NATS connection was closed")
+                nc: Client | None = None
                 try:
                     nc = await nats.connect(
                         servers=[self.url],
@@ -94,7 +98,12 @@ class Nats:
                     js = nc.jetstream(timeout=5)
                     await ensure_streams(js, self.stream_replicas)
                     self._nc, self._js = nc, js
-                except Exception as exc:
+                except BaseException as exc:
+                    # A client connected but not kept would reconnect forever, unseen.
+                    if nc is not None:
+                        _abort(nc)
+                    if not isinstance(exc, Exception):
+                        raise
                     log.warning(
                         "NATS at %s not ready (%s); retrying in %.1fs", self.url, exc, delay
                     )
@@ -107,7 +116,10 @@ class Nats:
         log.debug("NATS error: %s", exc)
 
     async def _on_disconnect(self) -> None:
-        log.warning("NATS disconnected")
+        if self._closed:
+            log.info("NATS connection closed")
+        else:
+            log.warning("NATS disconnected")
 
     async def _on_reconnect(self) -> None:
         log.info("NATS reconnected")
@@ -118,14 +130,45 @@ class Nats:
             except Exception as exc:
                 log.warning("could not check the streams after reconnecting: %s", exc)
 
-    async def close(self) -> None:
-        if self._nc is not None:
-            try:
-                await asyncio.wait_for(self._nc.drain(), 2.0)
-            except Exception:
-                with contextlib.suppress(Exception):
-                    await self._nc.close()
-        self._nc = self._js = None
+    async def close(self, within: float = 2.0) -> None:
+        """Close for good, within ``within`` seconds whatever the server does.
+
+        No drain: the consumer is stopped first (what it fetched and did not ack is
+        redelivered), and the relay's unacknowledged publishes stay pending in the
+        outbox. nats-py's ``close()`` can hang (a reconnect in progress, a socket
+        the server no longer reads: ``wait_closed()``), so past the timeout the
+        socket is aborted and the client's tasks cancelled.
+        """
+        self._closed = True
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is None or nc.is_closed:
+            return
+        closing = asyncio.ensure_future(nc.close())
+        done, _ = await asyncio.wait({closing}, timeout=within)
+        if closing in done:
+            if not closing.cancelled() and closing.exception() is None:
+                return
+        else:
+            log.warning("NATS did not close in %.1fs: aborting the connection", within)
+            closing.cancel()
+        _abort(nc)
+
+
+def _abort(nc: Client) -> None:
+    """Close a client at once, without a word to the server: mark it closed (no
+    reconnect), cancel its tasks, abort its socket."""
+    nc._status = Client.CLOSED
+    for name in ("_reading_task", "_ping_interval_task", "_flusher_task", "_reconnection_task"):
+        task = getattr(nc, name, None)
+        if task is not None and not task.done():
+            task.cancel()
+    transport = getattr(nc, "_transport", None)
+    writer = getattr(transport, "_io_writer", None)
+    with contextlib.suppress(Exception):
+        if writer is not None:
+            writer.transport.abort()
+        elif transport is not None:
+            transport.close()
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:

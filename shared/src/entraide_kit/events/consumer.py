@@ -27,6 +27,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import Database
+from ..shutdown import raise_if_cancelled
 from .connection import Nats
 from .envelope import DLQ_PREFIX, STREAM, Envelope
 from .tables import event_versions
@@ -164,20 +165,29 @@ class ConsumerRunner:
         log.error("dead-lettered %s: %s", msg.subject, reason)
 
     async def run(self) -> None:
-        """Consume forever: reconnects and re-binds after any failure."""
+        """Consume until cancelled: reconnects and re-binds after any failure.
+
+        Cancelled, it stops between two messages or inside one (its transaction
+        rolls back); what was fetched and not acked is redelivered by JetStream
+        after ``ack_wait``. The loop checks for a cancellation on every turn: the
+        fetch can swallow one (``entraide_kit.shutdown``).
+        """
         if not self.subscriptions:
             return
         delay = 0.2
         while True:
+            raise_if_cancelled()
             try:
                 sub = await self._consumer()
                 delay = 0.2
                 while True:
+                    raise_if_cancelled()
                     try:
                         msgs = await sub.fetch(self.batch, timeout=1.0)
                     except (NatsTimeout, TimeoutError):
                         continue
                     for msg in msgs:
+                        raise_if_cancelled()
                         await self.handle(msg)
             except asyncio.CancelledError:
                 raise

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
 
 from ..db import Database
+from ..shutdown import raise_if_cancelled, stop_tasks
 from .connection import Nats
 from .outbox import NOTIFY_CHANNEL
 from .tables import outbox
@@ -129,10 +130,13 @@ class OutboxRelay:
             )
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen())
+        """Relay until cancelled. A cancelled batch's transaction rolls back: its rows
+        stay pending and are sent after the restart (the stream drops a duplicate)."""
+        listener = asyncio.create_task(self._listen(), name="outbox-listener")
         delay = 0.1
         try:
             while True:
+                raise_if_cancelled()
                 self._wake.clear()
                 try:
                     count = await self.publish_batch()
@@ -149,12 +153,13 @@ class OutboxRelay:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
+                # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancellation
+                # that arrives as the wake-up does (entraide_kit.shutdown).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
         finally:
-            listener.cancel()
-            with contextlib.suppress(BaseException):
-                await listener
+            await stop_tasks([listener], 1.5, what="outbox listener")
 
     async def _listen(self) -> None:
         """LISTEN for commits that wrote outbox rows; reconnect when the database goes away."""
@@ -163,7 +168,7 @@ class OutboxRelay:
             conn: asyncpg.Connection | None = None
             try:
                 closed = asyncio.Event()
-                conn = await asyncpg.connect(dsn)
+                conn = await asyncpg.connect(dsn, timeout=10)
                 conn.add_termination_listener(lambda *_, ev=closed: ev.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
                 # A commit may have been missed while reconnecting: look once.
@@ -176,5 +181,7 @@ class OutboxRelay:
                 await asyncio.sleep(1)
             finally:
                 if conn is not None and not conn.is_closed():
+                    # Bounded: a server that no longer answers never acknowledges
+                    # the goodbye (asyncpg aborts the socket at the timeout).
                     with contextlib.suppress(Exception):
-                        await conn.close()
+                        await conn.close(timeout=1.0)
