@@ -45,7 +45,7 @@ def login(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access']}"}
 
 
-def eventually(call: Any, check: Any, timeout: float = 20.0) -> Any:
+def eventually(call: Any, check: Any, timeout: float = 30.0) -> Any:
     """``call()`` again until ``check(result)``, failing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -33,7 +33,7 @@ def login(gw: httpx.Client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access']}"}
 
 
-def eventually(call: Any, check: Any, timeout: float = 20.0) -> Any:
+def eventually(call: Any, check: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         result = call()

@@ -231,7 +231,7 @@ def test_a_week_of_sessions_through_the_gateway(stack: Stack, gw: httpx.Client) 
             headers=admin,
         )
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         shown = _ok(gw.get(f"/api/schedule/api/sessions/{template['id']}/", headers=own))
         if shown["training_course_details"]["program"]["name"] == f"Full-Stack Web {tag}":

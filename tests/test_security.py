@@ -72,7 +72,7 @@ def _created(
     gw: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]
 ) -> dict[str, Any]:
     """POST until 201: a record made a moment ago may not be in the copies yet (400)."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         resp = gw.post(path, json=body, headers=headers)
         if resp.status_code == 201:
