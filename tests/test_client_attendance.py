@@ -17,12 +17,13 @@ students; attendance learns them from the events.
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+
+from entraide_kit.testing.gateway import eventually, login, ok
 
 PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2024-2025"
@@ -31,29 +32,6 @@ RECORDS = "/api/attendance/api/records/"
 TODAY = dt.date.today()
 D = TODAY.isoformat()
 DAY = TODAY.strftime("%A")
-
-
-def ok(resp: httpx.Response, status: int = 200) -> Any:
-    assert resp.status_code == status, (
-        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
-    )
-    return resp.json()
-
-
-def login(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
-    tokens = ok(gw.post("/api/token/", json={"email": email, "password": password}))
-    return {"Authorization": f"Bearer {tokens['access']}"}
-
-
-def eventually(call: Any, check: Any, timeout: float = 30.0) -> Any:
-    """``call()`` again until ``check(result)``, failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = call()
-        if check(result):
-            return result
-        assert time.monotonic() < deadline, f"not reached in {timeout}s: {result}"
-        time.sleep(0.2)
 
 
 def client_list(gw: httpx.Client, trainer_id: Any, headers: dict[str, str]) -> list[Any]:

@@ -6,12 +6,13 @@ build them, a template whose course is gone (F29), and the contract's two gaps
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+
+from entraide_kit.testing.gateway import eventually, ok
 
 PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2024-2025"  # what CenterSchedulesPage always sends
@@ -21,26 +22,9 @@ SESSIONS = "/api/schedule/api/sessions/"
 INSTANCES = "/api/schedule/api/instances/"
 
 
-def ok(resp: httpx.Response, status: int = 200) -> Any:
-    assert resp.status_code == status, (
-        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
-    )
-    return resp.json()
-
-
 def login(gw: httpx.Client, email: str) -> dict[str, str]:
     tokens = ok(gw.post("/api/token/", json={"email": email, "password": PASSWORD}))
     return {"Authorization": f"Bearer {tokens['access']}"}
-
-
-def eventually(call: Any, check: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = call()
-        if check(result):
-            return result
-        assert time.monotonic() < deadline, f"not reached in {timeout}s: {result}"
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

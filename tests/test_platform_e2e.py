@@ -10,37 +10,16 @@ from their events, so this also proves the copies flow end to end.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import httpx
 
+from entraide_kit.testing.gateway import eventually, login, ok
+
 PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2024-2025"
 MONDAY = "2024-06-10"
-
-
-def ok(resp: httpx.Response, status: int = 200) -> Any:
-    assert resp.status_code == status, (
-        f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
-    )
-    return resp.json()
-
-
-def login(gw: httpx.Client, email: str, password: str) -> dict[str, str]:
-    tokens = ok(gw.post("/api/token/", json={"email": email, "password": password}))
-    return {"Authorization": f"Bearer {tokens['access']}"}
-
-
-def eventually(call: Any, check: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = call()
-        if check(result):
-            return result
-        assert time.monotonic() < deadline, f"not reached in {timeout}s: {result}"
-        time.sleep(0.2)
 
 
 def test_a_term_across_all_services(full_stack: Any, full_gw: httpx.Client) -> None:

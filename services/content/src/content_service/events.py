@@ -20,6 +20,7 @@ rights), plus auth's user events for token revocation (through the kit).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,17 +81,18 @@ async def unit_changed(session: AsyncSession, u: Unit) -> None:
     await OUTBOX.upsert(session, "unit", u.id or 0, u.version, payload.model_dump())
 
 
-async def section_changed(session: AsyncSession, s: Section, course_id: int) -> None:
-    payload = SectionPayload(
+def _section(s: Section, course_id: int) -> dict[str, Any]:
+    return SectionPayload(
         id=s.id or 0, unit=s.unit_id, course=course_id, name=s.name, order=s.order
-    )
-    await OUTBOX.upsert(session, "section", s.id or 0, s.version, payload.model_dump())
+    ).model_dump()
 
 
-async def lesson_changed(
-    session: AsyncSession, lesson: Lesson, unit_id: int, course_id: int
-) -> None:
-    payload = LessonPayload(
+async def section_changed(session: AsyncSession, s: Section, course_id: int) -> None:
+    await OUTBOX.upsert(session, "section", s.id or 0, s.version, _section(s, course_id))
+
+
+def _lesson(lesson: Lesson, unit_id: int, course_id: int) -> dict[str, Any]:
+    return LessonPayload(
         id=lesson.id or 0,
         section=lesson.section_id,
         unit=unit_id,
@@ -99,8 +101,14 @@ async def lesson_changed(
         lesson_type=lesson.lesson_type,
         order=lesson.order,
         duration_minutes=lesson.duration_minutes,
-    )
-    await OUTBOX.upsert(session, "lesson", lesson.id or 0, lesson.version, payload.model_dump())
+    ).model_dump()
+
+
+async def lesson_changed(
+    session: AsyncSession, lesson: Lesson, unit_id: int, course_id: int
+) -> None:
+    payload = _lesson(lesson, unit_id, course_id)
+    await OUTBOX.upsert(session, "lesson", lesson.id or 0, lesson.version, payload)
 
 
 async def deleted(session: AsyncSession, entity: str, entity_id: int, version: int) -> None:
@@ -120,18 +128,38 @@ async def deleted_many(session: AsyncSession, rows: dict[str, list[tuple[int, in
 async def republish_sections(
     session: AsyncSession, sections: Iterable[Section], course_id: int
 ) -> None:
+    """Bump and re-publish sections whose snapshot changed with their unit's course:
+    one flush and one outbox write for all of them."""
+    sections = list(sections)
     for s in sections:
-        await records.save(session, s, {})
-        await section_changed(session, s, course_id)
+        await records.save_unflushed(s, {})
+    await session.flush()
+    await OUTBOX.add(
+        session,
+        [
+            OUTBOX.envelope("section", s.id or 0, s.version, _section(s, course_id), "upsert")
+            for s in sections
+        ],
+    )
 
 
 async def republish_lessons(
     session: AsyncSession, lessons: Iterable[tuple[Lesson, int]], course_id: int
 ) -> None:
-    """``lessons``: (lesson, its unit id)."""
-    for lesson, unit_id in lessons:
-        await records.save(session, lesson, {})
-        await lesson_changed(session, lesson, unit_id, course_id)
+    """The same for lessons (``lessons``: (lesson, its unit id))."""
+    lessons = list(lessons)
+    for lesson, _ in lessons:
+        await records.save_unflushed(lesson, {})
+    await session.flush()
+    await OUTBOX.add(
+        session,
+        [
+            OUTBOX.envelope(
+                "lesson", lesson.id or 0, lesson.version, _lesson(lesson, unit, course_id), "upsert"
+            )
+            for lesson, unit in lessons
+        ],
+    )
 
 
 SUBSCRIPTIONS = [programs.subscription(), training_courses.subscription()]

@@ -20,7 +20,7 @@ from . import events, repository
 from .links import PdfLinks
 from .models import Lesson, Section
 from .policies import Rights
-from .service import CONSTRAINTS, Owned, columns, parent_of, target_of
+from .service import CONSTRAINTS, Owned, columns, default_order, parent_of, target_of
 from .views import PDF_FOLDER
 
 # The field each lesson type needs; the others stay empty.
@@ -112,8 +112,7 @@ async def save_lesson(
         values["pdf_file"] = await storage.save(
             folder=PDF_FOLDER, data=pdf, content_type="application/pdf", extension="pdf"
         )
-    if lesson is None and values.get("order") is None:
-        values["order"] = await repository.next_order(session, col(Lesson.section_id), target)
+    await default_order(session, values, lesson, col(Lesson.section_id), target)
     lesson = await records.write(session, Lesson, values, record=lesson, constraints=CONSTRAINTS)
     if section is None:
         section = await records.get_or_404(session, Section, lesson.section_id)

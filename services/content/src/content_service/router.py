@@ -17,7 +17,6 @@ from entraide_kit.auth import (
     AdminOnly,
     CurrentUser,
     Principal,
-    Role,
     require_roles,
     resolve_principal,
 )
@@ -70,7 +69,7 @@ router = APIRouter(prefix="/api/courses", tags=["courses"])
 CREATED = status.HTTP_201_CREATED
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
-Writer = Annotated[Principal, Depends(require_roles(Role.admin, Role.trainer))]
+Writer = Annotated[Principal, Depends(require_roles(*policies.WRITERS))]
 
 
 # --------------------------------------------------------------------------- callers

@@ -116,6 +116,18 @@ def target_of(values: Mapping[str, Any], column: str, current: int | None) -> in
     return int(target)
 
 
+async def default_order(
+    session: AsyncSession,
+    values: dict[str, Any],
+    record: SQLModel | None,
+    parent: Any,
+    parent_id: int,
+) -> None:
+    """A new record sent without ``order`` goes after its parent's last child."""
+    if record is None and values.get("order") is None:
+        values["order"] = await repository.next_order(session, parent, parent_id)
+
+
 def _wire(column: str) -> str:
     for wire, name in RENAMES.items():
         if name == column:
@@ -231,8 +243,7 @@ async def save_unit(
     target = target_of(values, "course_id", unit.course_id if unit else None)
     if unit is None or target != unit.course_id:
         await parent_of(session, caller, Course, target, "course")
-    if unit is None and values.get("order") is None:
-        values["order"] = await repository.next_order(session, col(Unit.course_id), target)
+    await default_order(session, values, unit, col(Unit.course_id), target)
     moved = unit is not None and target != unit.course_id
     unit = await records.write(session, Unit, values, record=unit, constraints=CONSTRAINTS)
     await events.unit_changed(session, unit)
@@ -273,8 +284,7 @@ async def save_section(
     if section is None or target != section.unit_id:
         _, course = await parent_of(session, caller, Unit, target, "unit")
     assert course is not None
-    if section is None and values.get("order") is None:
-        values["order"] = await repository.next_order(session, col(Section.unit_id), target)
+    await default_order(session, values, section, col(Section.unit_id), target)
     moved = section is not None and target != section.unit_id
     section = await records.write(session, Section, values, record=section, constraints=CONSTRAINTS)
     await events.section_changed(session, section, course.id or 0)
@@ -326,8 +336,7 @@ async def save_question(
     target = target_of(values, "practice_id", question.practice_id if question else None)
     if question is None or target != question.practice_id:
         await parent_of(session, caller, Practice, target, "practice")
-    if question is None and values.get("order") is None:
-        values["order"] = await repository.next_order(session, col(Question.practice_id), target)
+    await default_order(session, values, question, col(Question.practice_id), target)
     return await records.write(session, Question, values, record=question, constraints=CONSTRAINTS)
 
 
@@ -348,10 +357,7 @@ async def save_option(
         question, _ = await parent_of(session, caller, Question, target, "question")
         if question.question_type == "short_answer":
             raise ValidationFailed({"question": ["A short-answer question takes no options."]})
-    if option is None and values.get("order") is None:
-        values["order"] = await repository.next_order(
-            session, col(QuestionOption.question_id), target
-        )
+    await default_order(session, values, option, col(QuestionOption.question_id), target)
     return await records.write(
         session, QuestionOption, values, record=option, constraints=CONSTRAINTS
     )
