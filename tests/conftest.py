@@ -156,9 +156,12 @@ def full_stack() -> Any:
     from entraide_stack import Stack, StackConfig
 
     root = Path(tempfile.mkdtemp(prefix="entraide-e2e-full-"))
-    config = StackConfig.for_tests(
-        root, extra_env={"ENTRAIDE_RATE_LIMIT_ANON": "100000", "ENTRAIDE_RATE_LIMIT_USER": "100000"}
-    )
+    # Budgets out of the way (test_security.py holds the limits on a stack of its
+    # own): the permission matrix sends hundreds of requests a second, above the
+    # gateway's per-IP burst limit.
+    limits = {"ENTRAIDE_RATE_LIMIT_ANON": "100000", "ENTRAIDE_RATE_LIMIT_USER": "100000"}
+    limits |= {"ENTRAIDE_GATEWAY_RATE_AVERAGE": "100000", "ENTRAIDE_GATEWAY_RATE_BURST": "100000"}
+    config = StackConfig.for_tests(root, extra_env=limits)
     with Stack(config) as running:
         yield running
 

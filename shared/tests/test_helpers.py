@@ -8,6 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.dialects import postgresql
 from starlette.requests import Request
 
+from entraide_kit.context import Context
 from entraide_kit.errors import ValidationFailed, validation_errors_to_fields
 from entraide_kit.filters import Filter, ListQuery, ListSpec
 from entraide_kit.pagination import PageParams, build_page
@@ -125,11 +126,15 @@ def test_page_links_use_forwarded_host_only_from_the_gateway() -> None:
         "x-forwarded-host": "localhost:8000",
         "x-forwarded-proto": "http",
     }
-    page = build_page(_request(fwd, "127.0.0.1", "page_size=2&search=a"), PageParams(1, 2), 5, [])
+
+    def here(peer: str, query: str) -> Context:
+        return Context.of(_request(fwd, peer, query))
+
+    page = build_page(here("127.0.0.1", "page_size=2&search=a"), PageParams(1, 2), 5, [])
     assert page["next"] == "http://localhost:8000/api/x/?page=2&page_size=2&search=a"
-    spoofed = build_page(_request(fwd, "203.0.113.9", "page_size=2"), PageParams(1, 2), 5, [])
+    spoofed = build_page(here("203.0.113.9", "page_size=2"), PageParams(1, 2), 5, [])
     assert spoofed["next"] == "http://127.0.0.1:8101/api/x/?page=2&page_size=2"
-    last = build_page(_request(fwd, "127.0.0.1", "page=3&page_size=2"), PageParams(3, 2), 5, [])
+    last = build_page(here("127.0.0.1", "page=3&page_size=2"), PageParams(3, 2), 5, [])
     assert last["next"] is None
     assert last["previous"] == "http://localhost:8000/api/x/?page=2&page_size=2"
 

@@ -340,7 +340,7 @@ async def test_update_delete_and_instance_changes_follow(api: Api, attendance_ap
                 "center": 10,
             },
         )
-        from attendance_service.events import SUBSCRIPTIONS
+        from attendance_service.handlers import SUBSCRIPTIONS
 
         handler = next(s_.handler for s_ in SUBSCRIPTIONS if s_.subject == instances.subject)
         await handler(s, env)
@@ -361,7 +361,7 @@ async def test_user_events_fill_the_user_copies(attendance_app: Any) -> None:
     # exports) had no subscription, so it stayed empty outside these tests' seed.
     from sqlalchemy import select
 
-    from attendance_service.events import SUBSCRIPTIONS
+    from attendance_service.handlers import SUBSCRIPTIONS
     from entraide_kit.copies.users import user_copies
 
     handlers = [s.handler for s in SUBSCRIPTIONS if s.subject == "entraide.auth.user.*"]
@@ -488,7 +488,7 @@ async def test_trainer_id_filter(api: Api, attendance_app: Any) -> None:
     # An instance given to a substitute: the template's trainer (A) still finds it
     # as a filter; as a trainer, B (who teaches it now) sees it and A no longer does.
     async with attendance_app.state.db.session() as s, s.begin():
-        from attendance_service.events import SUBSCRIPTIONS
+        from attendance_service.handlers import SUBSCRIPTIONS
 
         env = Envelope(
             subject=f"entraide.schedule.instance.{INSTANCE}",

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from entraide_kit.events import Envelope
-from schedule_service import events
+from schedule_service import handlers
 
 from .conftest import (
     CENTER_A,
@@ -78,7 +78,7 @@ async def test_a_course_moved_to_another_centre_moves_its_templates(
         version=2,
         data=snapshot,
     )
-    handler = next(s.handler for s in events.SUBSCRIPTIONS if "trainingcourse" in s.subject)
+    handler = next(s.handler for s in handlers.SUBSCRIPTIONS if "trainingcourse" in s.subject)
     async with schedule_app.state.db.session() as s, s.begin():
         await handler(s, envelope)
     got = (await api("GET", f"{SESSIONS}{tpl['id']}/")).json()

@@ -252,4 +252,5 @@ async def test_list_is_a_constant_number_of_queries(env: Env) -> None:
             )
         assert len(resp.json()["results"]) == size
         counts.append(counter.count)
-    assert counts[0] == counts[1] >= 2
+    # The count and the page in one statement, whatever the page's size.
+    assert counts[0] == counts[1] == 1

@@ -19,10 +19,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth_client import release_accounts
+from .context import Context
 from .db import Database
 from .shutdown import shutdown_deadline, stop_tasks
 
@@ -78,18 +79,13 @@ async def _release(
     return count
 
 
-async def release_now(request: Request, refs: Sequence[str]) -> None:
+async def release_now(ctx: Context, refs: Sequence[str]) -> None:
     """The records could not be saved: give the accounts back at once (best effort,
     shielded from the request's cancellation; what fails, ``reconcile()`` does later)."""
-    app = request.app
-    await asyncio.shield(
-        _release(
-            app.state.db,
-            app.state.settings.auth_url,
-            refs,
-            getattr(app.state, "http_transports", None),
-        )
-    )
+    here = ctx
+    if here.db is None:
+        raise RuntimeError("release_now needs a context with the app's database")
+    await asyncio.shield(_release(here.db, here.setting("auth_url"), refs, here.transports))
 
 
 async def reconcile(

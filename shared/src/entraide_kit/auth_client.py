@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
-from fastapi import Request
 
 from . import http
+from .context import Context
 from .errors import (
     APIError,
     BadRequest,
@@ -42,14 +42,11 @@ class UserCreationFailed(APIError):
         return {"user_creation_error": f"Failed to create user account: {self.detail}"}
 
 
-def _auth(request: Request) -> tuple[str, dict[str, str]]:
-    url = getattr(request.app.state.settings, "auth_url", None)
+def _auth(ctx: Context) -> tuple[str, dict[str, str]]:
+    url = ctx.setting("auth_url")
     if not url:
         raise UserCreationFailed("the auth service is not configured (ENTRAIDE_AUTH_URL).")
-    headers = {"Authorization": request.headers.get("authorization", "")}
-    request_id = request.headers.get("x-request-id")
-    if request_id:
-        headers["X-Request-ID"] = request_id
+    headers = {"Authorization": ctx.authorization or "", **ctx.call_headers()}
     return url.rstrip("/"), headers
 
 
@@ -64,19 +61,19 @@ def _reason(resp: httpx.Response) -> str:
 
 
 async def provision_users(
-    request: Request,
+    ctx: Context,
     people: Sequence[Mapping[str, Any]],
     *,
     email_domain: str | None = None,
 ) -> list[dict[str, Any]]:
     """Accounts for these people (``first_name``, ``last_name``, ``role`` and profile
     fields), in one call: ``[{"id", "email", "username", "initial_password", ...}]``."""
-    url, headers = _auth(request)
+    url, headers = _auth(ctx)
     body: dict[str, Any] = {"users": [dict(p) for p in people]}
     if email_domain:
         body["email_domain"] = email_domain
     try:
-        async with http.client(request, url, timeout=PROVISION_TIMEOUT) as client:
+        async with http.client(ctx, url, timeout=PROVISION_TIMEOUT) as client:
             resp = await client.post(
                 f"{url}/api/accounts/users/provision/", json=body, headers=headers
             )
@@ -91,7 +88,7 @@ async def provision_users(
 
 
 async def update_user(
-    request: Request,
+    ctx: Context,
     user_id: int,
     changes: Mapping[str, Any],
     *,
@@ -106,15 +103,15 @@ async def update_user(
     auth a 503. The caller makes this call last, so that its own transaction rolls
     back with any refusal: nothing is changed anywhere.
     """
-    base = getattr(request.app.state.settings, "auth_url", None)
+    base = ctx.setting("auth_url")
     if not base:
         raise ServiceUnavailable(
             f"The auth service is not configured (ENTRAIDE_AUTH_URL): {NOTHING_CHANGED}."
         )
-    url, headers = _auth(request)
+    url, headers = _auth(ctx)
     body = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in changes.items()}
     try:
-        async with http.client(request, url, timeout=UPDATE_TIMEOUT) as client:
+        async with http.client(ctx, url, timeout=UPDATE_TIMEOUT) as client:
             resp = await client.patch(
                 f"{url}/api/accounts/users/{user_id}/", json=body, headers=headers
             )
@@ -145,11 +142,11 @@ async def update_user(
     )
 
 
-async def delete_user(request: Request, user_id: int) -> bool:
+async def delete_user(ctx: Context, user_id: int) -> bool:
     """Delete an account; True when it is gone (also when it was already gone)."""
-    url, headers = _auth(request)
+    url, headers = _auth(ctx)
     try:
-        async with http.client(request, url, timeout=DELETE_TIMEOUT) as client:
+        async with http.client(ctx, url, timeout=DELETE_TIMEOUT) as client:
             resp = await client.delete(f"{url}/api/accounts/users/{user_id}/", headers=headers)
     except httpx.HTTPError as exc:
         log.error("could not delete user %s in auth: %s", user_id, exc)

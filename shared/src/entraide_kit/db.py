@@ -89,9 +89,20 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).lookup_session() as session:
+        yield session
+
+
 # scope="function": the commit runs when the endpoint returns, before the
 # response is sent, so a failing commit becomes an error answer, never a 200.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+#: For reads (GET): autocommit, no BEGIN/COMMIT round trips around the
+#: statements. PostgreSQL's default isolation (read committed) gives each
+#: statement its own snapshot inside a transaction too, so a read sees nothing
+#: less consistent; a read that must see several statements at one instant
+#: (none does today) takes ``SessionDep``.
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 def violated_constraint(exc: BaseException) -> str | None:

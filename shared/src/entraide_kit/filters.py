@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -149,8 +149,9 @@ class ListSpec:
             clauses.append(self.tiebreaker.asc())
         return clauses
 
-    def dependency(self) -> Callable[..., ListQuery]:
-        """A FastAPI dependency parsing this spec's query parameters."""
+    def dependency(self) -> Callable[..., Awaitable[ListQuery]]:
+        """A FastAPI dependency parsing this spec's query parameters (a coroutine:
+        FastAPI would run a plain function in a worker thread)."""
         filter_names = list(self.filters)
         params = [
             inspect.Parameter(
@@ -186,7 +187,7 @@ class ListSpec:
                 )
             )
 
-        def dependency(**kwargs: Any) -> ListQuery:
+        async def dependency(**kwargs: Any) -> ListQuery:
             values = {}
             for name in filter_names:
                 raw = kwargs.get("f_" + name.replace("__", "_dunder_"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import json
 import logging
 import sys
 from typing import Any
+
+import orjson
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -39,7 +40,7 @@ class JsonFormatter(logging.Formatter):
                 out[key] = value
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return orjson.dumps(out, default=str).decode()
 
 
 def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = True) -> None:

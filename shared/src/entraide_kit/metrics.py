@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,9 +21,22 @@ LATENCY = Histogram(
 )
 
 
+_CHILDREN: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+
+
 def observe(service: str, method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(service, method, route, str(status)).inc()
-    LATENCY.labels(service, method, route).observe(seconds)
+    # The labelled children, looked up once per label set (``labels()`` takes a
+    # lock and builds a key on every call); the label sets are the routes.
+    key = (service, method, route, status)
+    children = _CHILDREN.get(key)
+    if children is None:
+        children = (
+            REQUESTS.labels(service, method, route, str(status)),
+            LATENCY.labels(service, method, route),
+        )
+        _CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -8,9 +8,9 @@ headers on every answer (429), metrics and one access-log line.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,7 +71,7 @@ class EdgeMiddleware:
         settings: ServiceSettings = scope["app"].state.settings
 
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         extra_headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         status_holder = {"status": 500}

@@ -8,19 +8,20 @@ when the request came from a trusted proxy (Traefik).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
-from urllib.parse import urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .context import Context
 from .errors import NotFound
 
 DEFAULT_PAGE_SIZE = 20
+TOTAL_LABEL = "entraide_total"
 MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
@@ -43,10 +44,13 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def page_dependency(max_size: int = MAX_PAGE_SIZE) -> Callable[..., PageParams]:
-    """The ``page``/``page_size`` dependency, ``page_size`` capped at ``max_size``."""
+def page_dependency(max_size: int = MAX_PAGE_SIZE) -> Callable[..., Awaitable[PageParams]]:
+    """The ``page``/``page_size`` dependency, ``page_size`` capped at ``max_size``.
 
-    def page_params(page: str | None = None, page_size: str | None = None) -> PageParams:
+    A coroutine, as every dependency of the kit: FastAPI runs a plain function
+    in a worker thread, a hop that cost more than the parsing (py-spy)."""
+
+    async def page_params(page: str | None = None, page_size: str | None = None) -> PageParams:
         # Parsed by hand, as DRF does: a bad page is a 404 "Invalid page.", a bad
         # page_size falls back to the default, a huge one is capped.
         if page in (None, "", "last"):
@@ -92,57 +96,60 @@ def page_dependency(max_size: int = MAX_PAGE_SIZE) -> Callable[..., PageParams]:
 PageDep = Annotated[PageParams, Depends(page_dependency())]
 
 
-def public_base_url(request: Request) -> str:
-    """Scheme://host of the request as the client sent it (through the gateway)."""
-    settings = getattr(request.app.state, "settings", None)
-    peer = request.client.host if request.client else None
-    if settings is not None and settings.is_trusted_proxy(peer):
-        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
-        host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
-        if proto in ("http", "https") and host:
-            return f"{proto}://{host}"
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
-def page_url(request: Request, page: int | None) -> str:
-    # As DRF builds them: parameters sorted by name, page 1 without ``page``.
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
-    if page is not None and page > 1:
-        params.append(("page", str(page)))
-    query = urlencode(sorted(params, key=lambda kv: kv[0]))
-    return f"{public_base_url(request)}{request.url.path}" + (f"?{query}" if query else "")
-
-
 def build_page(
-    request: Request, params: PageParams, count: int, results: Sequence[Any]
+    ctx: Context, params: PageParams, count: int, results: Sequence[Any]
 ) -> dict[str, Any]:
+    """The page's answer; 404 "Invalid page." past the last page. Links through
+    the gateway (``ctx.page_url``: scheme and host from ``X-Forwarded-*`` when
+    the request came from a trusted proxy)."""
+    here = ctx
     last = max((count + params.page_size - 1) // params.page_size, 1)
     if params.page > last:
         raise NotFound("Invalid page.")
     return {
         "count": count,
-        "next": page_url(request, params.page + 1) if params.page < last else None,
-        "previous": page_url(request, params.page - 1) if params.page > 1 else None,
+        "next": here.page_url(params.page + 1) if params.page < last else None,
+        "previous": here.page_url(params.page - 1) if params.page > 1 else None,
         "results": list(results),
     }
+
+
+def with_total(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` with the count of all its rows as a last column, ``entraide_total``: the
+    count and the page in one round trip. PostgreSQL runs the uncorrelated
+    subquery once (an InitPlan) and still plans the page with its LIMIT."""
+    total = select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+    return stmt.add_columns(total.label(TOTAL_LABEL))
+
+
+async def fetch_page(
+    session: AsyncSession, stmt: Select[Any], params: PageParams, *, scalars: bool = True
+) -> tuple[int, list[Any]]:
+    """(count, rows of the page) in one statement. An empty page carries no
+    count; none is needed: page 1 of it is an empty list (count 0), and any
+    later page is past the end, a 404 either way (``build_page``)."""
+    result = await session.execute(with_total(stmt).limit(params.page_size).offset(params.offset))
+    raw = result.all()
+    if not raw:
+        return 0, []
+    count = int(raw[0][-1])
+    if scalars:
+        return count, [r[0] for r in raw]
+    # Rows keep the total as an extra last column: read them by name or index.
+    return count, raw
 
 
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
     *,
-    request: Request,
+    ctx: Context,
     params: PageParams,
     transform: Callable[[Any], Any] | None = None,
     scalars: bool = True,
 ) -> dict[str, Any]:
-    """One query for the count, one for the page; rows optionally transformed."""
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    count = int((await session.execute(count_stmt)).scalar_one())
-    rows: Sequence[Any] = []
-    if count and params.offset < count:
-        result = await session.execute(stmt.limit(params.page_size).offset(params.offset))
-        rows = result.scalars().all() if scalars else result.all()
+    """The count and the page in one statement; rows optionally transformed."""
+    count, rows = await fetch_page(session, stmt, params, scalars=scalars)
     if transform is not None:
         rows = [transform(r) for r in rows]
-    return build_page(request, params, count, rows)
+    return build_page(ctx, params, count, rows)

@@ -43,6 +43,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import UploadFile
 
+from .context import Context
 from .errors import (
     APIError,
     NotFound,
@@ -473,12 +474,16 @@ def storage_hook(
     return hook
 
 
+async def _storage_dependency(request: Request) -> Storage:
+    return get_storage(request)
+
+
 def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
 
-StorageDep = Annotated[Storage, Depends(get_storage)]
+StorageDep = Annotated[Storage, Depends(_storage_dependency)]
 
 
 # ------------------------------------------------------------------- images
@@ -660,13 +665,15 @@ def media_router(
     return router
 
 
-def media_url(request: Request, value: str | None) -> str | None:
+def media_url(ctx: Context, value: str | None) -> str | None:
     """What a record's image field holds, as clients read it: an uploaded file's key
     becomes its absolute URL through the gateway; an external URL stays as given."""
     if not value:
         return None
     if value.startswith(("http://", "https://")):
         return value
-    from .pagination import public_base_url
-
-    return get_storage(request).url(value, base_url=public_base_url(request))
+    here = ctx
+    storage = here.storage
+    if storage is None:
+        raise RuntimeError("media_url needs a context with the app's storage")
+    return storage.url(value, base_url=here.base_url)

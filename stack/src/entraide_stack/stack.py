@@ -257,8 +257,18 @@ class Stack:
         """uvicorn's ``--timeout-graceful-shutdown``: open requests' part of the deadline."""
         return shutdown_budget(self.shutdown_timeout)[0]
 
+    @property
+    def workers(self) -> int:
+        """``ENTRAIDE_WORKERS``: uvicorn worker processes per service (default 1).
+        Each is a replica in all but its port: the outbox relay, the consumer and
+        the migrations are replica-safe (SKIP LOCKED, shared durable consumers, an
+        advisory lock); in-process rate-limit counters and caches are per worker."""
+        raw = self.common_env().get("ENTRAIDE_WORKERS", "").strip()
+        return max(int(raw), 1) if raw.isdigit() else 1
+
     def service_process(self, spec: ServiceSpec) -> Process:
         port = self.config.service_ports[spec.name]
+        workers = ["--workers", str(self.workers)] if self.workers > 1 else []
         return Process(
             spec.name,
             [
@@ -278,6 +288,7 @@ class Stack:
                 # teardown bounds itself to the rest.
                 "--timeout-graceful-shutdown",
                 str(self.graceful_shutdown),
+                *workers,
             ],
             log_file=self.log_file(spec.name),
             pid_file=self.config.run_dir / f"{spec.name}.pid",

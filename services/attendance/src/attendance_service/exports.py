@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from fastapi import Response
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
@@ -88,14 +88,22 @@ def _xlsx(
     return buf.getvalue()
 
 
-async def download(
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file to download: its bytes, media type and name (the router sends it)."""
+
+    body: bytes
+    media_type: str
+    filename: str
+
+
+async def render(
     fmt: str, name: str, columns: list[str], rows: list[list[Any]], **xlsx: Any
-) -> Response:
+) -> Download:
     if fmt == "csv":
         body = await anyio.to_thread.run_sync(_csv, columns, rows)
         media, ext = "text/csv; charset=utf-8", "csv"
     else:
         body = await anyio.to_thread.run_sync(lambda: _xlsx(name, columns, rows, **xlsx))
         media, ext = XLSX, "xlsx"
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{ext}"'}
-    return Response(body, media_type=media, headers=headers)
+    return Download(body, media, f"{name}.{ext}")

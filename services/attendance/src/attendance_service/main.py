@@ -8,7 +8,7 @@ from entraide_kit.app import create_app, lazy_app
 
 from . import MIGRATIONS
 from .config import AttendanceSettings, get_settings
-from .events import SUBSCRIPTIONS
+from .handlers import SUBSCRIPTIONS
 from .router import router
 
 

@@ -30,6 +30,7 @@ from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .copies import instances, sessions
 from .models import AttendanceRecord as R
@@ -41,6 +42,9 @@ I = instances.table  # noqa: E741
 T = sessions.table.alias("tpl")
 C = courses.table.alias("tpl_course")
 U = user_copies.alias("tpl_course_trainer")
+
+#: the table the service owns
+attendance_records = Repository(R)
 
 RECORD_LIST = ListSpec(
     search_fields=[col(R.notes), S.c.first_name, S.c.last_name, S.c.exam_id],
@@ -210,15 +214,16 @@ async def report_records(session: AsyncSession, where: Sequence[ColumnElement[bo
     return list(rows)
 
 
-async def get(session: AsyncSession, record_id: int, *, for_update: bool = False) -> R | None:
-    stmt = select(R).where(col(R.id) == record_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def get_row(session: AsyncSession, record_id: int, *where: Any) -> Any:
+    """A record with its details (``records_query()``), if ``where`` lets it be seen."""
+    stmt = records_query().where(col(R.id) == record_id, *where)
+    return (await session.execute(stmt)).first()
 
 
-async def get_row(session: AsyncSession, record_id: int) -> Any:
-    return (await session.execute(records_query().where(col(R.id) == record_id))).first()
+async def rows(session: AsyncSession, *where: Any) -> list[Any]:
+    """Records with their details, most recent first."""
+    stmt = records_query().where(*where).order_by(col(R.date).desc(), col(R.id))
+    return list(await session.execute(stmt))
 
 
 # The columns bulk_create writes, each sent as one array: the statement's text is the

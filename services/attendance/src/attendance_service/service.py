@@ -1,25 +1,30 @@
-"""Business rules of the attendance service."""
+"""Business rules of the attendance service: records, their lists and bulk entry
+(statistics and reports: ``reports.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entraide_kit import records
 from entraide_kit.auth import Principal, Role
+from entraide_kit.context import Context
 from entraide_kit.copies.centers import centers
 from entraide_kit.copies.students import students
 from entraide_kit.db import flush_checked
-from entraide_kit.errors import ValidationFailed
+from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageParams, build_page
 
-from . import events, policies, repository
+from . import events, policies, repository, views
 from .copies import instances, sessions
 from .models import AttendanceRecord
-from .schemas import BulkIn
+from .schemas import BulkIn, BulkOut, BulkRecord, RecordCreate, RecordPage, RecordRead, RecordUpdate
 
 CONSTRAINTS = {
     "uq_attendance_student_instance_date": (
@@ -69,7 +74,7 @@ def trainer_filter(actor: Principal, raw: str | None) -> list[ColumnElement[bool
 
 async def resolve_session(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
     *,
     template_id: int | None,
     instance_id: int | None,
@@ -82,7 +87,7 @@ async def resolve_session(
             {"non_field_errors": [f"Give either {names[0]} or {names[1]}, not both."]}
         )
     if instance_id is not None:
-        inst = await instances.get(session, instance_id, request=request)
+        inst = await instances.get(session, instance_id, ctx=ctx)
         if inst is None:
             raise _invalid(names[1], instance_id)
         if inst["specific_date"] is not None and inst["specific_date"] != date:
@@ -97,7 +102,7 @@ async def resolve_session(
             None, instance_id, inst["effective_trainer"], inst["group"], inst["center"]
         )
     assert template_id is not None
-    tpl = await sessions.get(session, template_id, request=request)
+    tpl = await sessions.get(session, template_id, ctx=ctx)
     if tpl is None:
         raise _invalid(names[0], template_id)
     if tpl["day"] and date.strftime("%A") != tpl["day"]:
@@ -118,18 +123,131 @@ def check_member(student: Any, ref: SessionRef, student_id: Any) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------ reads
+
+#: the list's query (filters, search, ordering), a dependency of the router's
+RECORD_QUERY = repository.RECORD_LIST.dependency()
+
+
+async def list_records(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    params: PageParams,
+    query: ListQuery,
+    trainer_id: str | None,
+) -> RecordPage:
+    """A page of records (a trainer: their sessions'; a supervisor: their centres');
+    count and page in one statement."""
+    stmt = repository.records_query().where(
+        policies.scope(actor), *trainer_filter(actor, trainer_id)
+    )
+    count, rows = await repository.attendance_records.page(
+        session, params, stmt=stmt, spec=repository.RECORD_LIST, query=query, scalars=False
+    )
+    return RecordPage.model_construct(
+        **build_page(ctx, params, count, [views.record(r) for r in rows])
+    )
+
+
+async def get_record(session: AsyncSession, actor: Principal, record_id: int) -> RecordRead:
+    """A record the caller may read (students: their own only), else 404."""
+    row = await repository.get_row(session, record_id, policies.scope(actor))
+    if row is None:
+        raise NotFound()
+    return views.record(row)
+
+
+async def _for_write(session: AsyncSession, actor: Principal, record_id: int) -> AttendanceRecord:
+    """The record to change, locked; 404 when the caller may not even read it."""
+    if await repository.get_row(session, record_id, policies.scope(actor)) is None:
+        raise NotFound()
+    return await repository.attendance_records.require(session, record_id, for_update=True)
+
+
+async def _answer(session: AsyncSession, record: AttendanceRecord) -> RecordRead:
+    return views.record(await repository.get_row(session, record.id or 0))
+
+
+async def _rows(session: AsyncSession, actor: Principal, *where: Any) -> list[RecordRead]:
+    return [views.record(r) for r in await repository.rows(session, policies.scope(actor), *where)]
+
+
+async def by_session(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    instance_id: int | None,
+    template_id: int | None,
+    date: dt.date | None,
+) -> list[RecordRead]:
+    """A session's records: an instance's, or a template's on a date."""
+    if instance_id is not None:
+        where = [col(AttendanceRecord.session_instance_id) == instance_id]
+    elif template_id is not None and date is not None:
+        where = [
+            col(AttendanceRecord.session_template_id) == template_id,
+            col(AttendanceRecord.date) == date,
+        ]
+    else:
+        raise ValidationFailed(
+            {"non_field_errors": ["Give session_instance_id, or session_template_id and date."]}
+        )
+    return await _rows(session, actor, *where)
+
+
+async def by_student(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    student_id: int,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[RecordRead]:
+    """A student's records (students: their own only)."""
+    if actor.role is Role.student:
+        own = (await students.by_ids(session, [student_id])).get(student_id)
+        if own is None or own["user"] != actor.id:
+            raise PermissionDenied("You can only see your own attendance.")
+    return await _rows(
+        session,
+        actor,
+        *repository.by_scope(student_id=student_id),
+        *repository.in_period(start, end),
+    )
+
+
+async def by_group(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    group_id: int,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[RecordRead]:
+    """The records of all students of a group."""
+    return await _rows(
+        session, actor, *repository.by_scope(group_id=group_id), *repository.in_period(start, end)
+    )
+
+
+# ------------------------------------------------------------------ writes
+
+
 async def create_record(
-    session: AsyncSession, request: Request, actor: Principal, values: dict[str, Any]
-) -> AttendanceRecord:
+    session: AsyncSession, ctx: Context, actor: Principal, body: RecordCreate
+) -> RecordRead:
+    """Record a student's attendance for a session (either a template or an instance)."""
+    values = body.model_dump(exclude_unset=True)
     ref = await resolve_session(
         session,
-        request,
+        ctx,
         template_id=values.get("session_template"),
         instance_id=values.get("session_instance"),
         date=values["date"],
     )
     await authorize(session, actor, ref)
-    student = await students.get(session, values["student"], request=request)
+    student = await students.get(session, values["student"], ctx=ctx)
     problem = check_member(student, ref, values["student"])
     if problem:
         raise ValidationFailed({"student": [problem]})
@@ -148,16 +266,15 @@ async def create_record(
     await flush_checked(session, CONSTRAINTS)
     await session.refresh(record)
     await events.record_changed(session, record)
-    return record
+    return await _answer(session, record)
 
 
 async def update_record(
-    session: AsyncSession,
-    request: Request,
-    actor: Principal,
-    record: AttendanceRecord,
-    changes: dict[str, Any],
-) -> AttendanceRecord:
+    session: AsyncSession, ctx: Context, actor: Principal, record_id: int, body: RecordUpdate
+) -> RecordRead:
+    """Update a record: PUT (a ``RecordCreate``) and PATCH alike, the fields sent."""
+    record = await _for_write(session, actor, record_id)
+    changes = body.model_dump(exclude_unset=True)
     for name in ("date", "student", "status"):
         if name in changes and changes[name] is None:
             raise ValidationFailed({name: ["This field may not be null."]})
@@ -173,7 +290,7 @@ async def update_record(
     date = changes.get("date", record.date)
     ref = await resolve_session(
         session,
-        request,
+        ctx,
         template_id=current["session_template"],
         instance_id=current["session_instance"],
         date=date,
@@ -185,9 +302,7 @@ async def update_record(
     await authorize(session, actor, ref)
     student_id = changes.get("student", record.student_id)
     if "student" in changes or ref.group != record.group_id:
-        problem = check_member(
-            await students.get(session, student_id, request=request), ref, student_id
-        )
+        problem = check_member(await students.get(session, student_id, ctx=ctx), ref, student_id)
         if problem:
             raise ValidationFailed({"student": [problem]})
     values: dict[str, Any] = {
@@ -206,10 +321,11 @@ async def update_record(
     await records.save_unflushed(record, values)
     await flush_checked(session, CONSTRAINTS)
     await events.record_changed(session, record)
-    return record
+    return await _answer(session, record)
 
 
-async def delete_record(session: AsyncSession, actor: Principal, record: AttendanceRecord) -> None:
+async def delete_record(session: AsyncSession, actor: Principal, record_id: int) -> None:
+    record = await _for_write(session, actor, record_id)
     await authorize(
         session, actor, SessionRef(None, None, record.trainer_id, record.group_id, record.center_id)
     )
@@ -218,13 +334,13 @@ async def delete_record(session: AsyncSession, actor: Principal, record: Attenda
 
 
 async def bulk_create(
-    session: AsyncSession, request: Request, actor: Principal, body: BulkIn
-) -> dict[str, Any]:
+    session: AsyncSession, ctx: Context, actor: Principal, body: BulkIn
+) -> BulkOut:
     """A whole class in one statement: new records inserted, existing ones updated;
     unknown or misplaced students reported in ``errors`` without failing the rest."""
     ref = await resolve_session(
         session,
-        request,
+        ctx,
         template_id=body.session_template_id,
         instance_id=body.session_instance_id,
         date=body.date,
@@ -267,19 +383,13 @@ async def bulk_create(
     )
     await events.records_changed(session, saved)
     created = sum(1 for r in saved if r.inserted)
-    return {
-        "message": f"Processed {len(saved)} attendance records",
-        "created": created,
-        "updated": len(saved) - created,
-        "errors": errors,
-        "records": [
-            {
-                "id": r.id,
-                "date": r.date,
-                "student": r.student_id,
-                "status": r.status,
-                "notes": r.notes,
-            }
+    return BulkOut(
+        message=f"Processed {len(saved)} attendance records",
+        created=created,
+        updated=len(saved) - created,
+        errors=errors,
+        records=[
+            BulkRecord(id=r.id, date=r.date, student=r.student_id, status=r.status, notes=r.notes)
             for r in saved
         ],
-    }
+    )

@@ -8,18 +8,28 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from sqlalchemy import bindparam, select
+from sqlmodel import col
 
+from entraide_kit import fastread
 from entraide_kit.app import create_app, lazy_app
 from entraide_kit.auth import Principal
 from entraide_kit.errors import InvalidToken
 from entraide_kit.storage import media_router, storage_hook
 
-from . import MIGRATIONS, repository, service
+from . import MIGRATIONS, service
 from .config import AuthSettings, get_settings
+from .models import User
 from .router import CHECKED_USER, MEDIA_PATH, tokens, users
 from .tokens import TokenIssuer, load_signing_key
 
 log = logging.getLogger("auth")
+
+
+#: the caller's row, every request: compiled once, sent by asyncpg as a prepared
+#: statement, read as a plain row (bench/hotspots.py: a third of users/me was
+#: SQLAlchemy's execution and hydration of this one row)
+CALLER = fastread.Lookup.prepare(select(User).where(col(User.id) == bindparam("user_id")))
 
 
 async def token_guard(request: Request, principal: Principal) -> None:
@@ -29,7 +39,7 @@ async def token_guard(request: Request, principal: Principal) -> None:
     nothing more (``router.caller_as_checked``).
     """
     async with request.app.state.db.lookup_session() as session:
-        user = await repository.get_user(session, user_id=principal.id)
+        user = await CALLER.fetch(session, principal.id)
     if user is None or not user.is_active or user.token_version != principal.token_version:
         raise InvalidToken()
     request.scope[CHECKED_USER] = user

@@ -1,4 +1,4 @@
-"""Every query of the auth service."""
+"""Every statement of the auth service (the ``users`` repository and its own queries)."""
 
 from __future__ import annotations
 
@@ -7,56 +7,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .models import BlacklistedToken, User
 
-USER_LIST = ListSpec(
-    search_fields=[col(User.email), col(User.username), User.first_name, User.last_name],
-    ordering_fields={
-        name: getattr(User, name)
-        for name in (
-            "id",
-            "email",
-            "username",
-            "first_name",
-            "last_name",
-            "role",
-            "date_joined",
-            "is_active",
-            "city",
-            "birth_date",
-            "created_at",
-            "updated_at",
-        )
-    },
-    default_ordering=("id",),
-    filters={
-        "role": Filter(
-            col(User.role),
-            choices={"admin", "center_supervisor", "association_supervisor", "trainer", "student"},
-            description="admin, center_supervisor, association_supervisor, trainer or student",
-        ),
-        "is_active": Filter(col(User.is_active), kind=bool, description="true or false"),
-    },
-    tiebreaker=col(User.id),
-)
-
-
-def users_query() -> Select[Any]:
-    return select(User)
+users = Repository(User)
 
 
 async def get_user(session: AsyncSession, *, user_id: int, for_update: bool = False) -> User | None:
-    stmt = select(User).where(col(User.id) == user_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The user, locked for the transaction when ``for_update`` (a read before a write)."""
+    return await (users.get_for_update if for_update else users.get)(session, user_id)
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
@@ -150,10 +115,6 @@ async def blacklist(
     await session.execute(
         delete(BlacklistedToken).where(col(BlacklistedToken.expires_at) < func.now())
     )
-
-
-async def users_by_ids(session: AsyncSession, *, ids: Sequence[int]) -> list[User]:
-    return list((await session.execute(select(User).where(col(User.id).in_(ids)))).scalars())
 
 
 async def taken_matching(

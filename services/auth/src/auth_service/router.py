@@ -1,4 +1,5 @@
-"""HTTP endpoints of the auth service: thin, they parse, call the service and shape the answer."""
+"""HTTP endpoints of the auth service: they parse, call one service function and
+return its answer (the service loads, checks and shapes)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from entraide_kit.auth import (
     TokenVerifier,
     resolve_principal,
 )
-from entraide_kit.db import SessionDep
-from entraide_kit.errors import NotFound
+from entraide_kit.context import CtxDep
+from entraide_kit.db import ReadSessionDep, SessionDep
 from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf, body_openapi, json_or_form
-from entraide_kit.pagination import PageDep, paginate
-from entraide_kit.storage import StorageDep, media_url, read_image
+from entraide_kit.pagination import PageDep
+from entraide_kit.storage import StorageDep
 
-from . import repository, service
+from . import provisioning, service
+from .lists import USER_LIST
 from .models import User
 from .schemas import (
     JWKS,
@@ -51,7 +53,7 @@ from .tokens import TokenIssuer
 tokens = APIRouter(prefix="/api/token", tags=["auth"])
 users = APIRouter(prefix="/api/accounts/users", tags=["users"])
 
-UserListQuery = Annotated[ListQuery, Depends(repository.USER_LIST.dependency())]
+UserListQuery = Annotated[ListQuery, Depends(USER_LIST.dependency())]
 # Uploaded profile pictures are served by this service under its public prefix.
 MEDIA_PATH = "/api/accounts/media"
 PICTURE = ("profile_picture",)
@@ -83,46 +85,21 @@ Issuer = Annotated[TokenIssuer, Depends(get_issuer)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
 
 
-async def current_user_row(session: SessionDep, principal: CurrentUser) -> User:
-    user = await repository.get_user(session, user_id=principal.id, for_update=False)
-    if user is None:
-        raise NotFound()
-    return user
-
-
-async def target_user(_actor: AdminOrSupervisor, user_id: int, session: SessionDep) -> User:
-    user = await repository.get_user(session, user_id=user_id, for_update=True)
-    if user is None:
-        raise NotFound()
-    return user
-
-
-async def pending_user_row(session: SessionDep, principal: CurrentUserPendingPassword) -> User:
-    return await current_user_row(session, principal)
-
-
 # The caller's row as the token guard read it, outside the request's transaction.
 CHECKED_USER = "auth.checked_user"
 
 
 async def caller_as_checked(request: Request, principal: CurrentUserPendingPassword) -> User:
     """The caller's row for answers that only read it: the one the token guard
-    just checked (no second query, no transaction)."""
+    just checked (no second query, no transaction), a plain row with the user's
+    columns (``main.CALLER``), read as a ``User`` is."""
     user = request.scope.get(CHECKED_USER)
-    if isinstance(user, User) and user.id == principal.id:
+    if user is not None and getattr(user, "id", None) == principal.id:
         return user
-    async with request.app.state.db.lookup_session() as session:
-        found = await repository.get_user(session, user_id=principal.id, for_update=False)
-    if found is None:
-        raise NotFound()
-    return found
+    return await service.checked_caller(request.app.state.db, user_id=principal.id)
 
 
-Me = Annotated[User, Depends(current_user_row)]
-# Also a user who logged in with a one-time password and must change it.
-MePending = Annotated[User, Depends(pending_user_row)]
 MeAsChecked = Annotated[User, Depends(caller_as_checked)]
-Target = Annotated[User, Depends(target_user)]
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": Detail}}
 FORBIDDEN: dict[int | str, dict[str, Any]] = {401: {"model": Detail}, 403: {"model": Detail}}
@@ -130,42 +107,37 @@ BAD: dict[int | str, dict[str, Any]] = {400: {"description": "Field errors: {fie
 
 
 @tokens.post("/", response_model=TokenPair, responses={**UNAUTHORIZED, **BAD})
-async def obtain_token(body: TokenObtainIn, session: SessionDep, issuer: Issuer) -> dict[str, str]:
+async def obtain_token(body: TokenObtainIn, session: SessionDep, issuer: Issuer) -> TokenPair:
     """Obtain an access and a refresh token with an email and a password."""
-    user = await service.authenticate(session, email=body.email, password=body.password)
-    return issuer.pair(user)
+    return await service.obtain_tokens(session, issuer, email=body.email, password=body.password)
 
 
 @tokens.post("/refresh/", response_model=AccessOut, responses={**UNAUTHORIZED, **BAD})
 async def refresh_token(
     body: RefreshIn, session: SessionDep, issuer: Issuer, verifier: Verifier
-) -> dict[str, str]:
+) -> AccessOut:
     """Obtain a new access token with a refresh token."""
-    access = await service.refresh_access(
+    return await service.refresh_access(
         session, verifier=verifier, issuer=issuer, refresh_token=body.refresh
     )
-    return {"access": access}
 
 
 @tokens.get("/jwks/", response_model=JWKS)
-async def jwks(issuer: Issuer) -> dict[str, Any]:
+async def jwks(issuer: Issuer) -> JWKS:
     """The public keys that verify every token this service signs."""
-    return issuer.jwks()
+    return JWKS(**issuer.jwks())
 
 
 @users.get("/", response_model=UserPage, responses=FORBIDDEN)
 async def list_users(
     _actor: AdminOrSupervisor,
-    request: Request,
-    session: SessionDep,
+    ctx: CtxDep,
+    session: ReadSessionDep,
     page: PageDep,
     query: UserListQuery,
-) -> dict[str, Any]:
+) -> UserPage:
     """List users (filters: role, is_active; search: email, names; ordering: any field)."""
-    stmt = repository.USER_LIST.apply(repository.users_query(), query)
-    return await paginate(
-        session, stmt, request=request, params=page, transform=lambda u: UserRead.of(u, request)
-    )
+    return await service.list_users(session, ctx, page, query)
 
 
 @users.post(
@@ -177,27 +149,15 @@ async def list_users(
 )
 async def create_user(
     actor: AdminOrSupervisor,
-    request: Request,
+    ctx: CtxDep,
     body: UserCreateBody,
     session: SessionDep,
     storage: StorageDep,
 ) -> UserRead:
     """Create a user (JSON, or multipart/form-data with a `profile_picture` image file)."""
-    picture = None
-    upload = body.files.get("profile_picture")
-    if upload is not None:
-        image = await read_image(upload, field="profile_picture")
-        key = await storage.save(
-            folder="auth/profile-pictures",
-            data=image.data,
-            content_type=image.content_type,
-            extension=image.extension,
-        )
-        # Kept as its URL through the gateway, as other services' uploads are: user
-        # events carry it to the services that show profiles.
-        picture = media_url(request, key)
-    user = await service.create_user(session, actor=actor, data=body.data, profile_picture=picture)
-    return UserRead.of(user, request)
+    return await service.add_user(
+        session, ctx, storage, actor=actor, data=body.data, files=body.files
+    )
 
 
 @users.post(
@@ -208,14 +168,13 @@ async def create_user(
 )
 async def register(
     actor: AdminOrSupervisor,
-    request: Request,
+    ctx: CtxDep,
     body: RegisterIn,
     session: SessionDep,
     issuer: Issuer,
-) -> dict[str, Any]:
+) -> RegisterOut:
     """Register a user and return it with its tokens."""
-    user = await service.create_user(session, actor=actor, data=body)
-    return {"user": UserRead.of(user, request), **issuer.pair(user)}
+    return await service.register(session, ctx, issuer, actor=actor, data=body)
 
 
 @users.post(
@@ -225,38 +184,17 @@ async def register(
     responses={**FORBIDDEN, **BAD},
 )
 async def provision(
-    _actor: AdminOrSupervisor, body: ProvisionIn, session: SessionDep, request: Request
-) -> dict[str, Any]:
+    _actor: AdminOrSupervisor, body: ProvisionIn, session: SessionDep, ctx: CtxDep
+) -> ProvisionOut:
     """Accounts for students or trainers by name: generated emails, one-time passwords."""
-    settings = request.app.state.settings
-    domain = body.email_domain or settings.account_email_domain
-    made = await service.provision(
-        session,
-        people=body.users,
-        email_domain=domain,
-        force_password_change=settings.force_password_change,
-    )
-    return {
-        "users": [
-            {
-                "id": user.id,
-                "email": user.email,
-                "username": user.username,
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "role": user.role,
-                "initial_password": password,
-            }
-            for user, password in made
-        ]
-    }
+    return await provisioning.provision_accounts(session, ctx, data=body)
 
 
 @users.post("/release/", response_model=ReleaseOut, responses=BAD)
-async def release(body: ReleaseIn, session: SessionDep) -> dict[str, int]:
+async def release(body: ReleaseIn, session: SessionDep) -> ReleaseOut:
     """Release accounts provisioned under these refs and never used (the asker could not
     save its record). The refs are the caller's secret: no token is needed."""
-    return {"released": await service.release(session, refs=body.refs)}
+    return await provisioning.release(session, refs=body.refs)
 
 
 @users.post("/logout/", response_model=Detail, responses={**UNAUTHORIZED, **BAD})
@@ -270,77 +208,73 @@ async def logout(
 
     The refresh token proves who logs out: an access token is optional (when
     sent, it must be the same user's)."""
-    await service.logout(
+    return await service.logout(
         session, verifier=verifier, principal=principal, refresh_token=body.refresh
     )
-    return Detail(detail="Successfully logged out.")
 
 
 @users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
-async def me(user: MeAsChecked, request: Request) -> UserRead:
+async def me(user: MeAsChecked, ctx: CtxDep) -> UserRead:
     """The caller's profile."""
-    return UserRead.of(user, request)
+    return service.profile(ctx, user)
 
 
 @users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
-async def profile(user: MeAsChecked, request: Request) -> UserRead:
+async def profile(user: MeAsChecked, ctx: CtxDep) -> UserRead:
     """Alias of /me/."""
-    return UserRead.of(user, request)
+    return service.profile(ctx, user)
 
 
 @users.put("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
 async def update_me(
-    body: ProfileFields, user: Me, session: SessionDep, request: Request
+    body: ProfileFields, caller: CurrentUser, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Update the caller's profile (role, is_active, email and password are not changed here)."""
-    return UserRead.of(await service.update_me(session, user=user, data=body), request)
+    return await service.update_me(session, ctx, user_id=caller.id, data=body)
 
 
 @users.patch("/me/", response_model=UserRead, responses={**UNAUTHORIZED, **BAD})
 async def partial_update_me(
-    body: ProfileFields, user: Me, session: SessionDep, request: Request
+    body: ProfileFields, caller: CurrentUser, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Partially update the caller's profile."""
-    return UserRead.of(await service.update_me(session, user=user, data=body), request)
+    return await service.update_me(session, ctx, user_id=caller.id, data=body)
 
 
 @users.post("/change_password/", response_model=PasswordChanged, responses={**UNAUTHORIZED, **BAD})
 async def change_password(
-    body: ChangePasswordIn, user: MePending, session: SessionDep, issuer: Issuer
-) -> dict[str, str]:
+    body: ChangePasswordIn, caller: CurrentUserPendingPassword, session: SessionDep, issuer: Issuer
+) -> PasswordChanged:
     """Change the caller's password. Earlier tokens stop working; fresh ones are returned."""
-    user = await service.change_password(session, user=user, data=body)
-    return {"detail": "Password successfully changed.", **issuer.pair(user)}
+    return await service.change_password(session, issuer, user_id=caller.id, data=body)
 
 
 @users.get("/{user_id}/", response_model=UserRead, responses=FORBIDDEN)
-async def retrieve_user(user: Target, request: Request) -> UserRead:
+async def retrieve_user(
+    _actor: AdminOrSupervisor, user_id: int, session: ReadSessionDep, ctx: CtxDep
+) -> UserRead:
     """Retrieve a user."""
-    return UserRead.of(user, request)
+    return await service.retrieve_user(session, ctx, user_id=user_id)
 
 
 @users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def update_user(
-    actor: AdminOrSupervisor, body: UserPut, user: Target, session: SessionDep, request: Request
+    actor: AdminOrSupervisor, user_id: int, body: UserPut, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Update a user (full update: email is required)."""
-    changes = body.model_dump(exclude_unset=True)
-    user = await service.update_user(session, actor=actor, user=user, changes=changes)
-    return UserRead.of(user, request)
+    return await service.update_user(session, ctx, actor=actor, user_id=user_id, data=body)
 
 
 @users.patch("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def partial_update_user(
-    actor: AdminOrSupervisor, body: UserUpdate, user: Target, session: SessionDep, request: Request
+    actor: AdminOrSupervisor, user_id: int, body: UserUpdate, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Partially update a user; an admin may set another user's password here."""
-    changes = body.model_dump(exclude_unset=True)
-    user = await service.update_user(session, actor=actor, user=user, changes=changes)
-    return UserRead.of(user, request)
+    return await service.update_user(session, ctx, actor=actor, user_id=user_id, data=body)
 
 
 @users.delete("/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)
-async def delete_user(actor: AdminOrSupervisor, user: Target, session: SessionDep) -> Response:
+async def delete_user(actor: AdminOrSupervisor, user_id: int, session: SessionDep) -> Response:
     """Delete a user."""
-    await service.delete_user(session, actor=actor, user=user)
+    await service.delete_user(session, actor=actor, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import Request
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 
 from entraide_kit.auth import Role
+from entraide_kit.context import Context
 from entraide_kit.storage import media_url
 from entraide_kit.types import Url
 
@@ -153,11 +153,11 @@ class UserRead(BaseModel):
     updated_at: dt.datetime
 
     @classmethod
-    def of(cls, user: User, request: Request | None = None) -> UserRead:
-        """``request``: to turn an uploaded picture's storage key into its URL."""
+    def of(cls, user: User, ctx: Context | None = None) -> UserRead:
+        """``ctx``: to turn an uploaded picture's storage key into its URL."""
         picture = user.profile_picture
-        if request is not None:
-            picture = media_url(request, picture)
+        if ctx is not None:
+            picture = media_url(ctx, picture)
         return cls(
             id=user.id or 0,
             email=user.email,

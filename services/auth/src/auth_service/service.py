@@ -1,34 +1,61 @@
-"""Business rules of the auth service. Writes through the repository; never commits."""
+"""Business rules of the auth service: tokens, users and the answers they give (accounts
+given by name are in ``provisioning``). Writes through the repository; never commits."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from entraide_kit.auth import Principal, Role, TokenVerifier
-from entraide_kit.db import violated_constraint
-from entraide_kit.errors import AuthenticationFailed, BadRequest, InvalidToken, ValidationFailed
+from entraide_kit.context import Context
+from entraide_kit.db import Database, violated_constraint
+from entraide_kit.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    InvalidToken,
+    NotFound,
+    ValidationFailed,
+)
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageParams, build_page
+from entraide_kit.storage import Storage, media_url, read_image
 
 from . import events, policies, repository
+from .lists import USER_LIST
 from .models import User
 from .passwords import (
     burn_verify,
-    hash_initial_password,
     hash_password,
     needs_rehash,
-    new_initial_password,
     password_problems,
     verify_password,
 )
-from .schemas import ChangePasswordIn, ProfileFields, ProvisionPerson, UserCreate, to_columns
+from .schemas import (
+    AccessOut,
+    ChangePasswordIn,
+    Detail,
+    PasswordChanged,
+    ProfileFields,
+    RegisterIn,
+    RegisterOut,
+    TokenPair,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+    to_columns,
+)
 from .tokens import TokenIssuer
 
 NO_ACCOUNT = "No active account found with the given credentials"
+LOGGED_OUT = "Successfully logged out."
+PASSWORD_CHANGED = "Password successfully changed."
+PICTURES_FOLDER = "auth/profile-pictures"
 NOT_NULL = {"username", "email", "role", "is_active", "must_change_password", "password"}
 UNIQUE_MESSAGES = {
     "uq_users_provision_ref": ("ref", "This ref was already used."),
@@ -38,13 +65,13 @@ UNIQUE_MESSAGES = {
 
 
 async def _insert(session: AsyncSession, values: dict[str, Any]) -> User:
-    user = await _flush_unique(session, repository.add_user(session, values=values))
+    user = await flush_unique(session, repository.add_user(session, values=values))
     await events.user_changed(session, user)
     return user  # type: ignore[no-any-return,unused-ignore]
 
 
 async def _change(session: AsyncSession, user: User, values: dict[str, Any]) -> User:
-    user = await _flush_unique(session, repository.update_user(session, user=user, values=values))
+    user = await flush_unique(session, repository.update_user(session, user=user, values=values))
     await events.user_changed(session, user)
     return user  # type: ignore[no-any-return,unused-ignore]
 
@@ -71,7 +98,7 @@ def check_password(password: str, *, field: str, attributes: list[str]) -> None:
         raise ValidationFailed({field: problems})
 
 
-async def _flush_unique(session: AsyncSession, coro: Any) -> Any:
+async def flush_unique(session: AsyncSession, coro: Any) -> Any:
     try:
         return await coro
     except IntegrityError as exc:
@@ -112,9 +139,17 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
     return user
 
 
+async def obtain_tokens(
+    session: AsyncSession, issuer: TokenIssuer, *, email: str, password: str
+) -> TokenPair:
+    """An access and a refresh token for these credentials."""
+    user = await authenticate(session, email=email, password=password)
+    return TokenPair(**issuer.pair(user))
+
+
 async def refresh_access(
     session: AsyncSession, *, verifier: TokenVerifier, issuer: TokenIssuer, refresh_token: str
-) -> str:
+) -> AccessOut:
     try:
         claims = await verifier.verify(refresh_token, token_type="refresh")
     except InvalidToken:
@@ -124,7 +159,7 @@ async def refresh_access(
     user = await repository.get_user(session, user_id=int(claims["sub"]))
     if user is None or not user.is_active or user.token_version != claims.get("ver", 0):
         raise InvalidToken("Token is invalid or expired")
-    return issuer.access(user).token
+    return AccessOut(access=issuer.access(user).token)
 
 
 async def logout(
@@ -133,7 +168,7 @@ async def logout(
     verifier: TokenVerifier,
     principal: Principal | None,
     refresh_token: str,
-) -> None:
+) -> Detail:
     """Blacklist the refresh token and end every earlier token of the user.
 
     Without an access token (the web client logs out so), the refresh token
@@ -161,6 +196,7 @@ async def logout(
     )
     if user is not None:
         await _change(session, user, {"token_version": user.token_version + 1})
+    return Detail(detail=LOGGED_OUT)
 
 
 async def create_user(
@@ -190,6 +226,72 @@ async def create_user(
     return await _insert(session, values)
 
 
+async def add_user(
+    session: AsyncSession,
+    ctx: Context,
+    storage: Storage,
+    *,
+    actor: Principal,
+    data: UserCreate,
+    files: Mapping[str, UploadFile],
+) -> UserRead:
+    """A user created by an admin or a supervisor, with an uploaded profile picture."""
+    picture = None
+    upload = files.get("profile_picture")
+    if upload is not None:
+        image = await read_image(upload, field="profile_picture")
+        key = await storage.save(
+            folder=PICTURES_FOLDER,
+            data=image.data,
+            content_type=image.content_type,
+            extension=image.extension,
+        )
+        # Kept as its URL through the gateway, as other services' uploads are: user
+        # events carry it to the services that show profiles.
+        picture = media_url(ctx, key)
+    user = await create_user(session, actor=actor, data=data, profile_picture=picture)
+    return UserRead.of(user, ctx)
+
+
+async def register(
+    session: AsyncSession, ctx: Context, issuer: TokenIssuer, *, actor: Principal, data: RegisterIn
+) -> RegisterOut:
+    """A new user with its tokens."""
+    user = await create_user(session, actor=actor, data=data)
+    return RegisterOut(user=UserRead.of(user, ctx), **issuer.pair(user))
+
+
+# --------------------------------------------------------------------------- reads
+
+
+async def list_users(
+    session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
+) -> UserPage:
+    count, rows = await repository.users.page(session, params, spec=USER_LIST, query=query)
+    return UserPage(**build_page(ctx, params, count, [UserRead.of(u, ctx) for u in rows]))
+
+
+async def retrieve_user(session: AsyncSession, ctx: Context, *, user_id: int) -> UserRead:
+    return UserRead.of(await repository.users.require(session, user_id), ctx)
+
+
+def profile(ctx: Context, user: User) -> UserRead:
+    """The caller's profile, from the row the token guard read."""
+    return UserRead.of(user, ctx)
+
+
+async def checked_caller(db: Database, *, user_id: int) -> User:
+    """The caller's row, read outside any transaction (when the token guard kept none)."""
+    async with db.lookup_session() as session:
+        found = await repository.get_user(session, user_id=user_id, for_update=False)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+# --------------------------------------------------------------------------- changes
+
+
 def _reject_nulls(changes: dict[str, Any]) -> None:
     nulls = {
         k: ["This field may not be null."] for k in NOT_NULL if k in changes and changes[k] is None
@@ -199,9 +301,12 @@ def _reject_nulls(changes: dict[str, Any]) -> None:
 
 
 async def update_user(
-    session: AsyncSession, *, actor: Principal, user: User, changes: dict[str, Any]
-) -> User:
-    """Apply an admin's or supervisor's change to a user (PUT or PATCH)."""
+    session: AsyncSession, ctx: Context, *, actor: Principal, user_id: int, data: UserUpdate
+) -> UserRead:
+    """Apply an admin's or supervisor's change to a user (PUT or PATCH: only the
+    fields sent change)."""
+    user = await repository.users.require(session, user_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
     _reject_nulls(changes)
     policies.can_manage(actor, user)
     if changes.get("role") is not None:
@@ -226,24 +331,33 @@ async def update_user(
     if revoke:
         values["token_version"] = user.token_version + 1
     await _check_unique(session, values, user.id)
-    return await _change(session, user, values)
+    return UserRead.of(await _change(session, user, values), ctx)
 
 
-async def update_me(session: AsyncSession, *, user: User, data: ProfileFields) -> User:
+async def update_me(
+    session: AsyncSession, ctx: Context, *, user_id: int, data: ProfileFields
+) -> UserRead:
+    """The caller's change to their own profile (PUT or PATCH: only the fields sent change)."""
+    user = await repository.users.require(session, user_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
     _reject_nulls(changes)
     values = to_columns(changes)
     await _check_unique(session, values, user.id)
-    return await _change(session, user, values)
+    return UserRead.of(await _change(session, user, values), ctx)
 
 
-async def delete_user(session: AsyncSession, *, actor: Principal, user: User) -> None:
+async def delete_user(session: AsyncSession, *, actor: Principal, user_id: int) -> None:
+    user = await repository.users.require(session, user_id, for_update=True)
     policies.can_delete(actor, user)
     await repository.delete_user(session, user=user)
     await events.user_deleted(session, user)
 
 
-async def change_password(session: AsyncSession, *, user: User, data: ChangePasswordIn) -> User:
+async def change_password(
+    session: AsyncSession, issuer: TokenIssuer, *, user_id: int, data: ChangePasswordIn
+) -> PasswordChanged:
+    """The caller's new password; earlier tokens stop working, fresh ones are returned."""
+    user = await repository.users.require(session, user_id, for_update=True)
     if not await verify_password(user.password, data.old_password):
         raise BadRequest("Old password is incorrect.")
     if data.new_password == data.old_password:
@@ -256,7 +370,8 @@ async def change_password(session: AsyncSession, *, user: User, data: ChangePass
         "must_change_password": False,
         "token_version": user.token_version + 1,
     }
-    return await _change(session, user, values)
+    user = await _change(session, user, values)
+    return PasswordChanged(detail=PASSWORD_CHANGED, **issuer.pair(user))
 
 
 async def ensure_admin(
@@ -281,81 +396,3 @@ async def ensure_admin(
         "password": await hash_password(password),
     }
     return await _insert(session, values)
-
-
-def _ascii_slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-
-
-def _next_free(base: str, taken: set[str], suffix: str = "") -> str:
-    candidate, n = f"{base}{suffix}", 0
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}{n}{suffix}"
-    taken.add(candidate)
-    return candidate
-
-
-async def provision(
-    session: AsyncSession,
-    *,
-    people: list[ProvisionPerson],
-    email_domain: str,
-    force_password_change: bool = True,
-) -> list[tuple[User, str]]:
-    """Accounts for students or trainers, by name: generated email, one-time password.
-
-    A whole batch costs four queries and one insert: the names' locks are taken
-    (concurrent batches for the same names wait for each other instead of
-    picking the same email), the emails and usernames already taken are read at
-    once, and one-time passwords need no argon2 (``hash_initial_password``).
-    The person must change the password at first login, unless the deployment
-    turned that off (``AUTH_FORCE_PASSWORD_CHANGE=false``).
-    """
-    bases = []
-    for person in people:
-        first = _ascii_slug(person.first_name) or "user"
-        last = _ascii_slug(person.last_name) or "user"
-        bases.append(f"{first}.{last}"[:60])
-    unique_bases = sorted(set(bases))
-    await repository.lock_names(session, bases=unique_bases)
-    domain = re.escape(email_domain)
-    taken_emails = await repository.taken_matching(
-        session, column="email", patterns=[re.escape(b) + r"[0-9]*@" + domain for b in unique_bases]
-    )
-    taken_names = await repository.taken_matching(
-        session, column="username", patterns=[re.escape(b) + r"[0-9]*" for b in unique_bases]
-    )
-    rows, passwords = [], []
-    for person, base in zip(people, bases, strict=True):
-        email = _next_free(base, taken_emails, f"@{email_domain}")
-        username = _next_free(base, taken_names)
-        password = new_initial_password()
-        values = to_columns(person.model_dump(exclude_unset=True, exclude={"ref"}))
-        values.update(
-            provision_ref=person.ref,
-            email=email,
-            username=username,
-            password=hash_initial_password(password),
-            must_change_password=force_password_change,
-        )
-        rows.append(values)
-        passwords.append(password)
-    users = await _flush_unique(session, repository.add_users(session, rows=rows))
-    for user in users:
-        await events.user_changed(session, user)
-    return list(zip(users, passwords, strict=True))
-
-
-async def release(session: AsyncSession, *, refs: list[str]) -> int:
-    """Delete provisioned accounts whose asker could not save its own record.
-
-    The refs are random keys only the asking service knows; an account that has
-    been logged into is never released.
-    """
-    users = await repository.unused_by_refs(session, refs=refs)
-    for user in users:
-        await repository.delete_user(session, user=user)
-        await events.user_deleted(session, user)
-    return len(users)

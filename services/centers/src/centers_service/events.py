@@ -1,4 +1,4 @@
-"""What the centers service publishes and consumes.
+"""What the centers service publishes (what it consumes: ``handlers.py``).
 
 Publishes (``entraide.centers.<entity>.<id>``):
 - ``association``: id, name, city, supervisor, is_active, is_verified
@@ -8,9 +8,6 @@ Publishes (``entraide.centers.<entity>.<id>``):
 - ``group``: id, name, description, center
 Deletes are ``op=delete``; deleting a centre publishes the deletion of its
 rooms and groups too.
-
-Consumes ``entraide.auth.user.*`` into ``user_copies`` (supervisors' roles
-and names) and, through the kit, token revocations.
 """
 
 from __future__ import annotations
@@ -19,13 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit.copies import users
 from entraide_kit.events import Outbox
 
 from .models import Association, Center, Group, Room
 
 OUTBOX = Outbox("centers")
-SUBSCRIPTIONS = [users.subscription()]
 
 
 def association_snapshot(a: Association) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS
 from .config import CentersSettings, get_settings
-from .events import SUBSCRIPTIONS
+from .handlers import SUBSCRIPTIONS
 from .router import associations, centers
 from .views import MEDIA_PATH
 

@@ -14,10 +14,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from entraide_kit import records
 from entraide_kit.auth import Principal, Role
 from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
 
+from . import repository
 from .models import Center
 
 
@@ -39,7 +39,7 @@ def can_read_center(principal: Principal, center: Center) -> None:
 
 async def center_for_write(session: AsyncSession, principal: Principal, center_id: int) -> Center:
     """The centre a room, equipment or group is written into: it must exist and be theirs."""
-    center = await records.get(session, Center, center_id)
+    center = await repository.centers.get(session, center_id)
     if center is None:
         raise ValidationFailed({"center": [f'Invalid pk "{center_id}" - object does not exist.']})
     if principal.role is not Role.admin and center.supervisor_id != principal.id:

@@ -1,22 +1,21 @@
-"""HTTP endpoints of the centers service: thin; they parse, call the service, shape the answer."""
+"""HTTP endpoints of the centers service: they declare what a request carries
+and who may send it, call one service function and answer what it returns."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from sqlmodel import col
+from fastapi import APIRouter, Depends, Response, status
 
-from entraide_kit import records
 from entraide_kit.auth import AdminOnly, AdminOrSupervisor, CurrentUser
-from entraide_kit.db import SessionDep
-from entraide_kit.errors import NotFound
+from entraide_kit.context import CtxDep
+from entraide_kit.db import ReadSessionDep, SessionDep
 from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf, body_openapi, json_or_form
-from entraide_kit.pagination import PageDep, paginate
-from entraide_kit.storage import StorageDep
+from entraide_kit.pagination import PageDep
 
-from . import policies, repository, service, views
+from . import service
+from .lists import ASSOCIATION_LIST, CENTER_LIST, EQUIPMENT_LIST, GROUP_LIST, ROOM_LIST
 from .models import Association, Center, Equipment, Group, Room
 from .schemas import (
     AssociationCreate,
@@ -64,11 +63,12 @@ AssociationFull = Annotated[
 AssociationPatch = Annotated[
     BodyOf[AssociationUpdate], Depends(json_or_form(AssociationUpdate, files=("logo",)))
 ]
-AssociationQuery = Annotated[ListQuery, Depends(repository.ASSOCIATION_LIST.dependency())]
+AssociationQuery = Annotated[ListQuery, Depends(ASSOCIATION_LIST.dependency())]
 
 
 async def association_by_id(association_id: int, session: SessionDep) -> Association:
-    return await records.get_or_404(session, Association, association_id, for_update=True)
+    # A dependency: a missing record is a 404 before the body is looked at.
+    return await service.association_for_write(session, association_id)
 
 
 AssociationDep = Annotated[Association, Depends(association_by_id)]
@@ -76,18 +76,10 @@ AssociationDep = Annotated[Association, Depends(association_by_id)]
 
 @associations.get("/", response_model=AssociationPage)
 async def list_associations(
-    _: CurrentUser, request: Request, session: SessionDep, page: PageDep, query: AssociationQuery
-) -> dict[str, Any]:
+    _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: AssociationQuery
+) -> AssociationPage:
     """List associations (filters: city, is_active, is_verified, supervisor)."""
-    stmt = repository.ASSOCIATION_LIST.apply(repository.associations_query(), query)
-    return await paginate(
-        session,
-        stmt,
-        request=request,
-        params=page,
-        scalars=False,
-        transform=lambda r: views.association_out(request, r),
-    )
+    return await service.list_associations(session, ctx, page, query)
 
 
 @associations.post(
@@ -97,29 +89,18 @@ async def list_associations(
     openapi_extra=body_openapi(AssociationCreate, files=("logo",)),
 )
 async def create_association(
-    _: AdminOnly, request: Request, body: AssociationIn, session: SessionDep, storage: StorageDep
+    _: AdminOnly, ctx: CtxDep, body: AssociationIn, session: SessionDep
 ) -> AssociationRead:
     """Create an association (JSON, or multipart/form-data with a `logo` image)."""
-    a = await service.save_association(session, request, storage, data=body.data, files=body.files)
-    return views.association(request, a)
-
-
-async def _association_answer(
-    request: Request, session: SessionDep, a: Association
-) -> AssociationOut:
-    return views.association_out(request, await repository.get_association_row(session, a.id or 0))
+    return await service.create_association(session, ctx, body)
 
 
 @associations.get("/{association_id}/", response_model=AssociationDetail)
 async def retrieve_association(
-    _: CurrentUser, request: Request, association_id: int, session: SessionDep
+    _: CurrentUser, ctx: CtxDep, association_id: int, session: ReadSessionDep
 ) -> AssociationDetail:
     """Retrieve an association with its supervisor and its centres."""
-    row = await repository.get_association_row(session, association_id)
-    if row is None:
-        raise NotFound()
-    centers = await repository.centers_brief_of_association(session, association_id)
-    return views.association_detail(request, row, centers)
+    return await service.get_association(session, ctx, association_id)
 
 
 @associations.put(
@@ -128,18 +109,10 @@ async def retrieve_association(
     openapi_extra=body_openapi(AssociationPut, files=("logo",)),
 )
 async def update_association(
-    _: AdminOnly,
-    request: Request,
-    a: AssociationDep,
-    body: AssociationFull,
-    session: SessionDep,
-    storage: StorageDep,
+    _: AdminOnly, ctx: CtxDep, a: AssociationDep, body: AssociationFull, session: SessionDep
 ) -> AssociationOut:
     """Update an association (full update; `supervisor` null: none, absent: unchanged)."""
-    a = await service.save_association(
-        session, request, storage, data=body.data, files=body.files, association=a
-    )
-    return await _association_answer(request, session, a)
+    return await service.update_association(session, ctx, a, body)
 
 
 @associations.patch(
@@ -148,24 +121,16 @@ async def update_association(
     openapi_extra=body_openapi(AssociationUpdate, files=("logo",)),
 )
 async def partial_update_association(
-    _: AdminOnly,
-    request: Request,
-    a: AssociationDep,
-    body: AssociationPatch,
-    session: SessionDep,
-    storage: StorageDep,
+    _: AdminOnly, ctx: CtxDep, a: AssociationDep, body: AssociationPatch, session: SessionDep
 ) -> AssociationOut:
     """Update an association (partial update; `supervisor` null: none)."""
-    a = await service.save_association(
-        session, request, storage, data=body.data, files=body.files, association=a
-    )
-    return await _association_answer(request, session, a)
+    return await service.update_association(session, ctx, a, body)
 
 
 @associations.delete("/{association_id}/", status_code=NO_CONTENT)
-async def delete_association(_: AdminOnly, a: AssociationDep, session: SessionDep) -> Response:
+async def delete_association(_: AdminOnly, association_id: int, session: SessionDep) -> Response:
     """Delete an association (its centres stay, without association)."""
-    await service.delete_association(session, a)
+    await service.delete_association(session, association_id)
     return Response(status_code=NO_CONTENT)
 
 
@@ -173,11 +138,11 @@ async def delete_association(_: AdminOnly, a: AssociationDep, session: SessionDe
 
 CenterIn = Annotated[BodyOf[CenterCreate], Depends(json_or_form(CenterCreate, files=("logo",)))]
 CenterPatch = Annotated[BodyOf[CenterUpdate], Depends(json_or_form(CenterUpdate, files=("logo",)))]
-CenterQuery = Annotated[ListQuery, Depends(repository.CENTER_LIST.dependency())]
+CenterQuery = Annotated[ListQuery, Depends(CENTER_LIST.dependency())]
 
 
 async def center_by_id(center_id: int, session: SessionDep) -> Center:
-    return await records.get_or_404(session, Center, center_id, for_update=True)
+    return await service.center_for_write(session, center_id)
 
 
 CenterDep = Annotated[Center, Depends(center_by_id)]
@@ -186,22 +151,13 @@ CenterDep = Annotated[Center, Depends(center_by_id)]
 @centers.get("/centers/", response_model=CenterPage)
 async def list_centers(
     actor: AdminOrSupervisor,
-    request: Request,
-    session: SessionDep,
+    ctx: CtxDep,
+    session: ReadSessionDep,
     page: PageDep,
     query: CenterQuery,
-) -> dict[str, Any]:
+) -> CenterPage:
     """List centres (a supervisor sees the centres they supervise)."""
-    stmt = policies.scope(repository.centers_query(), actor, col(Center.id))
-    stmt = repository.CENTER_LIST.apply(stmt, query)
-    return await paginate(
-        session,
-        stmt,
-        request=request,
-        params=page,
-        scalars=False,
-        transform=lambda r: views.center(request, r),
-    )
+    return await service.list_centers(session, ctx, actor, page, query)
 
 
 @centers.post(
@@ -211,30 +167,18 @@ async def list_centers(
     openapi_extra=body_openapi(CenterCreate, files=("logo",)),
 )
 async def create_center(
-    _: AdminOnly, request: Request, body: CenterIn, session: SessionDep, storage: StorageDep
+    _: AdminOnly, ctx: CtxDep, body: CenterIn, session: SessionDep
 ) -> CenterRead:
     """Create a centre."""
-    center = await service.save_center(session, request, storage, data=body.data, files=body.files)
-    return views.center(request, await repository.get_center_row(session, center.id or 0))
+    return await service.create_center(session, ctx, body)
 
 
 @centers.get("/centers/{center_id}/", response_model=CenterDetail)
 async def retrieve_center(
-    actor: AdminOrSupervisor, request: Request, center_id: int, session: SessionDep
+    actor: AdminOrSupervisor, ctx: CtxDep, center_id: int, session: ReadSessionDep
 ) -> CenterDetail:
     """Retrieve a centre with its rooms and groups."""
-    row = await repository.get_center_row(session, center_id)
-    if row is None:
-        raise NotFound()
-    policies.can_read_center(actor, row[0])
-    rooms = await repository.rooms_of_center(session, center_id)
-    groups = await repository.groups_of_center(session, center_id)
-    equipment = await repository.equipment_of_rooms(session, [r.id or 0 for r in rooms])
-    return views.center_detail(request, row, rooms, groups, equipment)
-
-
-async def _center_answer(request: Request, session: SessionDep, center: Center) -> CenterRead:
-    return views.center(request, await repository.get_center_row(session, center.id or 0))
+    return await service.get_center(session, ctx, actor, center_id)
 
 
 @centers.put(
@@ -243,18 +187,10 @@ async def _center_answer(request: Request, session: SessionDep, center: Center) 
     openapi_extra=body_openapi(CenterCreate, files=("logo",)),
 )
 async def update_center(
-    _: AdminOnly,
-    request: Request,
-    center: CenterDep,
-    body: CenterIn,
-    session: SessionDep,
-    storage: StorageDep,
+    _: AdminOnly, ctx: CtxDep, center: CenterDep, body: CenterIn, session: SessionDep
 ) -> CenterRead:
     """Update a centre (full update)."""
-    center = await service.save_center(
-        session, request, storage, data=body.data, files=body.files, center=center
-    )
-    return await _center_answer(request, session, center)
+    return await service.update_center(session, ctx, center, body)
 
 
 @centers.patch(
@@ -263,24 +199,16 @@ async def update_center(
     openapi_extra=body_openapi(CenterUpdate, files=("logo",)),
 )
 async def partial_update_center(
-    _: AdminOnly,
-    request: Request,
-    center: CenterDep,
-    body: CenterPatch,
-    session: SessionDep,
-    storage: StorageDep,
+    _: AdminOnly, ctx: CtxDep, center: CenterDep, body: CenterPatch, session: SessionDep
 ) -> CenterRead:
     """Update a centre (partial update)."""
-    center = await service.save_center(
-        session, request, storage, data=body.data, files=body.files, center=center
-    )
-    return await _center_answer(request, session, center)
+    return await service.update_center(session, ctx, center, body)
 
 
 @centers.delete("/centers/{center_id}/", status_code=NO_CONTENT)
-async def delete_center(_: AdminOnly, center: CenterDep, session: SessionDep) -> Response:
+async def delete_center(_: AdminOnly, center_id: int, session: SessionDep) -> Response:
     """Delete a centre with its rooms, equipment and groups."""
-    await service.delete_center(session, center)
+    await service.delete_center(session, center_id)
     return Response(status_code=NO_CONTENT)
 
 
@@ -288,39 +216,22 @@ async def delete_center(_: AdminOnly, center: CenterDep, session: SessionDep) ->
 
 RoomIn = Annotated[BodyOf[RoomCreate], Depends(json_or_form(RoomCreate, files=("picture",)))]
 RoomPatch = Annotated[BodyOf[RoomUpdate], Depends(json_or_form(RoomUpdate, files=("picture",)))]
-RoomQuery = Annotated[ListQuery, Depends(repository.ROOM_LIST.dependency())]
+RoomQuery = Annotated[ListQuery, Depends(ROOM_LIST.dependency())]
 
 
 async def room_by_id(actor: AdminOrSupervisor, room_id: int, session: SessionDep) -> Room:
-    found = await records.get_or_404(session, Room, room_id, for_update=True)
-    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
-    return found
+    return await service.room_for_write(session, actor, room_id)
 
 
 RoomDep = Annotated[Room, Depends(room_by_id)]
 
 
-async def _room_answer(request: Request, session: SessionDep, room: Room) -> RoomRead:
-    center = await records.get(session, Center, room.center_id)
-    items = (await repository.equipment_of_rooms(session, [room.id or 0])).get(room.id or 0, [])
-    return views.room(request, room, center.name if center else "", items)
-
-
 @centers.get("/rooms/", response_model=RoomPage)
 async def list_rooms(
-    actor: AdminOrSupervisor, request: Request, session: SessionDep, page: PageDep, query: RoomQuery
-) -> dict[str, Any]:
+    actor: AdminOrSupervisor, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: RoomQuery
+) -> RoomPage:
     """List rooms with their equipment (filters: center__id, type, capacity, is_available)."""
-    stmt = repository.ROOM_LIST.apply(
-        policies.scope(repository.rooms_query(), actor, col(Room.center_id)), query
-    )
-    result = await paginate(session, stmt, request=request, params=page, scalars=False)
-    rows = result["results"]
-    equipment = await repository.equipment_of_rooms(session, [r[0].id for r in rows])
-    result["results"] = [
-        views.room(request, r[0], r.center_name, equipment.get(r[0].id, [])) for r in rows
-    ]
-    return result
+    return await service.list_rooms(session, ctx, actor, page, query)
 
 
 @centers.post(
@@ -330,21 +241,18 @@ async def list_rooms(
     openapi_extra=body_openapi(RoomCreate, files=("picture",)),
 )
 async def create_room(
-    actor: AdminOrSupervisor,
-    request: Request,
-    body: RoomIn,
-    session: SessionDep,
-    storage: StorageDep,
+    actor: AdminOrSupervisor, ctx: CtxDep, body: RoomIn, session: SessionDep
 ) -> RoomRead:
     """Create a room in a centre (a supervisor: in a centre they supervise)."""
-    room = await service.save_room(session, actor, storage, data=body.data, files=body.files)
-    return await _room_answer(request, session, room)
+    return await service.create_room(session, ctx, actor, body)
 
 
 @centers.get("/rooms/{room_id}/", response_model=RoomRead)
-async def retrieve_room(request: Request, room: RoomDep, session: SessionDep) -> RoomRead:
+async def retrieve_room(
+    actor: AdminOrSupervisor, ctx: CtxDep, room_id: int, session: ReadSessionDep
+) -> RoomRead:
     """Retrieve a room with its equipment."""
-    return await _room_answer(request, session, room)
+    return await service.get_room(session, ctx, actor, room_id)
 
 
 @centers.put(
@@ -353,18 +261,10 @@ async def retrieve_room(request: Request, room: RoomDep, session: SessionDep) ->
     openapi_extra=body_openapi(RoomCreate, files=("picture",)),
 )
 async def update_room(
-    actor: AdminOrSupervisor,
-    request: Request,
-    room: RoomDep,
-    body: RoomIn,
-    session: SessionDep,
-    storage: StorageDep,
+    actor: AdminOrSupervisor, ctx: CtxDep, room: RoomDep, body: RoomIn, session: SessionDep
 ) -> RoomRead:
     """Update a room (full update)."""
-    room = await service.save_room(
-        session, actor, storage, data=body.data, files=body.files, room=room
-    )
-    return await _room_answer(request, session, room)
+    return await service.update_room(session, ctx, actor, room, body)
 
 
 @centers.patch(
@@ -373,24 +273,16 @@ async def update_room(
     openapi_extra=body_openapi(RoomUpdate, files=("picture",)),
 )
 async def partial_update_room(
-    actor: AdminOrSupervisor,
-    request: Request,
-    room: RoomDep,
-    body: RoomPatch,
-    session: SessionDep,
-    storage: StorageDep,
+    actor: AdminOrSupervisor, ctx: CtxDep, room: RoomDep, body: RoomPatch, session: SessionDep
 ) -> RoomRead:
     """Update a room (partial update)."""
-    room = await service.save_room(
-        session, actor, storage, data=body.data, files=body.files, room=room
-    )
-    return await _room_answer(request, session, room)
+    return await service.update_room(session, ctx, actor, room, body)
 
 
 @centers.delete("/rooms/{room_id}/", status_code=NO_CONTENT)
-async def delete_room(actor: AdminOrSupervisor, room: RoomDep, session: SessionDep) -> Response:
+async def delete_room(actor: AdminOrSupervisor, room_id: int, session: SessionDep) -> Response:
     """Delete a room (its equipment stays in the centre, without a room)."""
-    await service.delete_room(session, actor, room)
+    await service.delete_room(session, actor, room_id)
     return Response(status_code=NO_CONTENT)
 
 
@@ -402,15 +294,13 @@ EquipmentIn = Annotated[
 EquipmentPatch = Annotated[
     BodyOf[EquipmentUpdate], Depends(json_or_form(EquipmentUpdate, files=("picture",)))
 ]
-EquipmentQuery = Annotated[ListQuery, Depends(repository.EQUIPMENT_LIST.dependency())]
+EquipmentQuery = Annotated[ListQuery, Depends(EQUIPMENT_LIST.dependency())]
 
 
 async def equipment_by_id(
     actor: AdminOrSupervisor, equipment_id: int, session: SessionDep
 ) -> Equipment:
-    found = await records.get_or_404(session, Equipment, equipment_id, for_update=True)
-    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
-    return found
+    return await service.equipment_for_write(session, actor, equipment_id)
 
 
 EquipmentDep = Annotated[Equipment, Depends(equipment_by_id)]
@@ -419,28 +309,13 @@ EquipmentDep = Annotated[Equipment, Depends(equipment_by_id)]
 @centers.get("/equipment/", response_model=EquipmentPage)
 async def list_equipment(
     actor: AdminOrSupervisor,
-    request: Request,
-    session: SessionDep,
+    ctx: CtxDep,
+    session: ReadSessionDep,
     page: PageDep,
     query: EquipmentQuery,
-) -> dict[str, Any]:
+) -> EquipmentPage:
     """List equipment (filters: center__id, room__id, condition, quantity)."""
-    stmt = policies.scope(repository.equipment_query(), actor, col(Equipment.center_id))
-    stmt = repository.EQUIPMENT_LIST.apply(stmt, query)
-    return await paginate(
-        session,
-        stmt,
-        request=request,
-        params=page,
-        scalars=False,
-        transform=lambda r: views.equipment(request, r[0], r.room_name),
-    )
-
-
-async def _equipment_answer(
-    request: Request, session: SessionDep, item: Equipment
-) -> EquipmentRead:
-    return views.equipment(request, item, await repository.room_name(session, item.room_id))
+    return await service.list_equipment(session, ctx, actor, page, query)
 
 
 @centers.post(
@@ -450,23 +325,18 @@ async def _equipment_answer(
     openapi_extra=body_openapi(EquipmentCreate, files=("picture",)),
 )
 async def create_equipment(
-    actor: AdminOrSupervisor,
-    request: Request,
-    body: EquipmentIn,
-    session: SessionDep,
-    storage: StorageDep,
+    actor: AdminOrSupervisor, ctx: CtxDep, body: EquipmentIn, session: SessionDep
 ) -> EquipmentRead:
     """Create equipment in a centre, optionally in one of its rooms."""
-    item = await service.save_equipment(session, actor, storage, data=body.data, files=body.files)
-    return await _equipment_answer(request, session, item)
+    return await service.create_equipment(session, ctx, actor, body)
 
 
 @centers.get("/equipment/{equipment_id}/", response_model=EquipmentRead)
 async def retrieve_equipment(
-    request: Request, item: EquipmentDep, session: SessionDep
+    actor: AdminOrSupervisor, ctx: CtxDep, equipment_id: int, session: ReadSessionDep
 ) -> EquipmentRead:
     """Retrieve equipment."""
-    return await _equipment_answer(request, session, item)
+    return await service.get_equipment(session, ctx, actor, equipment_id)
 
 
 @centers.put(
@@ -476,17 +346,13 @@ async def retrieve_equipment(
 )
 async def update_equipment(
     actor: AdminOrSupervisor,
-    request: Request,
+    ctx: CtxDep,
     item: EquipmentDep,
     body: EquipmentIn,
     session: SessionDep,
-    storage: StorageDep,
 ) -> EquipmentRead:
     """Update equipment (full update)."""
-    item = await service.save_equipment(
-        session, actor, storage, data=body.data, files=body.files, equipment=item
-    )
-    return await _equipment_answer(request, session, item)
+    return await service.update_equipment(session, ctx, actor, item, body)
 
 
 @centers.patch(
@@ -496,67 +362,46 @@ async def update_equipment(
 )
 async def partial_update_equipment(
     actor: AdminOrSupervisor,
-    request: Request,
+    ctx: CtxDep,
     item: EquipmentDep,
     body: EquipmentPatch,
     session: SessionDep,
-    storage: StorageDep,
 ) -> EquipmentRead:
     """Update equipment (partial update)."""
-    item = await service.save_equipment(
-        session, actor, storage, data=body.data, files=body.files, equipment=item
-    )
-    return await _equipment_answer(request, session, item)
+    return await service.update_equipment(session, ctx, actor, item, body)
 
 
 @centers.delete("/equipment/{equipment_id}/", status_code=NO_CONTENT)
 async def delete_equipment(
-    actor: AdminOrSupervisor, item: EquipmentDep, session: SessionDep
+    actor: AdminOrSupervisor, equipment_id: int, session: SessionDep
 ) -> Response:
     """Delete equipment."""
-    await service.delete_equipment(session, actor, item)
+    await service.delete_equipment(session, actor, equipment_id)
     return Response(status_code=NO_CONTENT)
 
 
 # ------------------------------------------------------------------ groups
 
-GroupQuery = Annotated[ListQuery, Depends(repository.GROUP_LIST.dependency())]
+GroupQuery = Annotated[ListQuery, Depends(GROUP_LIST.dependency())]
 
 
 async def group_by_id(actor: AdminOrSupervisor, group_id: int, session: SessionDep) -> Group:
-    found = await records.get_or_404(session, Group, group_id, for_update=True)
-    policies.can_read_in_center(actor, await records.get(session, Center, found.center_id))
-    return found
+    return await service.group_for_write(session, actor, group_id)
 
 
 GroupDep = Annotated[Group, Depends(group_by_id)]
 
 
-async def _group_answer(session: SessionDep, group: Group) -> GroupRead:
-    center = await records.get(session, Center, group.center_id)
-    return views.group(group, center.name if center else "")
-
-
 @centers.get("/groups/", response_model=GroupPage)
 async def list_groups(
     actor: AdminOrSupervisor,
-    request: Request,
-    session: SessionDep,
+    ctx: CtxDep,
+    session: ReadSessionDep,
     page: PageDep,
     query: GroupQuery,
-) -> dict[str, Any]:
+) -> GroupPage:
     """List groups (filter: center__id; search: name, description)."""
-    stmt = repository.GROUP_LIST.apply(
-        policies.scope(repository.groups_query(), actor, col(Group.center_id)), query
-    )
-    return await paginate(
-        session,
-        stmt,
-        request=request,
-        params=page,
-        scalars=False,
-        transform=lambda r: views.group(r[0], r.center_name),
-    )
+    return await service.list_groups(session, ctx, actor, page, query)
 
 
 @centers.post("/groups/", response_model=GroupRead, status_code=CREATED)
@@ -564,13 +409,15 @@ async def create_group(
     actor: AdminOrSupervisor, body: GroupCreate, session: SessionDep
 ) -> GroupRead:
     """Create a group in a centre."""
-    return await _group_answer(session, await service.save_group(session, actor, data=body))
+    return await service.create_group(session, actor, body)
 
 
 @centers.get("/groups/{group_id}/", response_model=GroupRead)
-async def retrieve_group(group: GroupDep, session: SessionDep) -> GroupRead:
+async def retrieve_group(
+    actor: AdminOrSupervisor, group_id: int, session: ReadSessionDep
+) -> GroupRead:
     """Retrieve a group."""
-    return await _group_answer(session, group)
+    return await service.get_group(session, actor, group_id)
 
 
 @centers.put("/groups/{group_id}/", response_model=GroupRead)
@@ -578,9 +425,7 @@ async def update_group(
     actor: AdminOrSupervisor, group: GroupDep, body: GroupCreate, session: SessionDep
 ) -> GroupRead:
     """Update a group (full update)."""
-    return await _group_answer(
-        session, await service.save_group(session, actor, data=body, group=group)
-    )
+    return await service.update_group(session, actor, group, body)
 
 
 @centers.patch("/groups/{group_id}/", response_model=GroupRead)
@@ -588,13 +433,11 @@ async def partial_update_group(
     actor: AdminOrSupervisor, group: GroupDep, body: GroupUpdate, session: SessionDep
 ) -> GroupRead:
     """Update a group (partial update)."""
-    return await _group_answer(
-        session, await service.save_group(session, actor, data=body, group=group)
-    )
+    return await service.update_group(session, actor, group, body)
 
 
 @centers.delete("/groups/{group_id}/", status_code=NO_CONTENT)
-async def delete_group(actor: AdminOrSupervisor, group: GroupDep, session: SessionDep) -> Response:
+async def delete_group(actor: AdminOrSupervisor, group_id: int, session: SessionDep) -> Response:
     """Delete a group."""
-    await service.delete_group(session, actor, group)
+    await service.delete_group(session, actor, group_id)
     return Response(status_code=NO_CONTENT)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import Request
-
+from entraide_kit.context import Context
 from entraide_kit.storage import media_url
 
 from .models import Association, Center, Equipment, Group, Room
@@ -33,8 +32,8 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
-def _association_fields(request: Request, a: Association) -> dict[str, Any]:
-    logo = media_url(request, a.logo)
+def _association_fields(ctx: Context, a: Association) -> dict[str, Any]:
+    logo = media_url(ctx, a.logo)
     return dict(
         id=a.id or 0,
         name=a.name,
@@ -61,9 +60,9 @@ def _association_fields(request: Request, a: Association) -> dict[str, Any]:
     )
 
 
-def association(request: Request, a: Association) -> AssociationRead:
+def association(ctx: Context, a: Association) -> AssociationRead:
     """The contract's create answer: ``supervisor`` is the id."""
-    return AssociationRead(**_association_fields(request, a))
+    return AssociationRead(**_association_fields(ctx, a))
 
 
 def supervisor(row: Any) -> SupervisorOut | None:
@@ -82,15 +81,15 @@ def supervisor(row: Any) -> SupervisorOut | None:
     )
 
 
-def association_out(request: Request, row: Any) -> AssociationOut:
+def association_out(ctx: Context, row: Any) -> AssociationOut:
     """Reads and updates: ``supervisor`` as an object, as the original backend answered."""
-    fields = _association_fields(request, row[0])
+    fields = _association_fields(ctx, row[0])
     fields["supervisor"] = supervisor(row)
     return AssociationOut(**fields)
 
 
-def association_detail(request: Request, row: Any, centers: Sequence[Center]) -> AssociationDetail:
-    fields = _association_fields(request, row[0])
+def association_detail(ctx: Context, row: Any, centers: Sequence[Center]) -> AssociationDetail:
+    fields = _association_fields(ctx, row[0])
     fields["supervisor"] = supervisor(row)
     return AssociationDetail(
         **fields,
@@ -108,9 +107,9 @@ def association_detail(request: Request, row: Any, centers: Sequence[Center]) ->
     )
 
 
-def _center_fields(request: Request, row: Any) -> dict[str, Any]:
+def _center_fields(ctx: Context, row: Any) -> dict[str, Any]:
     c: Center = row[0]
-    logo = media_url(request, c.logo)
+    logo = media_url(ctx, c.logo)
     return {
         "id": c.id or 0,
         "name": c.name,
@@ -141,21 +140,21 @@ def _center_fields(request: Request, row: Any) -> dict[str, Any]:
     }
 
 
-def center(request: Request, row: Any) -> CenterRead:
+def center(ctx: Context, row: Any) -> CenterRead:
     """``row``: (Center, association_name, supervisor_first_name, _last_name, _username)."""
-    return CenterRead(**_center_fields(request, row))
+    return CenterRead(**_center_fields(ctx, row))
 
 
 def center_detail(
-    request: Request,
+    ctx: Context,
     row: Any,
     rooms: Sequence[Room],
     groups: Sequence[Group],
     equipment_by_room: Mapping[int, Sequence[Equipment]],
 ) -> CenterDetail:
     return CenterDetail(
-        **_center_fields(request, row),
-        rooms=[room_summary(request, r, equipment_by_room.get(r.id or 0, ())) for r in rooms],
+        **_center_fields(ctx, row),
+        rooms=[room_summary(ctx, r, equipment_by_room.get(r.id or 0, ())) for r in rooms],
         groups=[
             GroupSummary(
                 id=g.id or 0,
@@ -169,8 +168,8 @@ def center_detail(
     )
 
 
-def room_summary(request: Request, r: Room, items: Sequence[Equipment]) -> RoomSummary:
-    picture = media_url(request, r.picture)
+def room_summary(ctx: Context, r: Room, items: Sequence[Equipment]) -> RoomSummary:
+    picture = media_url(ctx, r.picture)
     return RoomSummary(
         id=r.id or 0,
         name=r.name,
@@ -180,14 +179,14 @@ def room_summary(request: Request, r: Room, items: Sequence[Equipment]) -> RoomS
         is_available=r.is_available,
         picture=picture,
         picture_url=picture,
-        equipments=[equipment(request, e, r.name) for e in items],
+        equipments=[equipment(ctx, e, r.name) for e in items],
         created_at=r.created_at,
         updated_at=r.updated_at,
     )
 
 
-def equipment(request: Request, e: Equipment, room_name: str | None) -> EquipmentRead:
-    picture = media_url(request, e.picture)
+def equipment(ctx: Context, e: Equipment, room_name: str | None) -> EquipmentRead:
+    picture = media_url(ctx, e.picture)
     return EquipmentRead(
         id=e.id or 0,
         name=e.name,
@@ -204,9 +203,9 @@ def equipment(request: Request, e: Equipment, room_name: str | None) -> Equipmen
     )
 
 
-def room(request: Request, r: Room, center_name: str, items: Sequence[Equipment]) -> RoomRead:
-    picture = media_url(request, r.picture)
-    nested = [equipment(request, e, r.name) for e in items]
+def room(ctx: Context, r: Room, center_name: str, items: Sequence[Equipment]) -> RoomRead:
+    picture = media_url(ctx, r.picture)
+    nested = [equipment(ctx, e, r.name) for e in items]
     return RoomRead(
         id=r.id or 0,
         name=r.name,

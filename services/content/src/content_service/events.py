@@ -1,4 +1,4 @@
-"""What the content service publishes and consumes.
+"""What the content service publishes (what it consumes is in ``handlers``).
 
 Publishes (``entraide.content.<entity>.<id>``), one typed payload per entity:
 - ``course``: id, name, is_active, order, program
@@ -10,11 +10,6 @@ version after the last upsert, and deleting a course, unit or section
 publishes the deletion of the units, sections and lessons it held. A unit
 moved to another course re-publishes its sections and lessons (their
 ``course`` changed); a section moved to another unit its lessons.
-
-Consumes ``entraide.programs.program.*`` into ``program_copies`` (a course's
-training programme) and ``entraide.programs.trainingcourse.*`` into
-``course_copies`` (which trainer teaches which programme: their write
-rights), plus auth's user events for token revocation (through the kit).
 """
 
 from __future__ import annotations
@@ -26,8 +21,6 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit import records
-from entraide_kit.copies.programs import courses as training_courses
-from entraide_kit.copies.programs import programs
 from entraide_kit.events import Outbox
 
 from .models import Course, Lesson, Section, Unit
@@ -160,6 +153,3 @@ async def republish_lessons(
             for lesson, unit in lessons
         ],
     )
-
-
-SUBSCRIPTIONS = [programs.subscription(), training_courses.subscription()]

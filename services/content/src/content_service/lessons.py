@@ -13,15 +13,19 @@ from sqlmodel import col
 from starlette.datastructures import UploadFile
 
 from entraide_kit import records
+from entraide_kit.auth import Principal
+from entraide_kit.context import Context
 from entraide_kit.errors import NotFound, PayloadTooLarge, PermissionDenied, ValidationFailed
 from entraide_kit.storage import Storage
 
-from . import events, repository
+from . import events, repository, views
+from .access import for_write, parent_of, rights
 from .links import PdfLinks
 from .models import Lesson, Section
 from .policies import Rights
-from .service import CONSTRAINTS, Owned, columns, default_order, parent_of, target_of
-from .views import PDF_FOLDER
+from .schemas import LessonRead
+from .service import CONSTRAINTS, columns, default_order, target_of
+from .views import PDF_FOLDER, Reader
 
 # The field each lesson type needs; the others stay empty.
 LESSON_FIELDS = {
@@ -89,14 +93,17 @@ def _lesson_content(values: dict[str, Any], lesson: Lesson | None, uploading: bo
 
 async def save_lesson(
     session: AsyncSession,
+    ctx: Context,
+    r: Reader,
     caller: Rights,
-    storage: Storage,
     *,
     data: BaseModel,
     files: Mapping[str, UploadFile],
-    max_pdf_bytes: int,
-    owned: Owned[Lesson] | None = None,
-) -> Lesson:
+    lesson_id: int | None = None,
+) -> LessonRead:
+    """Add a lesson to a section, or change one (PUT or PATCH: the fields sent; a
+    change of type empties the old type's field)."""
+    owned = None if lesson_id is None else await for_write(session, caller, Lesson, lesson_id)
     values = columns(data)
     lesson = owned.record if owned else None
     target = target_of(values, "section_id", lesson.section_id if lesson else None)
@@ -108,19 +115,20 @@ async def save_lesson(
     upload = files.get("pdf_file")
     _lesson_content(values, lesson, upload is not None)
     if upload is not None:
-        pdf = await read_pdf(upload, max_bytes=max_pdf_bytes)
-        values["pdf_file"] = await storage.save(
+        pdf = await read_pdf(upload, max_bytes=int(ctx.setting("max_pdf_bytes")))
+        values["pdf_file"] = await r.storage.save(
             folder=PDF_FOLDER, data=pdf, content_type="application/pdf", extension="pdf"
         )
     await default_order(session, values, lesson, col(Lesson.section_id), target)
     lesson = await records.write(session, Lesson, values, record=lesson, constraints=CONSTRAINTS)
     if section is None:
-        section = await records.get_or_404(session, Section, lesson.section_id)
+        section = await repository.sections.require(session, lesson.section_id)
     await events.lesson_changed(session, lesson, section.unit_id, course.id or 0)
-    return lesson
+    return views.lesson(r, lesson)
 
 
-async def delete_lesson(session: AsyncSession, lesson: Lesson) -> None:
+async def delete_lesson(session: AsyncSession, caller: Rights, lesson_id: int) -> None:
+    lesson = (await for_write(session, caller, Lesson, lesson_id)).record
     await events.deleted(session, "lesson", lesson.id or 0, lesson.version)
     await records.remove(session, lesson)
 
@@ -130,12 +138,13 @@ async def pdf_of(
     storage: Storage,
     *,
     lesson_id: int,
-    caller: Rights | None,
+    principal: Principal | None,
     link: tuple[str, str] | None = None,
     links: PdfLinks | None = None,
 ) -> tuple[bytes, str]:
     """A PDF lesson's file and title: to a caller who may read the lesson, or (no
     caller) to the holder of a valid signed link ``(expires, signature)``."""
+    caller = None if principal is None else await rights(session, principal)
     found = await repository.get_with_course(session, Lesson, lesson_id)
     if caller is not None:
         if found is None:

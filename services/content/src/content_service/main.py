@@ -9,7 +9,7 @@ from entraide_kit.storage import Storage, media_router, storage_hook
 
 from . import MIGRATIONS
 from .config import ContentSettings, get_settings
-from .events import SUBSCRIPTIONS
+from .handlers import SUBSCRIPTIONS
 from .links import PdfLinks
 from .router import router
 from .views import COVERS_FOLDER, MEDIA_PATH

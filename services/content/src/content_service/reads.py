@@ -8,29 +8,36 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from entraide_kit import records
+from entraide_kit.context import Context
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery, ListSpec
-from entraide_kit.pagination import PageParams
+from entraide_kit.pagination import PageParams, build_page, fetch_page
 
-from . import repository, views
+from . import lists, repository, views
+from .access import readable
 from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
 from .policies import Rights
 from .schemas import (
     CourseItem,
+    CoursePage,
     CourseRead,
+    LessonPage,
     LessonRead,
+    OptionPage,
     OptionRead,
+    PracticePage,
     PracticeRead,
+    QuestionPage,
     QuestionRead,
+    SectionPage,
     SectionRead,
+    UnitPage,
     UnitRead,
 )
-from .service import readable
 from .views import Reader
 
 T = TypeVar("T", bound=SQLModel)
@@ -97,17 +104,11 @@ async def _page(
     query: ListQuery,
     page: PageParams,
     *,
-    pairs: bool = False,
+    scalars: bool = True,
 ) -> tuple[int, list[Any]]:
-    """The count and one page of a list; rows are records, or (record, column) pairs."""
-    stmt = spec.apply(stmt, query)
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    count = int((await session.execute(count_stmt)).scalar_one())
-    rows: list[Any] = []
-    if count and page.offset < count:
-        result = await session.execute(stmt.limit(page.page_size).offset(page.offset))
-        rows = [tuple(r) for r in result.all()] if pairs else list(result.scalars())
-    return count, rows
+    """The count and one page of a list, in one statement; rows are records, or (with
+    ``scalars=False``) rows whose last column is the count: read them by index."""
+    return await fetch_page(session, spec.apply(stmt, query), page, scalars=scalars)
 
 
 def _scoped(model: type[T], caller: Rights) -> Select[Any]:
@@ -118,108 +119,126 @@ def _scoped(model: type[T], caller: Rights) -> Select[Any]:
 
 
 async def list_courses(
-    session: AsyncSession, r: Reader, caller: Rights, query: ListQuery, page: PageParams
-) -> tuple[int, list[CourseItem]]:
-    count, rows = await _page(session, _scoped(Course, caller), repository.COURSE_LIST, query, page)
+    session: AsyncSession,
+    ctx: Context,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+) -> CoursePage:
+    count, rows = await _page(session, _scoped(Course, caller), lists.COURSE_LIST, query, page)
     counts = await repository.unit_counts(session, [c.id for c in rows])
-    return count, [views.course_item(r, c, counts.get(c.id, 0)) for c in rows]
+    items = [views.course_item(r, c, counts.get(c.id, 0)) for c in rows]
+    return CoursePage(**build_page(ctx, page, count, items))
 
 
 async def list_units(
     session: AsyncSession,
+    ctx: Context,
     r: Reader,
     caller: Rights,
     query: ListQuery,
     page: PageParams,
     *,
     course_id: int | None = None,
-) -> tuple[int, list[UnitRead]]:
+) -> UnitPage:
     stmt = _scoped(Unit, caller)
     if course_id is not None:
         await readable(session, caller, Course, course_id)
         stmt = stmt.where(col(Unit.course_id) == course_id)
-    count, rows = await _page(session, stmt, repository.UNIT_LIST, query, page)
-    return count, await _units(session, r, rows)
+    count, rows = await _page(session, stmt, lists.UNIT_LIST, query, page)
+    return UnitPage(**build_page(ctx, page, count, await _units(session, r, rows)))
 
 
 async def list_sections(
     session: AsyncSession,
+    ctx: Context,
     r: Reader,
     caller: Rights,
     query: ListQuery,
     page: PageParams,
     *,
     unit_id: int | None = None,
-) -> tuple[int, list[SectionRead]]:
+) -> SectionPage:
     stmt = _scoped(Section, caller)
     if unit_id is not None:
         await readable(session, caller, Unit, unit_id)
         stmt = stmt.where(col(Section.unit_id) == unit_id)
     stmt = stmt.add_columns(col(Unit.course_id))
-    count, rows = await _page(session, stmt, repository.SECTION_LIST, query, page, pairs=True)
-    sections = [s for s, _ in rows]
-    return count, await _sections(session, r, sections, {s.unit_id: c for s, c in rows})
+    count, rows = await _page(session, stmt, lists.SECTION_LIST, query, page, scalars=False)
+    sections = [row[0] for row in rows]
+    built = await _sections(session, r, sections, {row[0].unit_id: row[1] for row in rows})
+    return SectionPage(**build_page(ctx, page, count, built))
 
 
 async def list_lessons(
     session: AsyncSession,
+    ctx: Context,
     r: Reader,
     caller: Rights,
     query: ListQuery,
     page: PageParams,
     *,
     section_id: int | None = None,
-) -> tuple[int, list[LessonRead]]:
+) -> LessonPage:
     stmt = _scoped(Lesson, caller)
     if section_id is not None:
         await readable(session, caller, Section, section_id)
         stmt = stmt.where(col(Lesson.section_id) == section_id)
-    count, rows = await _page(session, stmt, repository.LESSON_LIST, query, page)
-    return count, [views.lesson(r, lesson) for lesson in rows]
+    count, rows = await _page(session, stmt, lists.LESSON_LIST, query, page)
+    items = [views.lesson(r, lesson) for lesson in rows]
+    return LessonPage(**build_page(ctx, page, count, items))
 
 
 async def list_practices(
-    session: AsyncSession, r: Reader, caller: Rights, query: ListQuery, page: PageParams
-) -> tuple[int, list[PracticeRead]]:
-    count, rows = await _page(
-        session, _scoped(Practice, caller), repository.PRACTICE_LIST, query, page
-    )
+    session: AsyncSession,
+    ctx: Context,
+    r: Reader,
+    caller: Rights,
+    query: ListQuery,
+    page: PageParams,
+) -> PracticePage:
+    count, rows = await _page(session, _scoped(Practice, caller), lists.PRACTICE_LIST, query, page)
     built = await _practices(session, r, rows)
-    return count, [built[p.section_id] for p in rows]
+    items = [built[p.section_id] for p in rows]
+    return PracticePage(**build_page(ctx, page, count, items))
 
 
 async def list_questions(
     session: AsyncSession,
+    ctx: Context,
     r: Reader,
     caller: Rights,
     query: ListQuery,
     page: PageParams,
     *,
     practice_id: int | None = None,
-) -> tuple[int, list[QuestionRead]]:
+) -> QuestionPage:
     stmt = _scoped(Question, caller)
     if practice_id is not None:
         await readable(session, caller, Practice, practice_id)
         stmt = stmt.where(col(Question.practice_id) == practice_id)
-    count, rows = await _page(session, stmt, repository.QUESTION_LIST, query, page)
-    return count, await _questions(session, r, rows)
+    count, rows = await _page(session, stmt, lists.QUESTION_LIST, query, page)
+    return QuestionPage(**build_page(ctx, page, count, await _questions(session, r, rows)))
 
 
 async def list_options(
     session: AsyncSession,
+    ctx: Context,
     r: Reader,
     caller: Rights,
     query: ListQuery,
     page: PageParams,
     *,
     question_id: int | None = None,
-) -> tuple[int, list[OptionRead]]:
+) -> OptionPage:
     stmt = _scoped(QuestionOption, caller)
     if question_id is not None:
         await get_question(session, r, caller, question_id)
         stmt = stmt.where(col(QuestionOption.question_id) == question_id)
-    count, rows = await _page(session, stmt, repository.OPTION_LIST, query, page)
-    return count, [views.option(r, o) for o in rows]
+    count, rows = await _page(session, stmt, lists.OPTION_LIST, query, page)
+    items = [views.option(r, o) for o in rows]
+    return OptionPage(**build_page(ctx, page, count, items))
 
 
 # --------------------------------------------------------------------------- details
@@ -228,7 +247,7 @@ async def list_options(
 async def get_course(
     session: AsyncSession, r: Reader, caller: Rights, course_id: int
 ) -> CourseRead:
-    course = caller.read(await records.get(session, Course, course_id))
+    course = caller.read(await repository.courses.get(session, course_id))
     units = (await repository.units_of(session, [course_id]))[course_id]
     return views.course(r, course, await _units(session, r, units))
 
@@ -269,16 +288,8 @@ async def get_question(
 ) -> QuestionRead:
     question, _ = await readable(session, caller, Question, question_id)
     built = (await _questions(session, r, [question]))[0]
-    if r.learner:
-        ready = (
-            await session.execute(
-                select(col(Question.id)).where(
-                    col(Question.id) == question_id, repository.learner_ready()
-                )
-            )
-        ).first()
-        if ready is None:
-            raise NotFound()
+    if r.learner and not await repository.learner_can_see(session, question_id):
+        raise NotFound()
     return built
 
 

@@ -4,7 +4,7 @@ batched loaders that build a tree in one statement per level, and counts."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -12,12 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col
 
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from . import policies
 from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
 
 T = TypeVar("T", bound=SQLModel)
+
+# One per table, in the order their children are shown.
+courses = Repository(Course, order_by=(col(Course.order), col(Course.name)))
+units = Repository(Unit, order_by=(col(Unit.order), col(Unit.name)))
+sections = Repository(Section, order_by=(col(Section.order), col(Section.name)))
+lessons = Repository(Lesson, order_by=(col(Lesson.order), col(Lesson.title)))
+practices = Repository(Practice, order_by=(col(Practice.id),))
+questions = Repository(Question, order_by=(col(Question.order), col(Question.id)))
+options = Repository(QuestionOption, order_by=(col(QuestionOption.order), col(QuestionOption.id)))
 
 # How each record reaches its course: the joins from the record up.
 _UP: dict[type[SQLModel], list[tuple[type[SQLModel], Any]]] = {
@@ -128,83 +137,54 @@ def learner_ready() -> ColumnElement[bool]:
 # --------------------------------------------------------------------------- batched loaders
 
 
-async def _children(
-    session: AsyncSession,
-    model: type[T],
-    parent: Any,
-    parent_ids: Iterable[int],
-    order_by: Sequence[Any],
-    where: ColumnElement[bool] | None = None,
-) -> dict[int, list[T]]:
-    ids = sorted(set(parent_ids))
-    out: dict[int, list[T]] = defaultdict(list)
-    if not ids:
-        return out
-    stmt = select(model).where(parent.in_(ids)).order_by(*order_by)
-    if where is not None:
-        stmt = stmt.where(where)
-    for obj in (await session.execute(stmt)).scalars():
-        out[getattr(obj, parent.key)].append(obj)
-    return out
-
-
 async def units_of(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, list[Unit]]:
-    return await _children(
-        session, Unit, col(Unit.course_id), course_ids, [col(Unit.order), col(Unit.name)]
-    )
+    return await units.children(session, col(Unit.course_id), course_ids)
 
 
 async def sections_of(session: AsyncSession, unit_ids: Iterable[int]) -> dict[int, list[Section]]:
-    return await _children(
-        session,
-        Section,
-        col(Section.unit_id),
-        unit_ids,
-        [col(Section.order), col(Section.name)],
-    )
+    return await sections.children(session, col(Section.unit_id), unit_ids)
 
 
 async def lessons_of(session: AsyncSession, section_ids: Iterable[int]) -> dict[int, list[Lesson]]:
-    return await _children(
-        session,
-        Lesson,
-        col(Lesson.section_id),
-        section_ids,
-        [col(Lesson.order), col(Lesson.title)],
-    )
+    return await lessons.children(session, col(Lesson.section_id), section_ids)
 
 
 async def practices_of(
     session: AsyncSession, section_ids: Iterable[int]
 ) -> dict[int, list[Practice]]:
-    return await _children(
-        session, Practice, col(Practice.section_id), section_ids, [col(Practice.id)]
-    )
+    return await practices.children(session, col(Practice.section_id), section_ids)
 
 
 async def questions_of(
     session: AsyncSession, practice_ids: Iterable[int], *, learner: bool
 ) -> dict[int, list[Question]]:
-    return await _children(
-        session,
-        Question,
-        col(Question.practice_id),
-        practice_ids,
-        [col(Question.order), col(Question.id)],
-        where=learner_ready() if learner else None,
+    """A learner sees only the questions ready for them (``learner_ready``)."""
+    if not learner:
+        return await questions.children(session, col(Question.practice_id), practice_ids)
+    ids = {int(i) for i in practice_ids}
+    out: dict[int, list[Question]] = defaultdict(list)
+    if not ids:
+        return out
+    stmt = (
+        select(Question)
+        .where(col(Question.practice_id).in_(ids), learner_ready())
+        .order_by(*questions.order_by)
     )
+    for q in (await session.execute(stmt)).scalars():
+        out[q.practice_id].append(q)
+    return out
 
 
 async def options_of(
     session: AsyncSession, question_ids: Iterable[int]
 ) -> dict[int, list[QuestionOption]]:
-    return await _children(
-        session,
-        QuestionOption,
-        col(QuestionOption.question_id),
-        question_ids,
-        [col(QuestionOption.order), col(QuestionOption.id)],
-    )
+    return await options.children(session, col(QuestionOption.question_id), question_ids)
+
+
+async def learner_can_see(session: AsyncSession, question_id: int) -> bool:
+    """Whether a question is ready for learners (see ``learner_ready``)."""
+    stmt = select(col(Question.id)).where(col(Question.id) == question_id, learner_ready())
+    return (await session.execute(stmt)).first() is not None
 
 
 async def unit_counts(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, int]:
@@ -254,123 +234,3 @@ async def _versions(
 ) -> list[tuple[int, int]]:
     stmt = select(model.id, model.version).where(where)  # type: ignore[attr-defined]
     return [(int(i), int(v)) for i, v in (await session.execute(stmt)).all()]
-
-
-# --------------------------------------------------------------------------- list specs
-
-
-COURSE_LIST = ListSpec(
-    search_fields=[col(Course.name), col(Course.description)],
-    ordering_fields={
-        "order": col(Course.order),
-        "name": col(Course.name),
-        "created_at": col(Course.created_at),
-        "updated_at": col(Course.updated_at),
-    },
-    default_ordering=["order", "name"],
-    filters={
-        "is_active": Filter(col(Course.is_active), bool, "Active courses only (true/false)."),
-        "program": Filter(col(Course.program_id), int, "A training programme's id."),
-    },
-    tiebreaker=col(Course.id),
-)
-
-UNIT_LIST = ListSpec(
-    search_fields=[col(Unit.name), col(Unit.description)],
-    ordering_fields={
-        "order": col(Unit.order),
-        "name": col(Unit.name),
-        "created_at": col(Unit.created_at),
-    },
-    default_ordering=["order", "name"],
-    filters={"course": Filter(col(Unit.course_id), int, "A course's id.")},
-    tiebreaker=col(Unit.id),
-)
-
-SECTION_LIST = ListSpec(
-    search_fields=[col(Section.name), col(Section.description), col(Section.about)],
-    ordering_fields={
-        "order": col(Section.order),
-        "name": col(Section.name),
-        "created_at": col(Section.created_at),
-    },
-    default_ordering=["order", "name"],
-    filters={
-        "unit": Filter(col(Section.unit_id), int, "A unit's id."),
-        "course": Filter(col(Unit.course_id), int, "A course's id."),
-        "unit__course": Filter(col(Unit.course_id), int, "A course's id (same as course)."),
-    },
-    tiebreaker=col(Section.id),
-)
-
-LESSON_LIST = ListSpec(
-    search_fields=[col(Lesson.title), col(Lesson.text_content)],
-    ordering_fields={
-        "order": col(Lesson.order),
-        "title": col(Lesson.title),
-        "created_at": col(Lesson.created_at),
-        "duration_minutes": col(Lesson.duration_minutes),
-    },
-    default_ordering=["order", "title"],
-    filters={
-        "section": Filter(col(Lesson.section_id), int, "A section's id."),
-        "lesson_type": Filter(
-            col(Lesson.lesson_type),
-            str,
-            "video, pdf, text or link.",
-            choices=("video", "pdf", "text", "link"),
-        ),
-        "unit": Filter(col(Section.unit_id), int, "A unit's id."),
-        "section__unit": Filter(col(Section.unit_id), int, "A unit's id (same as unit)."),
-        "course": Filter(col(Unit.course_id), int, "A course's id."),
-        "section__unit__course": Filter(
-            col(Unit.course_id), int, "A course's id (same as course)."
-        ),
-    },
-    tiebreaker=col(Lesson.id),
-)
-
-PRACTICE_LIST = ListSpec(
-    search_fields=[col(Practice.instructions)],
-    ordering_fields={"created_at": col(Practice.created_at), "id": col(Practice.id)},
-    default_ordering=["id"],
-    filters={
-        "section": Filter(col(Practice.section_id), int, "A section's id."),
-        "unit": Filter(col(Section.unit_id), int, "A unit's id."),
-        "course": Filter(col(Unit.course_id), int, "A course's id."),
-    },
-    tiebreaker=col(Practice.id),
-)
-
-QUESTION_LIST = ListSpec(
-    search_fields=[col(Question.question_text)],
-    ordering_fields={
-        "order": col(Question.order),
-        "points": col(Question.points),
-        "created_at": col(Question.created_at),
-    },
-    default_ordering=["order"],
-    filters={
-        "practice": Filter(col(Question.practice_id), int, "A practice's id."),
-        "question_type": Filter(
-            col(Question.question_type),
-            str,
-            "mcq, true_false or short_answer.",
-            choices=("mcq", "true_false", "short_answer"),
-        ),
-        "section": Filter(col(Practice.section_id), int, "A section's id."),
-        "course": Filter(col(Unit.course_id), int, "A course's id."),
-    },
-    tiebreaker=col(Question.id),
-)
-
-OPTION_LIST = ListSpec(
-    search_fields=[col(QuestionOption.option_text)],
-    ordering_fields={
-        "order": col(QuestionOption.order),
-        "created_at": col(QuestionOption.created_at),
-    },
-    default_ordering=["order"],
-    filters={"question": Filter(col(QuestionOption.question_id), int, "A question's id.")},
-    tiebreaker=col(QuestionOption.id),
-)

@@ -1,36 +1,35 @@
-"""Rules of the content service's writes, and the lookups every rule starts from.
-Writes go through the records and the outbox and never commit (the request's
-session does); reads are in ``reads``, lessons and their PDFs in ``lessons``.
+"""Rules of the content service's writes: each loads the record it changes (locked),
+checks the caller's rights on its course, writes, publishes and answers with the
+record as it is read back. Writes go through the records and the outbox and never
+commit (the request's session does); reads are in ``reads``, lessons and their
+PDFs in ``lessons``, the lookups every rule starts from in ``access``.
 
-Who may do what is in ``policies``; every read of a record goes through its
-course (a record of a course the caller may not see is a 404), every write
-through the course's write rights (a 403 for a visible course that is not theirs).
+Who may do what is in ``policies``: every write goes through the course's write
+rights (a 403 for a visible course that is not theirs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 from starlette.datastructures import UploadFile
 
 from entraide_kit import records
-from entraide_kit.auth import Principal, Role
+from entraide_kit.context import Context
 from entraide_kit.copies.programs import programs
-from entraide_kit.errors import NotFound, ValidationFailed
-from entraide_kit.storage import Storage, read_image
+from entraide_kit.errors import ValidationFailed
+from entraide_kit.storage import read_image
 
-from . import events, repository
+from . import events, reads, repository, views
+from .access import Owned, for_write, invalid_pk, parent_of
 from .models import Course, Practice, Question, QuestionOption, Section, Unit
 from .policies import Rights
-from .views import COVERS_FOLDER
-
-T = TypeVar("T", bound=SQLModel)
+from .schemas import CourseItem, OptionRead, PracticeRead, QuestionRead, SectionRead, UnitRead
+from .views import COVERS_FOLDER, Reader
 
 CONSTRAINTS = {
     "uq_courses_name": ("name", "course with this name already exists."),
@@ -87,10 +86,6 @@ NOT_NULL = (
 )
 
 
-def invalid_pk(field: str, pk: Any) -> ValidationFailed:
-    return ValidationFailed({field: [f'Invalid pk "{pk}" - object does not exist.']})
-
-
 def columns(data: BaseModel) -> dict[str, Any]:
     """The columns a body writes: sent fields only, renamed; empty text is ""."""
     values: dict[str, Any] = {}
@@ -135,85 +130,35 @@ def _wire(column: str) -> str:
     return column
 
 
-# --------------------------------------------------------------------------- callers
-
-
-async def rights(session: AsyncSession, principal: Principal) -> Rights:
-    """The caller's rights, with the programmes a trainer teaches loaded once."""
-    taught: set[int] = set()
-    if principal.role is Role.trainer:
-        taught = await repository.taught_programs(session, principal.id)
-    return Rights(principal, taught)
-
-
-@dataclass(frozen=True, slots=True)
-class Owned(Generic[T]):
-    """A record about to change, locked, with its course (whose rights it follows)."""
-
-    record: T
-    course: Course
-    rights: Rights
-
-
-async def for_write(session: AsyncSession, caller: Rights, model: type[T], pk: int) -> Owned[T]:
-    found = await repository.get_with_course(session, model, pk, for_update=True)
-    if found is None:
-        raise NotFound()
-    record, course = found
-    caller.write(course)
-    return Owned(record, course, caller)
-
-
-async def readable(
-    session: AsyncSession, caller: Rights, model: type[T], pk: int
-) -> tuple[T, Course]:
-    found = await repository.get_with_course(session, model, pk)
-    if found is None:
-        raise NotFound()
-    caller.read(found[1])
-    return found
-
-
-async def parent_of(
-    session: AsyncSession, caller: Rights, model: type[T], pk: int, field: str
-) -> tuple[T, Course]:
-    """The parent a body names: 400 when it does not exist (for this caller), 403
-    when its course's content is not theirs to change."""
-    found = await repository.get_with_course(session, model, pk)
-    if found is None or not caller.can_read(found[1]):
-        raise invalid_pk(field, pk)
-    caller.write(found[1])
-    return found
-
-
 # --------------------------------------------------------------------------- courses
 
 
-async def _check_program(
-    session: AsyncSession, values: dict[str, Any], lookup: Request | None
-) -> None:
+async def _check_program(session: AsyncSession, ctx: Context, values: dict[str, Any]) -> None:
+    """A programme created a moment ago is asked of its owner once (with the caller's token)."""
     program_id = values.get("program_id")
-    if program_id is not None and await programs.get(session, program_id, request=lookup) is None:
+    if program_id is not None and await programs.get(session, program_id, ctx=ctx) is None:
         raise invalid_pk("program", program_id)
 
 
 async def save_course(
     session: AsyncSession,
-    storage: Storage,
+    ctx: Context,
+    r: Reader,
     *,
     data: BaseModel,
     files: Mapping[str, UploadFile],
-    course: Course | None = None,
-    lookup: Request | None = None,
-) -> Course:
-    """Create (``course`` None) or change a course; ``lookup`` lets a programme created
-    a moment ago be asked of its owner once (with the caller's token)."""
+    course_id: int | None = None,
+) -> CourseItem:
+    """Create (no ``course_id``) or change a course (PUT or PATCH: the fields sent)."""
+    course = None
+    if course_id is not None:
+        course = await repository.courses.require(session, course_id, for_update=True)
     values = columns(data)
-    await _check_program(session, values, lookup)
+    await _check_program(session, ctx, values)
     upload = files.get("cover_image")
     if upload is not None:
         image = await read_image(upload, field="cover_image")
-        values["cover_image"] = await storage.save(
+        values["cover_image"] = await r.storage.save(
             folder=COVERS_FOLDER,
             data=image.data,
             content_type=image.content_type,
@@ -221,12 +166,12 @@ async def save_course(
         )
     course = await records.write(session, Course, values, record=course, constraints=CONSTRAINTS)
     await events.course_changed(session, course)
-    return course
+    return await reads.course_item(session, r, course)
 
 
-async def delete_course(session: AsyncSession, course: Course) -> None:
+async def delete_course(session: AsyncSession, course_id: int) -> None:
     """Delete a course with all it holds, and say so for each published record."""
-    course_id = course.id or 0
+    course = await repository.courses.require(session, course_id, for_update=True)
     await events.deleted_many(session, await repository.subtree(session, Course, course_id))
     await events.deleted(session, "course", course_id, course.version)
     await records.remove(session, course)
@@ -235,8 +180,8 @@ async def delete_course(session: AsyncSession, course: Course) -> None:
 # --------------------------------------------------------------------------- units
 
 
-async def save_unit(
-    session: AsyncSession, caller: Rights, *, data: BaseModel, owned: Owned[Unit] | None = None
+async def _write_unit(
+    session: AsyncSession, caller: Rights, data: BaseModel, owned: Owned[Unit] | None
 ) -> Unit:
     values = columns(data)
     unit = owned.record if owned else None
@@ -260,8 +205,18 @@ async def save_unit(
     return unit
 
 
-async def delete_unit(session: AsyncSession, unit: Unit) -> None:
-    unit_id = unit.id or 0
+async def save_unit(
+    session: AsyncSession, r: Reader, caller: Rights, *, data: BaseModel, unit_id: int | None = None
+) -> UnitRead:
+    """Add a unit to a course, or change one (PUT or PATCH: the fields sent)."""
+    owned = None if unit_id is None else await for_write(session, caller, Unit, unit_id)
+    unit = await _write_unit(session, caller, data, owned)
+    return await reads.get_unit(session, r, caller, unit.id or 0)
+
+
+async def delete_unit(session: AsyncSession, caller: Rights, unit_id: int) -> None:
+    """Delete a unit with its sections, lessons and practices."""
+    unit = (await for_write(session, caller, Unit, unit_id)).record
     await events.deleted_many(session, await repository.subtree(session, Unit, unit_id))
     await events.deleted(session, "unit", unit_id, unit.version)
     await records.remove(session, unit)
@@ -270,13 +225,9 @@ async def delete_unit(session: AsyncSession, unit: Unit) -> None:
 # --------------------------------------------------------------------------- sections
 
 
-async def save_section(
-    session: AsyncSession,
-    caller: Rights,
-    *,
-    data: BaseModel,
-    owned: Owned[Section] | None = None,
-) -> tuple[Section, Course]:
+async def _write_section(
+    session: AsyncSession, caller: Rights, data: BaseModel, owned: Owned[Section] | None
+) -> Section:
     values = columns(data)
     section = owned.record if owned else None
     course = owned.course if owned else None
@@ -293,11 +244,26 @@ async def save_section(
         await events.republish_lessons(
             session, [(lesson, section.unit_id) for lesson in lessons], course.id or 0
         )
-    return section, course
+    return section
 
 
-async def delete_section(session: AsyncSession, section: Section) -> None:
-    section_id = section.id or 0
+async def save_section(
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    *,
+    data: BaseModel,
+    section_id: int | None = None,
+) -> SectionRead:
+    """Add a section to a unit, or change one (PUT or PATCH: the fields sent)."""
+    owned = None if section_id is None else await for_write(session, caller, Section, section_id)
+    section = await _write_section(session, caller, data, owned)
+    return await reads.get_section(session, r, caller, section.id or 0)
+
+
+async def delete_section(session: AsyncSession, caller: Rights, section_id: int) -> None:
+    """Delete a section with its lessons and practice."""
+    section = (await for_write(session, caller, Section, section_id)).record
     await events.deleted_many(session, await repository.subtree(session, Section, section_id))
     await events.deleted(session, "section", section_id, section.version)
     await records.remove(session, section)
@@ -308,17 +274,23 @@ async def delete_section(session: AsyncSession, section: Section) -> None:
 
 async def save_practice(
     session: AsyncSession,
+    r: Reader,
     caller: Rights,
     *,
     data: BaseModel,
-    owned: Owned[Practice] | None = None,
-) -> Practice:
+    practice_id: int | None = None,
+) -> PracticeRead:
+    """Add the practice of a section, or change one (PUT or PATCH: the fields sent)."""
+    owned = None if practice_id is None else await for_write(session, caller, Practice, practice_id)
     values = columns(data)
     practice = owned.record if owned else None
     target = target_of(values, "section_id", practice.section_id if practice else None)
     if practice is None or target != practice.section_id:
         await parent_of(session, caller, Section, target, "section")
-    return await records.write(session, Practice, values, record=practice, constraints=CONSTRAINTS)
+    practice = await records.write(
+        session, Practice, values, record=practice, constraints=CONSTRAINTS
+    )
+    return await reads.get_practice(session, r, caller, practice.id or 0)
 
 
 # --------------------------------------------------------------------------- questions
@@ -326,18 +298,24 @@ async def save_practice(
 
 async def save_question(
     session: AsyncSession,
+    r: Reader,
     caller: Rights,
     *,
     data: BaseModel,
-    owned: Owned[Question] | None = None,
-) -> Question:
+    question_id: int | None = None,
+) -> QuestionRead:
+    """Add a question to a practice, or change one (PUT or PATCH: the fields sent)."""
+    owned = None if question_id is None else await for_write(session, caller, Question, question_id)
     values = columns(data)
     question = owned.record if owned else None
     target = target_of(values, "practice_id", question.practice_id if question else None)
     if question is None or target != question.practice_id:
         await parent_of(session, caller, Practice, target, "practice")
     await default_order(session, values, question, col(Question.practice_id), target)
-    return await records.write(session, Question, values, record=question, constraints=CONSTRAINTS)
+    question = await records.write(
+        session, Question, values, record=question, constraints=CONSTRAINTS
+    )
+    return await reads.get_question(session, r, caller, question.id or 0)
 
 
 # --------------------------------------------------------------------------- options
@@ -345,11 +323,16 @@ async def save_question(
 
 async def save_option(
     session: AsyncSession,
+    r: Reader,
     caller: Rights,
     *,
     data: BaseModel,
-    owned: Owned[QuestionOption] | None = None,
-) -> QuestionOption:
+    option_id: int | None = None,
+) -> OptionRead:
+    """Add an option to a question, or change one (PUT or PATCH: the fields sent)."""
+    owned = (
+        None if option_id is None else await for_write(session, caller, QuestionOption, option_id)
+    )
     values = columns(data)
     option = owned.record if owned else None
     target = target_of(values, "question_id", option.question_id if option else None)
@@ -358,11 +341,18 @@ async def save_option(
         if question.question_type == "short_answer":
             raise ValidationFailed({"question": ["A short-answer question takes no options."]})
     await default_order(session, values, option, col(QuestionOption.question_id), target)
-    return await records.write(
+    option = await records.write(
         session, QuestionOption, values, record=option, constraints=CONSTRAINTS
     )
+    return views.option(r, option)
 
 
-async def remove(session: AsyncSession, record: SQLModel) -> None:
+async def remove(
+    session: AsyncSession,
+    caller: Rights,
+    model: type[Practice | Question | QuestionOption],
+    pk: int,
+) -> None:
     """Delete a practice, question or option (with what it holds): none is published."""
+    record: SQLModel = (await for_write(session, caller, model, pk)).record
     await records.remove(session, record)

@@ -1,4 +1,5 @@
-"""Every query of the exams service."""
+"""Every statement of the exams service: one typed repository per table it
+owns, and the reads with their joins beside them."""
 
 from __future__ import annotations
 
@@ -6,61 +7,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from entraide_kit.copies.programs import programs
 from entraide_kit.copies.students import students
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .models import Exam, ExamQuestion, Question, Submission
 
 S = students.table
 P = programs.table
 
-EXAM_LIST = ListSpec(
-    search_fields=[col(Exam.title), S.c.first_name, S.c.last_name, S.c.exam_id],
-    ordering_fields={
-        "id": col(Exam.id),
-        "title": col(Exam.title),
-        "exam_type": col(Exam.exam_type),
-        "status": col(Exam.status),
-        "score": col(Exam.score),
-        "created_at": col(Exam.created_at),
-        "updated_at": col(Exam.updated_at),
-    },
-    default_ordering=("-created_at",),
-    filters={
-        "status": Filter(col(Exam.status), choices={"draft", "published", "completed"}),
-        "exam_type": Filter(
-            col(Exam.exam_type),
-            choices={"term1_theory", "term1_practical", "term2_theory", "term2_practical"},
-        ),
-        "student": Filter(col(Exam.student_id), kind=int),
-        "training": Filter(col(Exam.training_id), kind=int),
-    },
-    tiebreaker=col(Exam.id),
-)
-
-QUESTION_LIST = ListSpec(
-    search_fields=[col(Question.question_text)],
-    ordering_fields={
-        "id": col(Question.id),
-        "type": col(Question.type),
-        "points": col(Question.points),
-        "created_at": col(Question.created_at),
-    },
-    default_ordering=("id",),
-    filters={
-        "training": Filter(col(Question.training_id), kind=int),
-        "week": Filter(col(Question.week_id), kind=int),
-        "type": Filter(col(Question.type), choices={"MCQ", "TF", "SA", "LA", "FIB", "MA"}),
-        "added_by": Filter(col(Question.added_by), kind=int),
-    },
-    tiebreaker=col(Question.id),
-)
+exams = Repository(Exam)
+questions = Repository(Question)
+submissions = Repository(Submission)
+# exam_questions has no id of its own (exam, question): its statements are below.
 
 
 def exams_query() -> Select:
@@ -79,15 +43,28 @@ def exams_query() -> Select:
     )
 
 
-async def get_exam(session: AsyncSession, exam_id: int, *, for_update: bool = False) -> Exam | None:
-    stmt = select(Exam).where(col(Exam.id) == exam_id)
-    if for_update:
-        stmt = stmt.with_for_update()
+async def exam_for_update(
+    session: AsyncSession, exam_id: int, scope: ColumnElement[bool]
+) -> Exam | None:
+    """The exam if ``scope`` lets the caller see it, locked (read before a write)."""
+    stmt = select(Exam).where(col(Exam.id) == exam_id, scope).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def exam_row(session: AsyncSession, exam_id: int) -> Any:
-    return (await session.execute(exams_query().where(col(Exam.id) == exam_id))).first()
+async def exam_row(
+    session: AsyncSession, exam_id: int, scope: ColumnElement[bool] | None = None
+) -> Any:
+    """One ``exams_query()`` row (None when ``scope`` hides it), no lock."""
+    stmt = exams_query().where(col(Exam.id) == exam_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return (await session.execute(stmt)).first()
+
+
+async def completed_exams_of(session: AsyncSession, student_id: int) -> list[Any]:
+    """A student's completed exams (``exams_query()`` rows), the latest first."""
+    stmt = exams_query().where(col(Exam.status) == "completed", col(Exam.student_id) == student_id)
+    return list(await session.execute(stmt.order_by(col(Exam.completed_at).desc())))
 
 
 async def question_ids(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -102,13 +79,6 @@ async def question_ids(session: AsyncSession, exam_ids: Sequence[int]) -> dict[i
         for exam_id, question_id in rows:
             out[exam_id].append(question_id)
     return out
-
-
-async def questions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Question]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(Question).where(col(Question.id).in_(ids)))
-    return {q.id or 0: q for q in rows.scalars()}
 
 
 async def set_questions(session: AsyncSession, exam_id: int, ids: Sequence[int]) -> None:
@@ -131,12 +101,11 @@ async def set_questions(session: AsyncSession, exam_id: int, ids: Sequence[int])
 
 
 async def submissions_of(session: AsyncSession, exam_id: int) -> list[Submission]:
-    rows = await session.execute(
-        select(Submission)
-        .where(col(Submission.exam_id) == exam_id)
-        .order_by(col(Submission.question_id))
+    """An exam's answers, by question."""
+    found = await submissions.children(
+        session, col(Submission.exam_id), [exam_id], col(Submission.question_id)
     )
-    return list(rows.scalars())
+    return found.get(exam_id, [])
 
 
 async def upsert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

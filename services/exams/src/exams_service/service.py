@@ -1,23 +1,53 @@
-"""Business rules of the exams service."""
+"""Business rules of the exams service: every request's work, its answer
+built once as the route's response model. Never commits (the request's
+session does)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
-from fastapi import Request
+import httpx
+from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from entraide_kit import records
+from entraide_kit import http, records
 from entraide_kit.auth import Principal, Role
+from entraide_kit.context import Context
 from entraide_kit.copies import users
 from entraide_kit.copies.programs import programs
+from entraide_kit.db import flush_checked
 from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageParams, build_page
 
-from . import grading, policies, repository
+from . import grading, policies, repository, views
 from .copies import weekly_plans
+from .lists import EXAM_LIST, QUESTION_LIST
 from .models import Exam, Question
-from .schemas import ExamPut, GradeIn, SubmitIn
+from .schemas import (
+    ExamDetail,
+    ExamPage,
+    ExamPut,
+    GradeIn,
+    QuestionPage,
+    QuestionRead,
+    Result,
+    ResultPage,
+    SubmitIn,
+    SubmitOut,
+)
+
+log = logging.getLogger("entraide.copies")
+QUESTION_IN_USE = {
+    "fk_exam_questions_question_id_questions": (
+        "non_field_errors",
+        "An exam uses this question.",
+    )
+}
 
 
 def _invalid(field: str, pk: Any) -> list[str]:
@@ -25,13 +55,13 @@ def _invalid(field: str, pk: Any) -> list[str]:
 
 
 async def check_training(
-    session: AsyncSession, request: Request, training: int, week: int | None
+    session: AsyncSession, ctx: Context, training: int, week: int | None
 ) -> None:
     errors: dict[str, list[str]] = {}
-    if await programs.get(session, training, request=request) is None:
+    if await programs.get(session, training, ctx=ctx) is None:
         errors["training"] = _invalid("training", training)
     if week is not None:
-        plan = await weekly_plans.get(session, week, request=request)
+        plan = await weekly_plans.get(session, week, ctx=ctx)
         if plan is None:
             errors["week"] = _invalid("week", week)
         elif plan["programe"] not in (None, training):
@@ -43,9 +73,67 @@ async def check_training(
 # ------------------------------------------------------------------ questions
 
 
-async def save_question(
+async def list_questions(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
+) -> QuestionPage:
+    """The question bank (a trainer: the programmes they teach, and their own questions)."""
+    count, rows = await repository.questions.page(
+        session,
+        params,
+        stmt=select(Question).where(policies.question_scope(actor)),
+        spec=QUESTION_LIST,
+        query=query,
+    )
+    return QuestionPage.model_construct(
+        **build_page(ctx, params, count, [views.question(q) for q in rows])
+    )
+
+
+async def get_question(session: AsyncSession, actor: Principal, question_id: int) -> QuestionRead:
+    """A question, to its author or an admin."""
+    question = await repository.questions.require(session, question_id)
+    policies.can_change_question(actor, question)
+    return views.question(question)
+
+
+async def create_question(
+    session: AsyncSession, ctx: Context, actor: Principal, body: BaseModel
+) -> QuestionRead:
+    return views.question(await _save_question(session, ctx, actor, body.model_dump(), None))
+
+
+async def question_for_write(session: AsyncSession, question_id: int) -> Question:
+    """The question, locked (routers declare it as the path's dependency: a
+    missing one is a 404 before the body is looked at)."""
+    return await repository.questions.require(session, question_id, for_update=True)
+
+
+async def update_question(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
+    actor: Principal,
+    question: Question,
+    body: BaseModel,
+    *,
+    partial: bool,
+) -> QuestionRead:
+    """Its author or an admin; a partial update changes only the fields sent."""
+    policies.can_change_question(actor, question)
+    changes = body.model_dump(exclude_unset=partial)
+    return views.question(await _save_question(session, ctx, actor, changes, question))
+
+
+async def delete_question(session: AsyncSession, actor: Principal, question_id: int) -> None:
+    """Its author or an admin; not one an exam uses."""
+    question = await question_for_write(session, question_id)
+    policies.can_change_question(actor, question)
+    await session.delete(question)
+    await flush_checked(session, QUESTION_IN_USE)
+
+
+async def _save_question(
+    session: AsyncSession,
+    ctx: Context,
     actor: Principal,
     changes: dict[str, Any],
     question: Question | None,
@@ -59,7 +147,7 @@ async def save_question(
     options = changes.get("options", question.options if question else None)
     correct = changes.get("correct_answer", question.correct_answer if question else None)
     assert training is not None and qtype is not None
-    await check_training(session, request, training, week)
+    await check_training(session, ctx, training, week)
     await policies.can_manage_program(session, actor, training)
     errors = grading.problems(qtype, options, correct)
     if errors:
@@ -80,11 +168,128 @@ async def save_question(
     return await records.save(session, question, values)
 
 
+# ------------------------------------------------------------------ results
+
+
+async def list_results(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams
+) -> ResultPage:
+    """Scores of completed exams (supervisors: their centres'; trainers: their programmes')."""
+    stmt = repository.exams_query().where(
+        col(Exam.status) == "completed", policies.exam_scope(actor)
+    )
+    stmt = stmt.order_by(col(Exam.completed_at).desc(), col(Exam.id))
+    count, rows = await repository.exams.page(session, params, stmt=stmt, scalars=False)
+    earned = await repository.earned_points(session, [r[0].id for r in rows])
+    results = [views.result(r, earned.get(r[0].id, 0.0)) for r in rows]
+    return ResultPage.model_construct(**build_page(ctx, params, count, results))
+
+
+async def my_results(session: AsyncSession, actor: Principal) -> list[Result]:
+    """The caller's own results (students)."""
+    rows = await repository.completed_exams_of(session, actor.id)
+    earned = await repository.earned_points(session, [r[0].id for r in rows])
+    return [views.result(r, earned.get(r[0].id, 0.0)) for r in rows]
+
+
 # ------------------------------------------------------------------ exams
 
 
-async def _student_user(session: AsyncSession, request: Request, user_id: int) -> None:
-    user = await users.get_user(session, user_id, request=request)
+async def list_exams(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
+) -> ExamPage:
+    count, rows = await repository.exams.page(
+        session,
+        params,
+        stmt=repository.exams_query().where(policies.exam_scope(actor)),
+        spec=EXAM_LIST,
+        query=query,
+        scalars=False,
+    )
+    ids = await repository.question_ids(session, [r[0].id for r in rows])
+    results = [views.exam(r, ids.get(r[0].id, [])) for r in rows]
+    return ExamPage.model_construct(**build_page(ctx, params, count, results))
+
+
+async def get_exam(session: AsyncSession, actor: Principal, exam_id: int) -> ExamDetail:
+    """An exam with its questions (a student: their own, published, without answers)."""
+    row = await repository.exam_row(session, exam_id, policies.exam_scope(actor))
+    if row is None:
+        raise NotFound()
+    return await _detail(session, actor, row)
+
+
+async def create_exam(
+    session: AsyncSession, ctx: Context, actor: Principal, body: ExamPut
+) -> ExamDetail:
+    """An exam for a student from questions of its programme."""
+    exam = await _save_exam(session, ctx, actor, body, None)
+    return await _detail(session, actor, await repository.exam_row(session, exam.id or 0))
+
+
+async def update_exam(
+    session: AsyncSession, ctx: Context, actor: Principal, exam: Exam, body: ExamPut
+) -> ExamDetail:
+    """Status completed closes the exam (from ``exam_for_write``) and computes its score."""
+    exam = await _save_exam(session, ctx, actor, body, exam)
+    return await _detail(session, actor, await repository.exam_row(session, exam.id or 0))
+
+
+async def delete_exam(session: AsyncSession, actor: Principal, exam_id: int) -> None:
+    exam = await exam_for_write(session, actor, exam_id)
+    await policies.can_manage_program(session, actor, exam.training_id)
+    await records.remove(session, exam)
+
+
+async def exam_for_write(session: AsyncSession, actor: Principal, exam_id: int) -> Exam:
+    """The exam, locked, if the caller may see it (404 otherwise). Routers
+    declare it as the path's dependency of the writes with a body: a 404
+    before the body is looked at."""
+    exam = await repository.exam_for_update(session, exam_id, policies.exam_scope(actor))
+    if exam is None:
+        raise NotFound()
+    return exam
+
+
+async def _detail(session: AsyncSession, actor: Principal, row: Any) -> ExamDetail:
+    """``row``: the exam's ``exams_query()`` row."""
+    exam_id = row[0].id or 0
+    ids = (await repository.question_ids(session, [exam_id])).get(exam_id, [])
+    questions = await repository.questions.by_ids(session, ids)
+    submissions = await repository.submissions_of(session, exam_id)
+    return views.exam_detail(
+        row, ids, questions, submissions, for_student=actor.role is Role.student
+    )
+
+
+async def find_user(session: AsyncSession, ctx: Context, user_id: int) -> users.UserCopy | None:
+    """``users.get_user`` with a context: the user from the copy, else (once)
+    from auth with the caller's token. The kit's still takes the HTTP request;
+    this goes when it takes a ``Context``."""
+    found = (await users.users_by_id(session, [user_id])).get(user_id)
+    if found is not None:
+        return found
+    auth_url = ctx.setting("auth_url")
+    if not auth_url or not ctx.authorization:
+        return None
+    try:
+        async with http.client(ctx, auth_url, timeout=3.0) as client:
+            resp = await client.get(
+                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
+                headers={"Authorization": ctx.authorization},
+            )
+    except httpx.HTTPError as exc:
+        log.warning("auth could not be asked about user %s: %s", user_id, exc)
+        return None
+    if resp.status_code != 200:
+        return None
+    # Kept: the event that follows brings the same or a newer state.
+    await users.upsert_user(session, user_id, resp.json())
+    return (await users.users_by_id(session, [user_id])).get(user_id)
+
+
+async def _student_user(session: AsyncSession, ctx: Context, user_id: int) -> None:
+    user = await find_user(session, ctx, user_id)
     if user is None:
         raise ValidationFailed({"student": _invalid("student", user_id)})
     if user.role != "student":
@@ -93,16 +298,16 @@ async def _student_user(session: AsyncSession, request: Request, user_id: int) -
         )
 
 
-async def save_exam(
-    session: AsyncSession, request: Request, actor: Principal, data: ExamPut, exam: Exam | None
+async def _save_exam(
+    session: AsyncSession, ctx: Context, actor: Principal, data: ExamPut, exam: Exam | None
 ) -> Exam:
-    await check_training(session, request, data.training, None)
+    await check_training(session, ctx, data.training, None)
     await policies.can_manage_program(session, actor, data.training)
     if exam is not None and exam.training_id != data.training:
         await policies.can_manage_program(session, actor, exam.training_id)
-    await _student_user(session, request, data.student)
+    await _student_user(session, ctx, data.student)
     ids = list(dict.fromkeys(data.questions))
-    found = await repository.questions_by_ids(session, ids)
+    found = await repository.questions.by_ids(session, ids)
     errors = [f'Invalid pk "{q}" - object does not exist.' for q in ids if q not in found]
     errors += [
         f"Question {q} is not of the exam's programme."
@@ -157,16 +362,15 @@ async def complete(session: AsyncSession, exam: Exam) -> Exam:
     )
 
 
-async def submit(
-    session: AsyncSession, actor: Principal, exam: Exam, body: SubmitIn
-) -> dict[str, int]:
-    """A student answers their published exam; answering again before it is completed replaces."""
+async def submit(session: AsyncSession, actor: Principal, exam: Exam, body: SubmitIn) -> SubmitOut:
+    """A student answers their published exam; answering again before it is completed replaces.
+    MCQ, TF, FIB and MA are graded at once."""
     if actor.role is not Role.student or exam.student_id != actor.id:
         raise PermissionDenied("Only the exam's student can answer it.")
     if exam.status != "published":
         raise ValidationFailed({"non_field_errors": ["Only a published exam can be answered."]})
     ids = set((await repository.question_ids(session, [exam.id or 0])).get(exam.id or 0, []))
-    questions = await repository.questions_by_ids(session, list(ids))
+    questions = await repository.questions.by_ids(session, ids)
     unknown = [a.question for a in body.answers if a.question not in ids]
     if unknown:
         raise ValidationFailed({"answers": [f"Question {q} is not in this exam." for q in unknown]})
@@ -184,14 +388,15 @@ async def submit(
         )
     await repository.upsert_answers(session, rows)
     graded = sum(1 for r in rows if r["points"] is not None)
-    return {"submitted": len(rows), "graded": graded, "waiting_for_grade": len(rows) - graded}
+    return SubmitOut(submitted=len(rows), graded=graded, waiting_for_grade=len(rows) - graded)
 
 
-async def grade(session: AsyncSession, actor: Principal, exam: Exam, body: GradeIn) -> None:
+async def grade(session: AsyncSession, actor: Principal, exam: Exam, body: GradeIn) -> ExamDetail:
+    """Grade an answer that waits for a trainer (SA, LA)."""
     await policies.can_manage_program(session, actor, exam.training_id)
     if exam.status == "completed":
         raise ValidationFailed({"non_field_errors": ["The exam is completed."]})
-    question = (await repository.questions_by_ids(session, [body.question])).get(body.question)
+    question = await repository.questions.get(session, body.question)
     submission = next(
         (
             s
@@ -208,3 +413,4 @@ async def grade(session: AsyncSession, actor: Principal, exam: Exam, body: Grade
     submission.graded_by = actor.id
     submission.updated_at = dt.datetime.now(dt.UTC)
     await session.flush()
+    return await _detail(session, actor, await repository.exam_row(session, exam.id or 0))

@@ -56,24 +56,28 @@ def _student(row: Any) -> StudentInfo | None:
     )
 
 
-def exam(row: Any, question_ids: Sequence[int]) -> ExamRead:
+def _exam_fields(row: Any, question_ids: Sequence[int]) -> dict[str, Any]:
     e = row[0]
-    return ExamRead(
-        id=e.id,
-        title=e.title,
-        exam_type=e.exam_type,
-        student=e.student_id,
-        student_details=_student(row),
-        training=e.training_id,
-        training_name=row.training_name,
-        questions=list(question_ids),
-        status=e.status,
-        score=e.score,
-        total_points=e.total_points,
-        created_by=e.created_by,
-        created_at=e.created_at,
-        updated_at=e.updated_at,
-    )
+    return {
+        "id": e.id,
+        "title": e.title,
+        "exam_type": e.exam_type,
+        "student": e.student_id,
+        "student_details": _student(row),
+        "training": e.training_id,
+        "training_name": row.training_name,
+        "questions": list(question_ids),
+        "status": e.status,
+        "score": e.score,
+        "total_points": e.total_points,
+        "created_by": e.created_by,
+        "created_at": e.created_at,
+        "updated_at": e.updated_at,
+    }
+
+
+def exam(row: Any, question_ids: Sequence[int]) -> ExamRead:
+    return ExamRead(**_exam_fields(row, question_ids))
 
 
 def exam_detail(
@@ -84,7 +88,6 @@ def exam_detail(
     *,
     for_student: bool,
 ) -> ExamDetail:
-    base = exam(row, question_ids).model_dump()
     ordered = [questions[q] for q in question_ids if q in questions]
     completed = row[0].status == "completed"
     details: list[Any] = [question_for_student(q) if for_student else question(q) for q in ordered]
@@ -97,7 +100,7 @@ def exam_detail(
         )
         for s in submissions
     ]
-    return ExamDetail(**base, question_details=details, answers=answers)
+    return ExamDetail(**_exam_fields(row, question_ids), question_details=details, answers=answers)
 
 
 def result(row: Any, earned: float) -> Result:

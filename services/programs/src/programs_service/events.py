@@ -1,4 +1,4 @@
-"""What the programs service publishes and consumes.
+"""What the programs service publishes.
 
 Publishes (``entraide.programs.<entity>.<id>``):
 - ``program``: id, name, description, duration_years
@@ -16,11 +16,7 @@ courses), a distribution moved to another programme (its weekly plans), a
 centre renamed in the centers service (its courses), a group deleted there
 (the teachers who had it).
 
-Consumes ``entraide.auth.user.*`` into ``user_copies`` (trainers' names and
-roles; token revocation through the kit), the same events into
-``user_profile_copies`` (phone, picture, identity card...: the web client's
-whole user objects, see legacy.py), ``entraide.centers.center.*`` into
-``center_copies`` and ``entraide.centers.group.*`` into ``group_copies``.
+What it consumes, and does on those events: handlers.py.
 """
 
 from __future__ import annotations
@@ -28,15 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from entraide_kit import records
-from entraide_kit.copies import users
-from entraide_kit.copies.centers import centers, groups
-from entraide_kit.copies.profiles import profiles
-from entraide_kit.events import Envelope, Outbox, Subscription
+from entraide_kit.events import Outbox
 
-from . import repository
 from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
 
 OUTBOX = Outbox("programs")
@@ -129,67 +119,3 @@ async def teacher_changed(session: AsyncSession, t: Teacher, groups: list[int]) 
 async def deleted(session: AsyncSession, entity: str, entity_id: int, version: int) -> None:
     # One past the last upsert, so the deletion wins over any late copy of it.
     await OUTBOX.delete(session, entity, entity_id, version + 1)
-
-
-# ------------------------------------------------------------------ re-publications
-
-
-async def republish_courses(session: AsyncSession, courses: list[TrainingCourse]) -> None:
-    """Bump and re-publish courses whose snapshot shows changed data of another record
-    (their programme's name or duration, their centre's name in the copies)."""
-    if not courses:
-        return
-    programs: dict[int, Program | None] = {}
-    for course in courses:
-        if course.program_id not in programs:
-            programs[course.program_id] = await records.get(session, Program, course.program_id)
-    names = await centers.by_ids(session, {c.center_id for c in courses})
-    for course in courses:
-        program = programs[course.program_id]
-        if program is None:
-            continue
-        await records.save(session, course, {})
-        center = names.get(course.center_id)
-        await course_changed(session, course, program, center["name"] if center else None)
-
-
-# ------------------------------------------------------------------ consumed events
-
-
-async def apply_center(session: AsyncSession, envelope: Envelope) -> None:
-    """Keep the centre's copy; a renamed centre re-publishes its training courses."""
-    center_id = int(envelope.id)
-    before = (await centers.by_ids(session, [center_id])).get(center_id)
-    await centers.apply(session, envelope)
-    after = None if envelope.op == "delete" else centers.from_snapshot(envelope.data or {})
-    # A centre not in the copy has no course in normal operation (a course needs
-    # the copy, or the owner's answer, which is kept); after a rebuild emptied the
-    # copies it may have some, whose published centre name may be stale.
-    if before is None or after is None or before["name"] != after["name"]:
-        courses = await repository.courses_where(
-            session, col(TrainingCourse.center_id) == center_id
-        )
-        await republish_courses(session, courses)
-
-
-async def group_applied(session: AsyncSession, envelope: Envelope) -> None:
-    """A group deleted in the centers service leaves the teachers who had it."""
-    if envelope.op != "delete":
-        return
-    group_id = int(envelope.id)
-    teachers = await repository.teachers_in_group(session, group_id)
-    await repository.remove_group(session, group_id)
-    for teacher in teachers:
-        await records.save(session, teacher, {})
-        await teacher_changed(
-            session, teacher, await repository.group_ids(session, teacher.id or 0)
-        )
-
-
-SUBSCRIPTIONS = [
-    users.subscription(),
-    # The same user events again, for the profile half the web client's pages show.
-    profiles.subscription(),
-    Subscription(centers.subject, apply_center, centers.wipe),
-    groups.subscription(then=group_applied),
-]

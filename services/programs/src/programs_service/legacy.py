@@ -2,7 +2,7 @@
 own paths (``/api/teachers/teachers/``, see legacy_router.py).
 
 Only the shape differs from the documented ``/api/teachers/`` paths: the reads,
-checks and writes are the same functions of service.py. Read: ``contarct_with``
+checks and writes are the same functions of teachers.py. Read: ``contarct_with``
 (sic), ``center`` as the centre's name, ``groups`` as objects, the whole ``user``
 (``Arabic_first_name``, ``CIN_id``, ``is_active``...; ``entraide_kit.legacy``).
 Written: the same names (and ours), the text ``null`` as no value, the user's
@@ -12,24 +12,18 @@ fields and ``user.is_active`` applied to the linked account in auth.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
 
-from fastapi import Request
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit.copies.profiles import profiles
 from entraide_kit.errors import ValidationFailed
-from entraide_kit.forms import BodyOf, json_or_form
 from entraide_kit.legacy import LegacyUser, null_text, picture_url, user_object
-from entraide_kit.pagination import Page, public_base_url
+from entraide_kit.pagination import Page
 
 from . import views
 from .repository import GroupOf
 from .schemas import OptName, PersonName, TeacherCreate, TeacherUpdate, Text100, Text255
-
-M = TypeVar("M", bound=BaseModel)
 
 #: our names of fields, by the original backend's (in bodies and in field errors)
 OURS = {"Arabic_first_name": "arabic_first_name", "contarct_with": "contract_with"}
@@ -82,14 +76,14 @@ def _group(g: GroupOf) -> dict[str, Any]:
     }
 
 
-def teacher(
-    request: Request, row: Any, groups: Sequence[GroupOf], profile: Mapping[str, Any] | None
+def teacher_fields(
+    base_url: str, row: Any, groups: Sequence[GroupOf], profile: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """``row``: a teachers_query row (as the documented paths read it)."""
+    """``row``: a teachers_query row (as the documented paths read it); ``base_url``:
+    the public one, for the user's picture."""
     t = row[0]
-    base = public_base_url(request)
     user = user_object(
-        views.user_of_teacher(row), profile, media_url=lambda value: picture_url(value, base)
+        views.user_of_teacher(row), profile, media_url=lambda value: picture_url(value, base_url)
     )
     return {
         "id": t.id,
@@ -104,14 +98,6 @@ def teacher(
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
-
-
-async def teachers(
-    request: Request, session: AsyncSession, rows: Sequence[Any], groups: Mapping[int, Any]
-) -> list[dict[str, Any]]:
-    """Many teachers; their users' profiles in one query."""
-    found = await profiles.by_ids(session, [r[0].user_id for r in rows])
-    return [teacher(request, r, groups.get(r[0].id, []), found.get(r[0].user_id)) for r in rows]
 
 
 # --------------------------------------------------------------------------- writes
@@ -165,17 +151,3 @@ class TeacherPatchIn(TeacherUpdate):
 def their_errors(exc: ValidationFailed) -> ValidationFailed:
     """Field errors under the names the client sent."""
     return ValidationFailed({THEIRS.get(k, k): v for k, v in exc.errors.items()})
-
-
-def body(model: type[M], *, files: Sequence[str] = ()) -> Callable[[Request], Awaitable[BodyOf[M]]]:
-    """``json_or_form`` for the client's bodies, errors under the client's names."""
-    parse = json_or_form(model, files=files)
-
-    async def parse_legacy(request: Request) -> BodyOf[M]:
-        try:
-            return await parse(request)
-        except ValidationFailed as exc:
-            raise their_errors(exc) from None
-
-    parse_legacy.__name__ = f"parse_legacy_{model.__name__}"
-    return parse_legacy

@@ -8,49 +8,62 @@ Included before router.teachers, so ``/api/teachers/{teacher_id}/`` never reads
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel
 
-from entraide_kit.db import SessionDep
+from entraide_kit.context import CtxDep
+from entraide_kit.db import ReadSessionDep, SessionDep
 from entraide_kit.errors import ValidationFailed
 from entraide_kit.filters import ListQuery
-from entraide_kit.forms import BodyOf, body_openapi
+from entraide_kit.forms import BodyOf, body_openapi, json_or_form
 from entraide_kit.pagination import PageDep
 from entraide_kit.storage import StorageDep
 
-from . import legacy, policies, repository, service
+from . import legacy, policies
+from . import teachers as teacher_rules
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def body(model: type[M], *, files: Sequence[str] = ()) -> Callable[[Request], Awaitable[BodyOf[M]]]:
+    """``json_or_form`` for the client's bodies, errors under the client's names."""
+    parse = json_or_form(model, files=files)
+
+    async def parse_legacy(request: Request) -> BodyOf[M]:
+        try:
+            return await parse(request)
+        except ValidationFailed as exc:
+            raise legacy.their_errors(exc) from None
+
+    parse_legacy.__name__ = f"parse_legacy_{model.__name__}"
+    return parse_legacy
+
 
 teachers_alias = APIRouter(prefix="/api/teachers/teachers", tags=["teachers (web client)"])
 
-TeacherQuery = Annotated[ListQuery, Depends(repository.TEACHER_LIST.dependency())]
-CreateIn = Annotated[BodyOf[legacy.TeacherCreateIn], Depends(legacy.body(legacy.TeacherCreateIn))]
+TeacherQuery = Annotated[ListQuery, Depends(teacher_rules.TEACHER_LIST.dependency())]
+CreateIn = Annotated[BodyOf[legacy.TeacherCreateIn], Depends(body(legacy.TeacherCreateIn))]
 PatchIn = Annotated[
     BodyOf[legacy.TeacherPatchIn],
-    Depends(legacy.body(legacy.TeacherPatchIn, files=(legacy.PICTURE,))),
+    Depends(body(legacy.TeacherPatchIn, files=(legacy.PICTURE,))),
 ]
-
-
-async def _answer(request: Request, session: SessionDep, teacher_id: int) -> dict[str, Any]:
-    row, groups = await service.teacher_read(session, teacher_id)
-    (out,) = await legacy.teachers(request, session, [row], {teacher_id: groups})
-    return out
 
 
 @teachers_alias.get("/", response_model=legacy.LegacyTeacherPage)
 async def list_teachers(
     actor: policies.TeacherReader,
-    request: Request,
-    session: SessionDep,
+    ctx: CtxDep,
+    session: ReadSessionDep,
     page: PageDep,
     query: TeacherQuery,
-) -> dict[str, Any]:
+) -> legacy.LegacyTeacherPage:
     """`GET /api/teachers/` in the original backend's representation (the web client's
     path): same scope (a centre supervisor: their centres' teachers; a trainer: their
     own), filters (center, user, program, group, contract_with), search and ordering."""
-    result, groups = await service.teacher_page(session, request, actor, page, query)
-    result["results"] = await legacy.teachers(request, session, result["results"], groups)
-    return result
+    return await teacher_rules.legacy_teacher_page(session, ctx, actor, page, query)
 
 
 @teachers_alias.post(
@@ -60,26 +73,20 @@ async def list_teachers(
     openapi_extra=body_openapi(legacy.TeacherCreateIn),
 )
 async def create_teacher(
-    actor: policies.TeacherWriter, request: Request, body: CreateIn, session: SessionDep
-) -> dict[str, Any]:
+    actor: policies.TeacherWriter, ctx: CtxDep, body: CreateIn, session: SessionDep
+) -> legacy.LegacyTeacherCreated:
     """`POST /api/teachers/` as the web client sends it (`Arabic_first_name`,
     `contarct_with`, `program` as text); the answer in the original representation,
     with the user's one-time `initial_password`, once."""
-    try:
-        made = await service.create_teacher(session, request, actor, data=body.data)
-    except ValidationFailed as exc:
-        raise legacy.their_errors(exc) from None
-    out = await _answer(request, session, made.teacher.id or 0)
-    return {**out, "initial_password": made.initial_password}
+    return await teacher_rules.legacy_create_teacher(session, ctx, actor, body.data)
 
 
 @teachers_alias.get("/{teacher_id}/", response_model=legacy.LegacyTeacher)
 async def retrieve_teacher(
-    actor: policies.TeacherReader, teacher_id: int, request: Request, session: SessionDep
-) -> dict[str, Any]:
+    actor: policies.TeacherReader, teacher_id: int, ctx: CtxDep, session: ReadSessionDep
+) -> legacy.LegacyTeacher:
     """`GET /api/teachers/{id}/` in the original backend's representation."""
-    await service.readable_teacher(session, actor, teacher_id)
-    return await _answer(request, session, teacher_id)
+    return await teacher_rules.legacy_teacher(session, ctx, actor, teacher_id)
 
 
 @teachers_alias.patch(
@@ -90,27 +97,22 @@ async def retrieve_teacher(
 async def partial_update_teacher(
     actor: policies.TeacherWriter,
     teacher_id: int,
-    request: Request,
+    ctx: CtxDep,
     body: PatchIn,
     session: SessionDep,
     storage: StorageDep,
-) -> dict[str, Any]:
+) -> legacy.LegacyTeacher:
     """`PATCH /api/teachers/{id}/` as the web client sends it: JSON
     `{"user": {"is_active": false}}`, or multipart with the teacher's fields, the
     user's (names, `Arabic_first_name`, `CIN_id`, phone, birth, address, city) and a
     `profile_picture` image. The user's part is applied to the linked account in auth
     (with the caller's token); if auth refuses, nothing changes."""
-    teacher = await service.readable_teacher(session, actor, teacher_id, for_update=True)
-    try:
-        await service.update_teacher(
-            session,
-            request,
-            actor,
-            data=body.data,
-            teacher=teacher,
-            storage=storage,
-            picture=body.files.get(legacy.PICTURE),
-        )
-    except ValidationFailed as exc:
-        raise legacy.their_errors(exc) from None
-    return await _answer(request, session, teacher_id)
+    return await teacher_rules.legacy_update_teacher(
+        session,
+        ctx,
+        actor,
+        teacher_id,
+        body.data,
+        storage=storage,
+        picture=body.files.get(legacy.PICTURE),
+    )

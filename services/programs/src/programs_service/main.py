@@ -10,7 +10,7 @@ from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS
 from .config import ProgramsSettings, get_settings
-from .events import SUBSCRIPTIONS
+from .handlers import SUBSCRIPTIONS
 from .legacy_router import teachers_alias
 from .router import programs, teachers
 from .views import MEDIA_PATH

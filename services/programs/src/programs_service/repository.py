@@ -13,6 +13,7 @@ from sqlmodel import col
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .models import (
     AnnualDistribution,
@@ -27,6 +28,13 @@ center_copies = centers.table
 group_copies = groups.table
 
 CONTRACTS = {"entraide", "association"}
+
+# The tables this service owns.
+programs = Repository(Program)
+distributions = Repository(AnnualDistribution)
+weekly_plans = Repository(WeeklyPlan)
+courses = Repository(TrainingCourse)
+teachers = Repository(Teacher)
 
 
 def _stamps(model: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Request and response shapes of the programs API (wire names as in the contract).
+"""Body and response shapes of the programs API (wire names as in the contract).
 
 References are written as ids and read back nested where the contract shows
 it: a distribution's ``programe``, a weekly plan's ``annual_distribution``

@@ -1,58 +1,48 @@
-"""Business rules of the programs service. Writes through the records and the
-outbox; never commits (the request's session does).
+"""Business rules of the programs service: programmes, annual distributions, weekly
+plans and training courses (teachers: teachers.py). Writes through the records and
+the outbox; never commits (the request's session does).
 
-A teacher and its user live in two services: auth makes the user, this
-service the teacher. Neither may outlive the other:
-
-1. a random ``ref`` is recorded in ``pending_accounts`` and committed on its own;
-2. auth makes the user under that ref;
-3. the teacher is saved and the ref forgotten in the request's transaction.
-
-If 3 fails, the user is released at once; if this process dies between 2 and
-3, or auth made the user but died before answering, the ref is still pending
-and the kit's reconciler (``entraide_kit.accounts``) releases the user later.
-auth releases only a user that never logged in, and only to the holder of its
-ref. Deleting a teacher deletes its user first: if auth cannot, nothing is deleted.
+Each function called by a router answers with the route's response model: a read
+is built once from its rows (views.py), a list is its Page model.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import Request
+import httpx
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import UploadFile
 
-from entraide_kit import accounts, records
-from entraide_kit.auth import Principal, Role
-from entraide_kit.auth_client import delete_user, provision_users, update_user
+from entraide_kit import http, records
+from entraide_kit.auth import Role
+from entraide_kit.context import Context
 from entraide_kit.copies import users
-from entraide_kit.copies.centers import centers, groups
-from entraide_kit.copies.profiles import profiles
-from entraide_kit.db import Database, flush_checked
-from entraide_kit.errors import (
-    APIError,
-    NotFound,
-    PermissionDenied,
-    ServiceUnavailable,
-    ValidationFailed,
-)
+from entraide_kit.copies.centers import centers
+from entraide_kit.errors import NotFound, ValidationFailed
 from entraide_kit.filters import ListQuery
-from entraide_kit.pagination import PageParams, paginate
-from entraide_kit.storage import Storage, media_url, read_image
+from entraide_kit.pagination import PageParams, build_page
+from entraide_kit.storage import Storage, read_image
 
-from . import events, policies, repository
-from .config import ProgramsSettings
-from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
-from .repository import GroupOf
-from .schemas import USER_FIELDS
+from . import events, repository, views
+from .models import AnnualDistribution, Program, TrainingCourse, WeeklyPlan
+from .repository import COURSE_LIST, DISTRIBUTION_LIST, PROGRAM_LIST, WEEKLY_PLAN_LIST
+from .schemas import (
+    CoursePage,
+    CourseRead,
+    DistributionPage,
+    DistributionRead,
+    ProgramPage,
+    ProgramRead,
+    WeeklyPlanPage,
+    WeeklyPlanRead,
+)
 
-log = logging.getLogger("entraide.programs")
+P = TypeVar("P", bound=BaseModel)
 
 CONSTRAINTS = {
     "uq_training_programs_name": ("name", "training programe with this name already exists."),
@@ -89,17 +79,25 @@ RENAMES = {
 TEXT_FIELDS = {"description"}
 
 
+def page_of(
+    model: type[P], ctx: Context, params: PageParams, count: int, results: Sequence[Any]
+) -> P:
+    """A list's answer, as its Page model (its results already built)."""
+    return model.model_construct(**build_page(ctx, params, count, results))
+
+
 def _invalid_pk(field: str, pk: Any) -> ValidationFailed:
     return ValidationFailed({field: [f'Invalid pk "{pk}" - object does not exist.']})
 
 
-def _not_null(values: dict[str, Any], *names: str) -> None:
+def not_null(values: dict[str, Any], *names: str) -> None:
+    """400 for the required fields a change sets to null."""
     nulls = {n: ["This field may not be null."] for n in names if n in values and values[n] is None}
     if nulls:
         raise ValidationFailed(nulls)
 
 
-def _columns(data: BaseModel, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def columns(data: BaseModel, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The columns to write: sent fields only, renamed, text nulls as ""."""
     values: dict[str, Any] = {}
     for name in data.model_fields_set - skip:
@@ -112,13 +110,40 @@ def _columns(data: BaseModel, *, skip: frozenset[str] = frozenset()) -> dict[str
     return values
 
 
+async def _user(session: AsyncSession, ctx: Context, user_id: int) -> users.UserCopy | None:
+    """The user from the copy, else (once) from auth with the caller's token: the kit's
+    ``users.get_user`` with a ``Context`` (the kit's one still wants the HTTP request;
+    to replace by it once it takes a context)."""
+    found = (await users.users_by_id(session, [user_id])).get(user_id)
+    auth_url = ctx.setting("auth_url")
+    if found is not None or not auth_url or not ctx.authorization:
+        return found
+    try:
+        async with http.client(ctx, auth_url, timeout=3.0) as client:
+            resp = await client.get(
+                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
+                headers={"Authorization": ctx.authorization},
+            )
+    except httpx.HTTPError as exc:
+        # As the kit's copies log it.
+        logging.getLogger("entraide.copies").warning(
+            "auth could not be asked about user %s: %s", user_id, exc
+        )
+        return None
+    if resp.status_code != 200:
+        return None
+    # Keep it: the event that follows will bring the same or a newer state.
+    await users.upsert_user(session, user_id, resp.json())
+    return (await users.users_by_id(session, [user_id])).get(user_id)
+
+
 async def check_trainer(
-    session: AsyncSession, request: Request, user_id: int | None, field: str = "trainer"
+    session: AsyncSession, ctx: Context, user_id: int | None, field: str = "trainer"
 ) -> None:
     """A trainer reference: an active user with the role trainer (copy, else auth once)."""
     if user_id is None:
         return
-    user = await users.get_user(session, user_id, request=request)
+    user = await _user(session, ctx, user_id)
     if user is None:
         raise _invalid_pk(field, user_id)
     if user.role != Role.trainer.value:
@@ -127,24 +152,55 @@ async def check_trainer(
         raise ValidationFailed({field: [f"The {field} must be an active user."]})
 
 
-async def _program(session: AsyncSession, field: str, program_id: int) -> Program:
-    program = await records.get(session, Program, program_id)
+async def program_ref(session: AsyncSession, field: str, program_id: int) -> Program:
+    """The programme a ``field`` refers to, or the field's 400."""
+    program = await repository.programs.get(session, program_id)
     if program is None:
         raise _invalid_pk(field, program_id)
     return program
 
 
-async def _center(session: AsyncSession, request: Request, center_id: int) -> Any:
-    center = await centers.get(session, center_id, request=request)
+async def center_ref(session: AsyncSession, ctx: Context, center_id: int) -> Any:
+    """The centre's copy row (else the centers service's answer, once), or a 400."""
+    center = await centers.get(session, center_id, ctx=ctx)
     if center is None:
         raise _invalid_pk("center", center_id)
     return center
 
 
+async def republish_courses(session: AsyncSession, courses: list[TrainingCourse]) -> None:
+    """Bump and re-publish courses whose snapshot shows changed data of another record
+    (their programme's name or duration, their centre's name in the copies)."""
+    if not courses:
+        return
+    programs = await repository.programs.by_ids(session, {c.program_id for c in courses})
+    names = await centers.by_ids(session, {c.center_id for c in courses})
+    for course in courses:
+        program = programs.get(course.program_id)
+        if program is None:
+            continue
+        await records.save(session, course, {})
+        center = names.get(course.center_id)
+        await events.course_changed(session, course, program, center["name"] if center else None)
+
+
 # ------------------------------------------------------------------ programmes
 
 
-async def save_program(
+async def program_page(
+    session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
+) -> ProgramPage:
+    count, rows = await repository.programs.page(
+        session, params, stmt=repository.programs_query(), spec=PROGRAM_LIST, query=query
+    )
+    return page_of(ProgramPage, ctx, params, count, [views.program(ctx, p) for p in rows])
+
+
+async def program(session: AsyncSession, ctx: Context, program_id: int) -> ProgramRead:
+    return views.program(ctx, await repository.programs.require(session, program_id))
+
+
+async def _save_program(
     session: AsyncSession,
     storage: Storage,
     *,
@@ -152,8 +208,8 @@ async def save_program(
     files: dict[str, UploadFile],
     program: Program | None = None,
 ) -> Program:
-    values = _columns(data)
-    _not_null(values, "name", "description", "duration_years")
+    values = columns(data)
+    not_null(values, "name", "description", "duration_years")
     upload = files.get("logo")
     if upload is not None:
         image = await read_image(upload, field="logo")
@@ -170,15 +226,42 @@ async def save_program(
         courses = await repository.courses_where(
             session, col(TrainingCourse.program_id) == program.id
         )
-        await events.republish_courses(session, courses)
+        await republish_courses(session, courses)
     await events.program_changed(session, program)
     return program
 
 
-async def delete_program(session: AsyncSession, program: Program) -> None:
+async def create_program(
+    session: AsyncSession,
+    ctx: Context,
+    storage: Storage,
+    *,
+    data: BaseModel,
+    files: dict[str, UploadFile],
+) -> ProgramRead:
+    p = await _save_program(session, storage, data=data, files=files)
+    return views.program(ctx, p)
+
+
+async def update_program(
+    session: AsyncSession,
+    ctx: Context,
+    storage: Storage,
+    program_id: int,
+    *,
+    data: BaseModel,
+    files: dict[str, UploadFile],
+) -> ProgramRead:
+    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
+    p = await repository.programs.require(session, program_id, for_update=True)
+    p = await _save_program(session, storage, data=data, files=files, program=p)
+    return views.program(ctx, p)
+
+
+async def delete_program(session: AsyncSession, program_id: int) -> None:
     """Delete a programme with its distributions, weekly plans and courses, and say so;
     its teachers stay, without a programme."""
-    program_id = program.id or 0
+    program = await repository.programs.require(session, program_id, for_update=True)
     for entity, rows in (await repository.cascade_of_program(session, program_id)).items():
         for record_id, version in rows:
             await events.deleted(session, entity, record_id, version)
@@ -194,19 +277,43 @@ async def delete_program(session: AsyncSession, program: Program) -> None:
 # ------------------------------------------------------------------ annual distributions
 
 
-async def save_distribution(
+async def distribution_page(
+    session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
+) -> DistributionPage:
+    count, rows = await repository.distributions.page(
+        session,
+        params,
+        stmt=repository.distributions_query(),
+        spec=DISTRIBUTION_LIST,
+        query=query,
+        scalars=False,
+    )
+    results = [views.distribution_row(ctx, r) for r in rows]
+    return page_of(DistributionPage, ctx, params, count, results)
+
+
+async def distribution(
+    session: AsyncSession, ctx: Context, distribution_id: int
+) -> DistributionRead:
+    row = await repository.distribution_row(session, distribution_id)
+    if row is None:
+        raise NotFound()
+    return views.distribution_row(ctx, row)
+
+
+async def _save_distribution(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
     *,
     data: BaseModel,
     distribution: AnnualDistribution | None = None,
 ) -> AnnualDistribution:
-    values = _columns(data)
-    _not_null(values, "program_id", "academic_year")
+    values = columns(data)
+    not_null(values, "program_id", "academic_year")
     if "program_id" in values:
-        await _program(session, "programe", values["program_id"])
+        await program_ref(session, "programe", values["program_id"])
     if "trainer_id" in values:
-        await check_trainer(session, request, values["trainer_id"])
+        await check_trainer(session, ctx, values["trainer_id"])
     program_before = distribution.program_id if distribution else None
     distribution = await records.write(
         session, AnnualDistribution, values, record=distribution, constraints=CONSTRAINTS
@@ -220,35 +327,92 @@ async def save_distribution(
     return distribution
 
 
-async def delete_distribution(session: AsyncSession, distribution: AnnualDistribution) -> None:
-    for plan in await repository.plans_of_distribution(session, distribution.id or 0):
+async def create_distribution(
+    session: AsyncSession, ctx: Context, *, data: BaseModel
+) -> DistributionRead:
+    d = await _save_distribution(session, ctx, data=data)
+    return await distribution(session, ctx, d.id or 0)
+
+
+async def update_distribution(
+    session: AsyncSession, ctx: Context, distribution_id: int, *, data: BaseModel
+) -> DistributionRead:
+    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
+    d = await repository.distributions.require(session, distribution_id, for_update=True)
+    d = await _save_distribution(session, ctx, data=data, distribution=d)
+    return await distribution(session, ctx, d.id or 0)
+
+
+async def delete_distribution(session: AsyncSession, distribution_id: int) -> None:
+    """Delete an annual distribution with its weekly plans, and say so."""
+    d = await repository.distributions.require(session, distribution_id, for_update=True)
+    for plan in await repository.plans_of_distribution(session, d.id or 0):
         await events.deleted(session, "weeklyplan", plan.id or 0, plan.version)
-    await events.deleted(session, "annualdistribution", distribution.id or 0, distribution.version)
-    await records.remove(session, distribution)
+    await events.deleted(session, "annualdistribution", d.id or 0, d.version)
+    await records.remove(session, d)
 
 
 # ------------------------------------------------------------------ weekly plans
 
 
-async def save_weekly_plan(
-    session: AsyncSession, request: Request, *, data: BaseModel, plan: WeeklyPlan | None = None
+async def weekly_plan_page(
+    session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
+) -> WeeklyPlanPage:
+    count, rows = await repository.weekly_plans.page(
+        session,
+        params,
+        stmt=repository.weekly_plans_query(),
+        spec=WEEKLY_PLAN_LIST,
+        query=query,
+        scalars=False,
+    )
+    results = [views.weekly_plan_row(ctx, r) for r in rows]
+    return page_of(WeeklyPlanPage, ctx, params, count, results)
+
+
+async def weekly_plan(session: AsyncSession, ctx: Context, plan_id: int) -> WeeklyPlanRead:
+    row = await repository.weekly_plan_row(session, plan_id)
+    if row is None:
+        raise NotFound()
+    return views.weekly_plan_row(ctx, row)
+
+
+async def _save_weekly_plan(
+    session: AsyncSession, ctx: Context, *, data: BaseModel, plan: WeeklyPlan | None = None
 ) -> WeeklyPlan:
-    values = _columns(data)
-    _not_null(values, "annual_distribution_id", "month", "week_number", "title")
+    values = columns(data)
+    not_null(values, "annual_distribution_id", "month", "week_number", "title")
     distribution_id = values.get(
         "annual_distribution_id", plan.annual_distribution_id if plan else None
     )
-    distribution = await records.get(session, AnnualDistribution, distribution_id or 0)
+    distribution = await repository.distributions.get(session, distribution_id or 0)
     if distribution is None:
         raise _invalid_pk("annual_distribution", distribution_id)
     if "trainer_id" in values:
-        await check_trainer(session, request, values["trainer_id"])
+        await check_trainer(session, ctx, values["trainer_id"])
     plan = await records.write(session, WeeklyPlan, values, record=plan, constraints=CONSTRAINTS)
     await events.weekly_plan_changed(session, plan, distribution.program_id)
     return plan
 
 
-async def delete_weekly_plan(session: AsyncSession, plan: WeeklyPlan) -> None:
+async def create_weekly_plan(
+    session: AsyncSession, ctx: Context, *, data: BaseModel
+) -> WeeklyPlanRead:
+    plan = await _save_weekly_plan(session, ctx, data=data)
+    return await weekly_plan(session, ctx, plan.id or 0)
+
+
+async def update_weekly_plan(
+    session: AsyncSession, ctx: Context, plan_id: int, *, data: BaseModel
+) -> WeeklyPlanRead:
+    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
+    plan = await repository.weekly_plans.require(session, plan_id, for_update=True)
+    plan = await _save_weekly_plan(session, ctx, data=data, plan=plan)
+    return await weekly_plan(session, ctx, plan.id or 0)
+
+
+async def delete_weekly_plan(session: AsyncSession, plan_id: int) -> None:
+    plan = await repository.weekly_plans.require(session, plan_id, for_update=True)
     await events.deleted(session, "weeklyplan", plan.id or 0, plan.version)
     await records.remove(session, plan)
 
@@ -256,24 +420,45 @@ async def delete_weekly_plan(session: AsyncSession, plan: WeeklyPlan) -> None:
 # ------------------------------------------------------------------ training courses
 
 
-async def save_course(
+async def course_page(
+    session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery, *where: Any
+) -> CoursePage:
+    count, rows = await repository.courses.page(
+        session,
+        params,
+        stmt=repository.courses_query().where(*where),
+        spec=COURSE_LIST,
+        query=query,
+        scalars=False,
+    )
+    return page_of(CoursePage, ctx, params, count, [views.course_row(ctx, r) for r in rows])
+
+
+async def course(session: AsyncSession, ctx: Context, course_id: int) -> CourseRead:
+    row = await repository.course_row(session, course_id)
+    if row is None:
+        raise NotFound()
+    return views.course_row(ctx, row)
+
+
+async def _save_course(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
     *,
     data: BaseModel,
     course: TrainingCourse | None = None,
 ) -> TrainingCourse:
-    values = _columns(data)
-    _not_null(values, "program_id", "center_id", "trainer_id", "academic_year")
+    values = columns(data)
+    not_null(values, "program_id", "center_id", "trainer_id", "academic_year")
     program_id = values.get("program_id", course.program_id if course else None)
-    program = await _program(session, "program", program_id or 0)
+    program = await program_ref(session, "program", program_id or 0)
     center_id = values.get("center_id", course.center_id if course else None)
     if "center_id" in values or course is None:
-        center = await _center(session, request, center_id or 0)
+        center = await center_ref(session, ctx, center_id or 0)
     else:
         center = (await centers.by_ids(session, [course.center_id])).get(course.center_id)
     if "trainer_id" in values:
-        await check_trainer(session, request, values["trainer_id"])
+        await check_trainer(session, ctx, values["trainer_id"])
     course = await records.write(
         session, TrainingCourse, values, record=course, constraints=CONSTRAINTS
     )
@@ -281,242 +466,21 @@ async def save_course(
     return course
 
 
-async def delete_course(session: AsyncSession, course: TrainingCourse) -> None:
-    await events.deleted(session, "trainingcourse", course.id or 0, course.version)
-    await records.remove(session, course)
+async def create_course(session: AsyncSession, ctx: Context, *, data: BaseModel) -> CourseRead:
+    made = await _save_course(session, ctx, data=data)
+    return await course(session, ctx, made.id or 0)
 
 
-# ------------------------------------------------------------------ teachers: reads
-# The documented paths and the web client's (legacy.py) read the same rows: a
-# teachers_query row and the teacher's groups; only the shape differs.
+async def update_course(
+    session: AsyncSession, ctx: Context, course_id: int, *, data: BaseModel
+) -> CourseRead:
+    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
+    found = await repository.courses.require(session, course_id, for_update=True)
+    found = await _save_course(session, ctx, data=data, course=found)
+    return await course(session, ctx, found.id or 0)
 
 
-async def teacher_page(
-    session: AsyncSession,
-    request: Request,
-    actor: Principal,
-    page: PageParams,
-    query: ListQuery,
-) -> tuple[dict[str, Any], dict[int, list[GroupOf]]]:
-    """A page of the teachers the actor may see (rows in ``results``), and their groups."""
-    stmt = policies.scope_teachers(repository.teachers_query(), actor)
-    stmt = repository.TEACHER_LIST.apply(stmt, query)
-    result = await paginate(session, stmt, request=request, params=page, scalars=False)
-    groups = await repository.groups_of_teachers(session, [r[0].id for r in result["results"]])
-    return result, groups
-
-
-async def readable_teacher(
-    session: AsyncSession, actor: Principal, teacher_id: int, *, for_update: bool = False
-) -> Teacher:
-    """The teacher, if the actor may read it (404 otherwise, as for no such teacher)."""
-    teacher = await records.get(session, Teacher, teacher_id, for_update=for_update)
-    if teacher is None:
-        raise NotFound()
-    await policies.can_read_teacher(session, actor, teacher)
-    return teacher
-
-
-async def teacher_read(session: AsyncSession, teacher_id: int) -> tuple[Any, list[GroupOf]]:
-    """One teacher's row and groups."""
-    row = await repository.teacher_row(session, teacher_id)
-    if row is None:
-        raise NotFound()
-    groups = await repository.groups_of_teachers(session, [teacher_id])
-    return row, groups.get(teacher_id, [])
-
-
-# ------------------------------------------------------------------ teachers: writes
-
-
-@dataclass
-class NewTeacher:
-    teacher: Teacher
-    user: dict[str, Any]
-    initial_password: str
-
-
-def _check_contract(start: Any, end: Any) -> None:
-    if start and end and end < start:
-        raise ValidationFailed({"contract_end_date": ["The contract cannot end before it starts."]})
-
-
-async def _check_groups(
-    session: AsyncSession, request: Request, group_ids: Sequence[int], center_id: int
-) -> None:
-    """Groups must exist (copy, else the centers service once) and be of the centre."""
-    errors = []
-    for group_id in group_ids:
-        group = await groups.get(session, group_id, request=request)
-        if group is None:
-            errors.append(f'Invalid pk "{group_id}" - object does not exist.')
-        elif group["center"] != center_id:
-            errors.append(f"The group {group_id} does not belong to the teacher's center.")
-    if errors:
-        raise ValidationFailed({"groups": errors})
-
-
-async def _can_leave(session: AsyncSession, actor: Principal, teacher: Teacher) -> None:
-    if actor.role is not Role.admin and not await policies.supervises(
-        session, actor, teacher.center_id
-    ):
-        raise PermissionDenied(policies.NOT_YOURS)
-
-
-async def _teacher_values(
-    session: AsyncSession,
-    request: Request,
-    actor: Principal,
-    data: BaseModel,
-    teacher: Teacher | None,
-) -> tuple[dict[str, Any], list[int] | None]:
-    """Checked columns of a teacher, and its groups when they are set."""
-    values = _columns(data, skip=frozenset((*USER_FIELDS, "groups", "user")))
-    _not_null(values, "center_id", "program_id", "contract_with")
-    if teacher is not None and values.get("center_id", teacher.center_id) != teacher.center_id:
-        # Moving a teacher out of a centre needs the right to that centre too.
-        await _can_leave(session, actor, teacher)
-    center_id = int(values.get("center_id", teacher.center_id if teacher else 0))
-    center = await _center(session, request, center_id)
-    policies.can_write_in_center(actor, center)
-    if "program_id" in values:
-        await _program(session, "program", values["program_id"])
-    start = values.get("contract_start_date", teacher.contract_start_date if teacher else None)
-    end = values.get("contract_end_date", teacher.contract_end_date if teacher else None)
-    _check_contract(start, end)
-
-    chosen: list[int] | None = None
-    if "groups" in data.model_fields_set:
-        chosen = sorted(set(getattr(data, "groups") or []))  # noqa: B009
-    if chosen is not None:
-        await _check_groups(session, request, chosen, center_id)
-    elif teacher is not None and center_id != teacher.center_id:
-        # Moved without new groups: the ones it has must be of the new centre too.
-        await _check_groups(
-            session, request, await repository.group_ids(session, teacher.id or 0), center_id
-        )
-    return values, chosen
-
-
-def person_for_user(data: BaseModel, ref: str) -> dict[str, Any]:
-    """What auth needs to make a teacher's user: names, profile fields, role trainer."""
-    person: dict[str, Any] = {"role": Role.trainer.value, "ref": ref}
-    for name in USER_FIELDS:
-        value = getattr(data, name, None)
-        if value is not None:
-            person[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return person
-
-
-async def create_teacher(
-    session: AsyncSession, request: Request, actor: Principal, *, data: BaseModel
-) -> NewTeacher:
-    """Check the teacher, have auth make its user (role trainer), save the teacher."""
-    values, chosen = await _teacher_values(session, request, actor, data, None)
-    db: Database = request.app.state.db
-    settings: ProgramsSettings = request.app.state.settings
-    (ref,) = accounts.new_refs(1)
-    await accounts.remember(db, [ref])
-    person = person_for_user(data, ref)
-    (made,) = await provision_users(request, [person], email_domain=settings.email_domain)
-    try:
-        teacher = Teacher(**values, user_id=int(made["id"]))
-        session.add(teacher)
-        await flush_checked(session, CONSTRAINTS)
-        await session.refresh(teacher)
-        await repository.set_groups(session, teacher.id or 0, chosen or [])
-        # The new user is in the copies at once (its event brings the same later).
-        await users.upsert_user(session, int(made["id"]), {**person, **made, "is_active": True})
-        await profiles.upsert(session, int(made["id"]), person)
-        await accounts.forget(session, [ref])
-        await events.teacher_changed(session, teacher, chosen or [])
-    except BaseException:
-        await accounts.release_now(request, [ref])
-        raise
-    return NewTeacher(teacher=teacher, user=made, initial_password=str(made["initial_password"]))
-
-
-def user_changes(data: BaseModel) -> dict[str, Any]:
-    """What a teacher update changes on its user in auth: the user fields sent (a
-    blank optional one clears it) and ``user.is_active``; auth's wire names."""
-    sent = data.model_fields_set
-    blank = [n for n in ("first_name", "last_name") if n in sent and getattr(data, n) is None]
-    if blank:
-        raise ValidationFailed({n: ["This field may not be blank."] for n in blank})
-    changes: dict[str, Any] = {}
-    for name in USER_FIELDS:
-        if name in sent:
-            value = getattr(data, name)
-            if name == "birth_date":
-                changes[name] = value.isoformat() if value else None
-            else:
-                changes[name] = "" if value is None else value
-    status = getattr(data, "user", None) if "user" in sent else None
-    if status is not None and getattr(status, "is_active", None) is not None:
-        changes["is_active"] = status.is_active
-    return changes
-
-
-async def update_teacher(
-    session: AsyncSession,
-    request: Request,
-    actor: Principal,
-    *,
-    data: BaseModel,
-    teacher: Teacher,
-    storage: Storage | None = None,
-    picture: UploadFile | None = None,
-) -> Teacher:
-    """Update the teacher record, and its user in auth when user fields (or a
-    ``profile_picture`` image) are sent. auth is asked last, after every check and
-    the teacher's write: if it refuses, the request fails and its transaction (the
-    teacher's change) is rolled back, so nothing changes."""
-    changes = user_changes(data)
-    image = await read_image(picture, field="profile_picture") if picture is not None else None
-    values, chosen = await _teacher_values(session, request, actor, data, teacher)
-    if values or chosen is not None:
-        await records.save_unflushed(teacher, values)
-        await flush_checked(session, CONSTRAINTS)
-        if chosen is not None:
-            await repository.set_groups(session, teacher.id or 0, chosen)
-        else:
-            chosen = await repository.group_ids(session, teacher.id or 0)
-        await events.teacher_changed(session, teacher, chosen)
-    key = None
-    if image is not None and storage is not None:
-        key = await storage.save(
-            folder="teachers/pictures",
-            data=image.data,
-            content_type=image.content_type,
-            extension=image.extension,
-        )
-        # auth keeps a picture as a URL: the file is served here, through the gateway.
-        changes["profile_picture"] = media_url(request, key)
-    if changes:
-        try:
-            user = await update_user(
-                request, teacher.user_id, changes, what="The teacher's user account"
-            )
-        except BaseException:
-            if key is not None and storage is not None:
-                await storage.delete(key)
-            raise
-        # The copies show the change at once (the user's event brings the same later).
-        await users.upsert_user(session, teacher.user_id, user)
-        await profiles.upsert(session, teacher.user_id, user)
-    return teacher
-
-
-async def delete_teacher(session: AsyncSession, request: Request, teacher: Teacher) -> None:
-    """The user goes first: if auth cannot delete it, nothing changes."""
-    try:
-        gone = await delete_user(request, teacher.user_id)
-    except APIError as exc:  # auth not configured
-        log.error("could not delete user %s of a teacher: %s", teacher.user_id, exc.detail)
-        gone = False
-    if not gone:
-        raise ServiceUnavailable(
-            "The teacher's user account could not be deleted; nothing was changed. Try again."
-        )
-    await events.deleted(session, "teacher", teacher.id or 0, teacher.version)
-    await records.remove(session, teacher)
+async def delete_course(session: AsyncSession, course_id: int) -> None:
+    found = await repository.courses.require(session, course_id, for_update=True)
+    await events.deleted(session, "trainingcourse", found.id or 0, found.version)
+    await records.remove(session, found)

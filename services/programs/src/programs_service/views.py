@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
-
+from entraide_kit.context import Context
 from entraide_kit.copies.users import UserCopy
 from entraide_kit.storage import media_url
 
@@ -29,22 +28,22 @@ from .schemas import (
 MEDIA_PATH = "/api/programs/media"
 
 
-def program(request: Request, p: Program) -> ProgramRead:
+def program(ctx: Context, p: Program) -> ProgramRead:
     return ProgramRead(
         id=p.id or 0,
         name=p.name,
         description=p.description,
         duration_years=p.duration_years,
-        logo=media_url(request, p.logo),
+        logo=media_url(ctx, p.logo),
         created_at=p.created_at,
         updated_at=p.updated_at,
     )
 
 
-def distribution(request: Request, d: AnnualDistribution, p: Program) -> DistributionRead:
+def distribution(ctx: Context, d: AnnualDistribution, p: Program) -> DistributionRead:
     return DistributionRead(
         id=d.id or 0,
-        programe=program(request, p),
+        programe=program(ctx, p),
         academic_year=d.academic_year,
         trainer=d.trainer_id,
         created_at=d.created_at,
@@ -52,17 +51,17 @@ def distribution(request: Request, d: AnnualDistribution, p: Program) -> Distrib
     )
 
 
-def distribution_row(request: Request, row: Any) -> DistributionRead:
+def distribution_row(ctx: Context, row: Any) -> DistributionRead:
     """``row``: (AnnualDistribution, Program)."""
-    return distribution(request, row[0], row[1])
+    return distribution(ctx, row[0], row[1])
 
 
-def weekly_plan_row(request: Request, row: Any) -> WeeklyPlanRead:
+def weekly_plan_row(ctx: Context, row: Any) -> WeeklyPlanRead:
     """``row``: (WeeklyPlan, AnnualDistribution, Program)."""
     w: WeeklyPlan = row[0]
     return WeeklyPlanRead(
         id=w.id or 0,
-        annual_distribution=distribution(request, row[1], row[2]),
+        annual_distribution=distribution(ctx, row[1], row[2]),
         month=w.month,
         week_number=w.week_number,
         title=w.title,
@@ -73,7 +72,7 @@ def weekly_plan_row(request: Request, row: Any) -> WeeklyPlanRead:
     )
 
 
-def course_row(request: Request, row: Any) -> CourseRead:
+def course_row(ctx: Context, row: Any) -> CourseRead:
     """``row``: (TrainingCourse, Program, centre copy columns, trainer copy columns)."""
     c: TrainingCourse = row[0]
     center = None
@@ -99,7 +98,7 @@ def course_row(request: Request, row: Any) -> CourseRead:
     return CourseRead(
         id=c.id or 0,
         name=course_name(row[1].name, center.name if center else None, trainer),
-        program=program(request, row[1]),
+        program=program(ctx, row[1]),
         center=center,
         trainer=trainer,
         academic_year=c.academic_year,
@@ -167,4 +166,5 @@ def teacher_row(row: Any, groups: Sequence[GroupOf]) -> TeacherRead:
 
 
 def teacher_created(row: Any, groups: Sequence[GroupOf], initial_password: str) -> TeacherCreated:
+    """``row``: a teachers_query row, with the user's one-time password."""
     return TeacherCreated(**_teacher_fields(row, groups), initial_password=initial_password)

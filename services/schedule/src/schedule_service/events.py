@@ -1,4 +1,4 @@
-"""What the schedule service publishes and consumes.
+"""What the schedule service publishes (what it consumes: ``handlers.py``).
 
 Publishes (``entraide.schedule.<entity>.<id>``, for attendance):
 - ``session`` (a weekly template): id, day, start_time, end_time, academic_year,
@@ -11,10 +11,6 @@ version after the last upsert (deleting a template deletes its instances, and
 says so). An instance shows its template's values: a template's change
 re-publishes its instances, and a training course moved to another centre
 re-publishes its templates and their instances.
-
-Consumes ``entraide.auth.user.*`` (trainers' names and roles; token
-revocation through the kit), centres (who supervises what), rooms, groups and
-training courses into the kit's copies.
 """
 
 from __future__ import annotations
@@ -25,10 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit.copies import users
-from entraide_kit.copies.centers import centers, groups, rooms
-from entraide_kit.copies.programs import courses
-from entraide_kit.events import Envelope, Outbox, Subscription
+from entraide_kit.events import Outbox
 
 from .models import ScheduleSession, SessionInstance
 
@@ -135,26 +128,3 @@ async def deleted(session: AsyncSession, entity: str, items: Iterable[tuple[int,
     await OUTBOX.add(
         session, [OUTBOX.envelope(entity, i, version + 1, None, "delete") for i, version in items]
     )
-
-
-# ------------------------------------------------------------------ consumed events
-
-
-async def _course_event(session: AsyncSession, envelope: Envelope) -> None:
-    """Keep the course's copy; a course moved to another centre moves its templates."""
-    from . import service
-
-    await courses.apply(session, envelope)
-    if envelope.op == "delete":
-        return
-    center = courses.from_snapshot(envelope.data or {})["center"]
-    await service.move_course_templates(session, int(envelope.id), center)
-
-
-SUBSCRIPTIONS = [
-    users.subscription(),
-    centers.subscription(),
-    rooms.subscription(),
-    groups.subscription(),
-    Subscription(courses.subject, _course_event, courses.wipe),
-]

@@ -29,6 +29,7 @@ from entraide_kit.copies.centers import groups, rooms
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .models import DAYS, STATUSES, ScheduleSession, SessionInstance
 
@@ -39,6 +40,10 @@ _course = courses.table.alias("course_copy")
 
 S = ScheduleSession
 I = SessionInstance  # noqa: E741 - the instance table, as S is the template's
+
+#: the two tables the service owns
+templates = Repository(ScheduleSession)
+instances = Repository(SessionInstance)
 
 # Monday first: the position of a template's day in the week (0..6).
 DAY_INDEX = case({d: i for i, d in enumerate(DAYS)}, value=col(S.day))
@@ -349,7 +354,7 @@ async def instance_conflicts(
     group: the date's instances that are not cancelled, and the active templates of
     that weekday whose instance for the date is not generated yet."""
     weekday = DAYS[day.weekday()]
-    instances: Select = (
+    busy_instances: Select = (
         select(
             col(I.id).label("instance_id"),
             col(S.id).label("template_id"),
@@ -363,7 +368,7 @@ async def instance_conflicts(
         .where(col(I.specific_date) == day, col(I.status) != "cancelled")
     )
     if exclude_instance is not None:
-        instances = instances.where(col(I.id) != exclude_instance)
+        busy_instances = busy_instances.where(col(I.id) != exclude_instance)
     pending: Select = select(
         null().label("instance_id"),
         col(S.id).label("template_id"),
@@ -380,7 +385,7 @@ async def instance_conflicts(
     )
     if exclude_template is not None:
         pending = pending.where(col(S.id) != exclude_template)
-    busy = union_all(instances, pending).subquery("busy")
+    busy = union_all(busy_instances, pending).subquery("busy")
     shared = [
         busy.c[name] == value
         for name, value in (

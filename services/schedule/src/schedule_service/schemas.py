@@ -1,4 +1,4 @@
-"""Request and response shapes of the schedule API (wire names as in the contract)."""
+"""Input and response shapes of the schedule API (wire names as in the contract)."""
 
 from __future__ import annotations
 

@@ -67,6 +67,11 @@ def user_mini(user: UserCopy) -> TrainerDetails:
     )
 
 
+def user_row(row: Any) -> TrainerDetails:
+    """A row of the users copy, as ``user_mini`` shows it."""
+    return user_mini(UserCopy(**row._mapping))
+
+
 def trainer_ref(user: UserCopy) -> TrainerRef:
     return TrainerRef(id=user.id, name=user.full_name, email=user.email)
 

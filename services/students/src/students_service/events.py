@@ -1,13 +1,9 @@
-"""What the students service publishes and consumes.
+"""What the students service publishes.
 
 Publishes ``entraide.students.student.<id>``: id, user, first_name, last_name,
 email, exam_id, center, group, program, training_course, academic_year.
 
-Consumes users (names, token revocation; a deleted user takes their student
-record with them) and their profiles (the web client's user objects), centres,
-groups, programmes and training courses (copies used to check references and
-show names), and the schedule's weekly templates (which trainer teaches which
-group).
+What it consumes, and does on those events: handlers.py.
 """
 
 from __future__ import annotations
@@ -16,14 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit import records
-from entraide_kit.copies import users
-from entraide_kit.copies.centers import centers, groups
-from entraide_kit.copies.profiles import profiles
-from entraide_kit.copies.programs import courses, programs
-from entraide_kit.events import Envelope, Outbox, Subscription
+from entraide_kit.events import Outbox
 
-from .copies import sessions
 from .models import Student
 
 OUTBOX = Outbox("students")
@@ -56,31 +46,3 @@ async def student_changed(
 
 async def student_deleted(session: AsyncSession, student: Student) -> None:
     await OUTBOX.delete(session, "student", student.id or 0, student.version + 1)
-
-
-async def _user_event(session: AsyncSession, envelope: Envelope) -> None:
-    from . import repository
-
-    await users.apply_user(session, envelope)
-    student = await repository.by_user(session, int(envelope.id))
-    if student is None:
-        return
-    if envelope.op == "delete":
-        # The account is gone (deleted in auth by anyone): so is the student.
-        await student_deleted(session, student)
-        await records.remove(session, student)
-    else:
-        # Names and email are part of what students publish.
-        student = await records.save(session, student, {})
-        await student_changed(session, student, envelope.data)
-
-
-SUBSCRIPTIONS = [
-    Subscription("entraide.auth.user.*", _user_event, users.wipe),
-    profiles.subscription(),
-    centers.subscription(),
-    groups.subscription(),
-    programs.subscription(),
-    courses.subscription(),
-    sessions.subscription(),
-]

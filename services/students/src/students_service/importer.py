@@ -19,16 +19,18 @@ import io
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Request
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, StringConstraints, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from entraide_kit import accounts as pending
 from entraide_kit.auth import Principal, Role
 from entraide_kit.auth_client import provision_users
+from entraide_kit.context import Context
 from entraide_kit.copies import users
-from entraide_kit.copies.centers import centers
+from entraide_kit.copies.centers import groups
+from entraide_kit.copies.programs import courses
 from entraide_kit.db import flush_checked
 from entraide_kit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from entraide_kit.types import AcademicYear
@@ -36,6 +38,7 @@ from entraide_kit.types import AcademicYear
 from . import events, repository, service
 from .config import StudentsSettings
 from .models import Student
+from .schemas import ImportReport
 
 COLUMNS = [
     "first_name*",
@@ -166,7 +169,7 @@ def template() -> bytes:
 
 async def import_students(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
     actor: Principal,
     *,
     data: bytes,
@@ -175,8 +178,8 @@ async def import_students(
     group: int | None,
     training_course: int | None,
     dry_run: bool,
-) -> dict[str, Any]:
-    settings: StudentsSettings = request.app.state.settings
+) -> ImportReport:
+    settings: StudentsSettings = ctx.settings
     if len(data) > settings.import_max_bytes:
         raise PayloadTooLarge(
             f"The sheet is too large; the limit is {settings.import_max_bytes // 1048576} MB."
@@ -193,7 +196,7 @@ async def import_students(
         "group_id": group,
         "training_course_id": training_course,
     }
-    center_row = await service.check_references(session, request, refs)
+    center_row = await service.check_references(session, ctx, refs)
     service.policies.can_write_into(actor, center_row)
 
     errors: list[str] = []
@@ -245,7 +248,7 @@ async def import_students(
         "accounts": [],
     }
     if dry_run or not kept:
-        return report
+        return ImportReport(**report)
 
     numbers = await repository.next_exam_numbers(session, sum(1 for _, r in kept if not r.exam_id))
     refs_by_row = dict(
@@ -267,9 +270,11 @@ async def import_students(
             service.person_for_account(row.first_name, row.last_name, profile, refs_by_row[number])
         )
 
-    db = request.app.state.db
+    db = ctx.db
+    if db is None:
+        raise RuntimeError("an import needs a context with the app's database")
     await pending.remember(db, list(refs_by_row.values()))
-    accounts = await provision_users(request, people, email_domain=settings.email_domain)
+    accounts = await provision_users(ctx, people, email_domain=settings.email_domain)
     today = dt.date.today()
     try:
         students = []
@@ -304,7 +309,7 @@ async def import_students(
             ],
         )
     except BaseException:
-        await pending.release_now(request, list(refs_by_row.values()))
+        await pending.release_now(ctx, list(refs_by_row.values()))
         raise
     report["accounts"] = [
         {
@@ -316,7 +321,7 @@ async def import_students(
         }
         for (number, _), s, a in zip(kept, students, accounts, strict=True)
     ]
-    return report
+    return ImportReport(**report)
 
 
 def _row_number(message: str) -> int:
@@ -329,10 +334,91 @@ def _row_number(message: str) -> int:
 async def only_center(session: AsyncSession, actor: Principal) -> int:
     """Without a centre, a supervisor of exactly one centre imports into it."""
     if actor.role is Role.center_supervisor:
-        rows = await session.execute(
-            centers.table.select().where(centers.table.c.supervisor == actor.id).limit(2)
-        )
-        found = list(rows)
+        found = await repository.supervised_center_ids(session, actor.id, limit=2)
         if len(found) == 1:
-            return int(found[0].id)
+            return found[0]
     raise ValidationFailed({"center": ["This field is required."]})
+
+
+async def center_for_client(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    group: int | None,
+    training_course: int | None,
+) -> int:
+    """The centre of the web client's import: the chosen group's, else the training
+    course's, else the only centre the caller supervises."""
+    if group is not None:
+        row = await groups.get(session, group, ctx=ctx)
+        if row is None:
+            raise ValidationFailed({"group_id": [f'Invalid pk "{group}" - object does not exist.']})
+        return int(row["center"])
+    if training_course is not None:
+        row = await courses.get(session, training_course, ctx=ctx)
+        if row is None:
+            raise ValidationFailed(
+                {"training_course_id": [f'Invalid pk "{training_course}" - object does not exist.']}
+            )
+        if row["center"] is not None:
+            return int(row["center"])
+    try:
+        return await only_center(session, actor)
+    except ValidationFailed:
+        raise ValidationFailed(
+            {"group_id": ["Choose a group or a training course: the centre is theirs."]}
+        ) from None
+
+
+async def import_file(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    upload: UploadFile,
+    *,
+    program: int,
+    center: int | None,
+    group: int | None,
+    training_course: int | None,
+    dry_run: bool,
+) -> ImportReport:
+    """``import_students`` of an uploaded sheet (read up to one byte past the limit)."""
+    settings: StudentsSettings = ctx.settings
+    data = await upload.read(settings.import_max_bytes + 1)
+    return await import_students(
+        session,
+        ctx,
+        actor,
+        data=data,
+        program=program,
+        center=center,
+        group=group,
+        training_course=training_course,
+        dry_run=dry_run,
+    )
+
+
+async def import_for_client(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    upload: UploadFile,
+    *,
+    program: int,
+    group: int | None,
+    training_course: int | None,
+) -> ImportReport:
+    """The web client's import: into the centre of its group, else of its training
+    course, else the caller's only centre."""
+    center = await center_for_client(session, ctx, actor, group, training_course)
+    return await import_file(
+        session,
+        ctx,
+        actor,
+        upload,
+        program=program,
+        center=center,
+        group=group,
+        training_course=training_course,
+        dry_run=False,
+    )

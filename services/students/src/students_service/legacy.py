@@ -16,17 +16,12 @@ apply user fields (and ``{"user": {"is_active": false}}``) to the linked account
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import Request
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit.copies import users
-from entraide_kit.copies.profiles import profiles
 from entraide_kit.legacy import LegacyUser, null_text, picture_url, user_object
-from entraide_kit.pagination import public_base_url
 from entraide_kit.types import AcademicYear
 
 from .schemas import Name, OptName, StudentNew, Text100, Text255
@@ -151,39 +146,26 @@ class LegacyStudentPage(BaseModel):
     results: list[LegacyStudentRead]
 
 
-def student(
+def student_fields(
     row: Any, user: users.UserCopy | None, profile: Any, base_url: str
-) -> LegacyStudentRead:
-    """One student as the original backend answered it, from a row of
-    ``repository.students_query()`` and its user's copies."""
+) -> dict[str, Any]:
+    """One student's fields as the original backend answered them, from a row of
+    ``repository.students_query()`` and its user's copies (``base_url``: the public
+    one, for the user's picture)."""
     s = row[0]
     obj = user_object(user, profile, media_url=lambda v: picture_url(v, base_url))
-    return LegacyStudentRead(
-        id=s.id,
-        user=LegacyUser.model_validate(obj) if obj is not None else None,
-        center=row.center_name,
-        program=s.program_id,
-        program_name=row.program_name,
-        training_course=s.training_course_id,
-        group=s.group_id,
-        exam_id=s.exam_id,
-        center_code=s.center_code,
-        academic_year=s.academic_year,
-        joining_date=s.joining_date,
-        created_at=s.created_at,
-        updated_at=s.updated_at,
-    )
-
-
-async def students(
-    session: AsyncSession, request: Request, rows: Sequence[Any]
-) -> list[LegacyStudentRead]:
-    """Many students at once: their users and profiles in one query each."""
-    ids = [row[0].user_id for row in rows]
-    found = await users.users_by_id(session, ids)
-    found_profiles = await profiles.by_ids(session, ids)
-    base_url = public_base_url(request)
-    return [
-        student(row, found.get(row[0].user_id), found_profiles.get(row[0].user_id), base_url)
-        for row in rows
-    ]
+    return {
+        "id": s.id,
+        "user": LegacyUser.model_validate(obj) if obj is not None else None,
+        "center": row.center_name,
+        "program": s.program_id,
+        "program_name": row.program_name,
+        "training_course": s.training_course_id,
+        "group": s.group_id,
+        "exam_id": s.exam_id,
+        "center_code": s.center_code,
+        "academic_year": s.academic_year,
+        "joining_date": s.joining_date,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+    }

@@ -14,14 +14,13 @@ from fastapi import APIRouter, Depends, Request, status
 from starlette.datastructures import UploadFile
 
 from entraide_kit.auth import CurrentUser
-from entraide_kit.copies.centers import groups
-from entraide_kit.copies.programs import courses
-from entraide_kit.db import SessionDep
+from entraide_kit.context import CtxDep
+from entraide_kit.db import ReadSessionDep, SessionDep
 from entraide_kit.errors import APIError, ValidationFailed
 from entraide_kit.forms import BodyOf, body_openapi, json_or_form
-from entraide_kit.pagination import PageParams, page_dependency, paginate
+from entraide_kit.pagination import PageParams, page_dependency
 
-from . import importer, legacy, policies, repository, service
+from . import importer, service
 from .legacy import (
     LegacyStudentCreate,
     LegacyStudentCreated,
@@ -30,8 +29,7 @@ from .legacy import (
     LegacyStudentPut,
     LegacyStudentRead,
 )
-from .models import Student
-from .router import Managers, StudentDep, StudentQuery
+from .router import Managers, StudentQuery
 from .schemas import ImportReport
 
 router = APIRouter(prefix="/api/students/students", tags=["students (web client)"])
@@ -52,22 +50,17 @@ PatchBody = Annotated[
 ClientPage = Annotated[PageParams, Depends(page_dependency(CLIENT_MAX_PAGE_SIZE))]
 
 
-async def _answer(session: SessionDep, request: Request, student: Student) -> LegacyStudentRead:
-    row = await repository.get_row(session, student.id or 0)
-    (read,) = await legacy.students(session, request, [row])
-    return read
-
-
 @router.get("/", response_model=LegacyStudentPage)
 async def list_students(
-    actor: CurrentUser, request: Request, session: SessionDep, page: ClientPage, query: StudentQuery
-) -> dict[str, Any]:
+    actor: CurrentUser,
+    ctx: CtxDep,
+    session: ReadSessionDep,
+    page: ClientPage,
+    query: StudentQuery,
+) -> LegacyStudentPage:
     """Students as the web client reads them (same scope and filters as ``/api/students/``;
     ``page_size`` up to 1000)."""
-    stmt = repository.STUDENT_LIST.apply(policies.scope(repository.students_query(), actor), query)
-    answer = await paginate(session, stmt, request=request, params=page, scalars=False)
-    answer["results"] = await legacy.students(session, request, answer["results"])
-    return answer
+    return await service.legacy_student_page(session, ctx, actor, page, query)
 
 
 @router.post(
@@ -77,30 +70,18 @@ async def list_students(
     openapi_extra=body_openapi(LegacyStudentCreate, files=FILES),
 )
 async def create_student(
-    actor: Managers, request: Request, body: CreateBody, session: SessionDep
-) -> dict[str, Any]:
+    actor: Managers, ctx: CtxDep, body: CreateBody, session: SessionDep
+) -> LegacyStudentCreated:
     """Create a student and its account; exam_id and center_code are generated."""
-    student, account = await service.create_student(
-        session, request, actor, legacy.to_new(body.data)
-    )
-    read = await _answer(session, request, student)
-    return {**read.model_dump(), "initial_password": account["initial_password"]}
+    return await service.legacy_create_student(session, ctx, actor, body.data)
 
 
 @router.get("/{student_id}/", response_model=LegacyStudentRead)
 async def retrieve_student(
-    student: StudentDep, request: Request, session: SessionDep
+    actor: CurrentUser, student_id: int, ctx: CtxDep, session: ReadSessionDep
 ) -> LegacyStudentRead:
     """One student as the web client reads it."""
-    return await _answer(session, request, student)
-
-
-async def _update(
-    actor: Any, request: Request, student: Student, data: LegacyStudentPatch, session: SessionDep
-) -> LegacyStudentRead:
-    changes, account = legacy.split(data)
-    student = await service.update_student(session, request, actor, student, changes, account)
-    return await _answer(session, request, student)
+    return await service.legacy_student(session, ctx, actor, student_id)
 
 
 @router.put(
@@ -109,11 +90,11 @@ async def _update(
     openapi_extra=body_openapi(LegacyStudentPut, files=FILES),
 )
 async def update_student(
-    actor: Managers, request: Request, student: StudentDep, body: PutBody, session: SessionDep
+    actor: Managers, student_id: int, ctx: CtxDep, body: PutBody, session: SessionDep
 ) -> LegacyStudentRead:
     """Update a student and the user fields of its account (JSON or multipart; the text
     ``null`` is no value; exam_id and center_code are kept)."""
-    return await _update(actor, request, student, body.data, session)
+    return await service.legacy_update_student(session, ctx, actor, student_id, body.data)
 
 
 @router.patch(
@@ -122,10 +103,10 @@ async def update_student(
     openapi_extra=body_openapi(LegacyStudentPatch, files=FILES),
 )
 async def partial_update_student(
-    actor: Managers, request: Request, student: StudentDep, body: PatchBody, session: SessionDep
+    actor: Managers, student_id: int, ctx: CtxDep, body: PatchBody, session: SessionDep
 ) -> LegacyStudentRead:
     """Partially update a student; ``{"user": {"is_active": false}}`` deactivates its account."""
-    return await _update(actor, request, student, body.data, session)
+    return await service.legacy_update_student(session, ctx, actor, student_id, body.data)
 
 
 class ImportFailed(APIError):
@@ -185,7 +166,9 @@ def _form_id(form: Any, name: str, *, required: bool = False) -> int | None:
     status_code=status.HTTP_201_CREATED,
     openapi_extra=IMPORT_FORM,
 )
-async def bulk_import(actor: Managers, request: Request, session: SessionDep) -> dict[str, Any]:
+async def bulk_import(
+    actor: Managers, request: Request, ctx: CtxDep, session: SessionDep
+) -> ImportReport:
     """Import students from an .xlsx sheet, with the web client's form fields: program_id,
     group_id, training_course_id. The centre is the group's, else the training course's,
     else the caller's only centre. A refusal carries its message under ``error``."""
@@ -201,48 +184,14 @@ async def bulk_import(actor: Managers, request: Request, session: SessionDep) ->
         group = _form_id(form, "group_id")
         training_course = _form_id(form, "training_course_id")
         assert program is not None
-        center = await _center_of(session, request, actor, group, training_course)
-        data = await upload.read(request.app.state.settings.import_max_bytes + 1)
-        return await importer.import_students(
+        return await importer.import_for_client(
             session,
-            request,
+            ctx,
             actor,
-            data=data,
+            upload,
             program=program,
-            center=center,
             group=group,
             training_course=training_course,
-            dry_run=False,
         )
     except APIError as exc:
         raise ImportFailed(exc) from exc
-
-
-async def _center_of(
-    session: SessionDep,
-    request: Request,
-    actor: Any,
-    group: int | None,
-    training_course: int | None,
-) -> int:
-    """The centre of the chosen group, else of the training course, else the only centre
-    the caller supervises."""
-    if group is not None:
-        row = await groups.get(session, group, request=request)
-        if row is None:
-            raise ValidationFailed({"group_id": [f'Invalid pk "{group}" - object does not exist.']})
-        return int(row["center"])
-    if training_course is not None:
-        row = await courses.get(session, training_course, request=request)
-        if row is None:
-            raise ValidationFailed(
-                {"training_course_id": [f'Invalid pk "{training_course}" - object does not exist.']}
-            )
-        if row["center"] is not None:
-            return int(row["center"])
-    try:
-        return await importer.only_center(session, actor)
-    except ValidationFailed:
-        raise ValidationFailed(
-            {"group_id": ["Choose a group or a training course: the centre is theirs."]}
-        ) from None

@@ -9,7 +9,7 @@ from entraide_kit.app import create_app, lazy_app
 
 from . import MIGRATIONS
 from .config import StudentsSettings, get_settings
-from .events import SUBSCRIPTIONS
+from .handlers import SUBSCRIPTIONS
 from .legacy_router import router as client_router
 from .router import router
 

@@ -13,6 +13,7 @@ from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.programs import programs
 from entraide_kit.copies.users import user_copies
 from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.repository import Repository
 
 from .copies import sessions, taught_groups
 from .models import Student
@@ -20,6 +21,9 @@ from .models import Student
 _center = centers.table
 _group = groups.table
 _program = programs.table
+
+# The table this service owns.
+students = Repository(Student)
 
 STUDENT_LIST = ListSpec(
     search_fields=[
@@ -75,15 +79,6 @@ async def get_row(session: AsyncSession, student_id: int) -> Any:
     return (await session.execute(students_query().where(col(Student.id) == student_id))).first()
 
 
-async def get(
-    session: AsyncSession, student_id: int, *, for_update: bool = False
-) -> Student | None:
-    stmt = select(Student).where(col(Student.id) == student_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def by_user(session: AsyncSession, user_id: int) -> Student | None:
     stmt = select(Student).where(col(Student.user_id) == user_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -137,3 +132,11 @@ async def next_center_numbers(session: AsyncSession, center_id: int, count: int)
     )
     last = int(row.scalar_one())
     return list(range(last - count + 1, last + 1))
+
+
+async def supervised_center_ids(session: AsyncSession, user_id: int, *, limit: int) -> list[int]:
+    """Up to ``limit`` ids of the centres the user supervises (in the copy)."""
+    rows = await session.execute(
+        _center.select().where(_center.c.supervisor == user_id).limit(limit)
+    )
+    return [int(r.id) for r in rows]

@@ -1,4 +1,4 @@
-"""Request and response shapes of the students API (wire names as in the contract)."""
+"""Body and response shapes of the students API (wire names as in the contract)."""
 
 from __future__ import annotations
 

@@ -18,29 +18,33 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit import accounts, records
-from entraide_kit.auth import Principal
+from entraide_kit.auth import Principal, Role
 from entraide_kit.auth_client import delete_user, provision_users, update_user
+from entraide_kit.context import Context
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.programs import courses, programs
-from entraide_kit.db import Database, flush_checked
+from entraide_kit.db import flush_checked
 from entraide_kit.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from entraide_kit.filters import ListQuery
+from entraide_kit.pagination import PageParams, build_page
 
-from . import events, policies, repository
-from .config import StudentsSettings
+from . import events, legacy, policies, repository, views
+from .legacy import LegacyStudentCreate, LegacyStudentCreated, LegacyStudentPage, LegacyStudentRead
 from .models import Student
-from .schemas import PROFILE_FIELDS, StudentNew
+from .repository import STUDENT_LIST
+from .schemas import PROFILE_FIELDS, StudentCreated, StudentNew, StudentPage, StudentRead
 
 log = logging.getLogger("students")
 
@@ -71,20 +75,18 @@ def _invalid_pk(field: str, pk: Any) -> list[str]:
     return [f'Invalid pk "{pk}" - object does not exist.']
 
 
-async def check_references(
-    session: AsyncSession, request: Request, values: Mapping[str, Any]
-) -> Any:
+async def check_references(session: AsyncSession, ctx: Context, values: Mapping[str, Any]) -> Any:
     """Centre, programme, course and group exist (copies, then their owner once) and fit
     together; returns the centre's copy row."""
     errors: dict[str, list[str]] = {}
-    center = await centers.get(session, values["center_id"], request=request)
+    center = await centers.get(session, values["center_id"], ctx=ctx)
     if center is None:
         errors["center"] = _invalid_pk("center", values["center_id"])
-    if await programs.get(session, values["program_id"], request=request) is None:
+    if await programs.get(session, values["program_id"], ctx=ctx) is None:
         errors["program"] = _invalid_pk("program", values["program_id"])
     course_id = values.get("training_course_id")
     if course_id is not None:
-        course = await courses.get(session, course_id, request=request)
+        course = await courses.get(session, course_id, ctx=ctx)
         if course is None:
             errors["training_course"] = _invalid_pk("training_course", course_id)
         elif course["program"] not in (None, values["program_id"]) or course["center"] not in (
@@ -96,7 +98,7 @@ async def check_references(
             ]
     group_id = values.get("group_id")
     if group_id is not None:
-        group = await groups.get(session, group_id, request=request)
+        group = await groups.get(session, group_id, ctx=ctx)
         if group is None:
             errors["group"] = _invalid_pk("group", group_id)
         elif group["center"] != values["center_id"]:
@@ -135,14 +137,14 @@ async def generate_exam_id(session: AsyncSession, center_id: int) -> str:
     raise ServiceUnavailable("No free exam id could be generated for this centre; try again.")
 
 
-async def create_student(
-    session: AsyncSession, request: Request, actor: Principal, data: StudentNew
+async def _create(
+    session: AsyncSession, ctx: Context, actor: Principal, data: StudentNew
 ) -> tuple[Student, dict[str, Any]]:
     """Create a student and its account; without an exam id (the web client's path) one
     is generated in the centre's sequence, and a blank centre code is "C-" + centre id."""
     values = {RENAMES.get(k, k): v for k, v in data.model_dump(include=set(STUDENT_FIELDS)).items()}
     values["center_code"] = values.get("center_code") or f"C-{data.center}"
-    center = await check_references(session, request, values)
+    center = await check_references(session, ctx, values)
     policies.can_write_into(actor, center)
     exams, cins = await repository.taken(
         session,
@@ -154,13 +156,14 @@ async def create_student(
     if cins:
         raise ValidationFailed({"CIN_id": [CONSTRAINTS["uq_students_cin_id"][1]]})
 
-    db: Database = request.app.state.db
-    settings: StudentsSettings = request.app.state.settings
+    db = ctx.db
+    if db is None:
+        raise RuntimeError("creating a student needs a context with the app's database")
     (ref,) = accounts.new_refs(1)
     await accounts.remember(db, [ref])
     profile = data.model_dump(include=set(PROFILE_FIELDS))
     person = person_for_account(data.first_name, data.last_name, profile, ref)
-    (account,) = await provision_users(request, [person], email_domain=settings.email_domain)
+    (account,) = await provision_users(ctx, [person], email_domain=ctx.setting("email_domain"))
     try:
         if not values.get("exam_id"):
             values["exam_id"] = await generate_exam_id(session, data.center)
@@ -173,14 +176,14 @@ async def create_student(
         await accounts.forget(session, [ref])
         await events.student_changed(session, student, account)
     except BaseException:
-        await accounts.release_now(request, [ref])
+        await accounts.release_now(ctx, [ref])
         raise
     return student, account
 
 
-async def update_student(
+async def _update(
     session: AsyncSession,
-    request: Request,
+    ctx: Context,
     actor: Principal,
     student: Student,
     changes: dict[str, Any],
@@ -201,7 +204,7 @@ async def update_student(
         "training_course_id": values.get("training_course_id", student.training_course_id),
         "group_id": values.get("group_id", student.group_id),
     }
-    center = await check_references(session, request, merged)
+    center = await check_references(session, ctx, merged)
     if merged["center_id"] != student.center_id:
         policies.can_write_into(actor, center)
     if account_changes and "CIN_id" in account_changes:
@@ -210,7 +213,7 @@ async def update_student(
     await flush_checked(session, CONSTRAINTS)
     if account_changes:
         answer = await update_user(
-            request,
+            ctx,
             student.user_id,
             account_changes,
             field_names=ACCOUNT_FIELD_NAMES,
@@ -226,11 +229,138 @@ async def update_student(
 ACCOUNT_FIELD_NAMES = {"arabic_first_name": "Arabic_first_name"}
 
 
-async def delete_student(session: AsyncSession, request: Request, student: Student) -> None:
+async def delete_student(
+    session: AsyncSession, ctx: Context, actor: Principal, student_id: int
+) -> None:
     """The account goes first: if auth cannot delete it, nothing changes."""
-    if not await delete_user(request, student.user_id):
+    student = await _readable(session, actor, student_id, for_update=True)
+    if not await delete_user(ctx, student.user_id):
         raise ServiceUnavailable(
             "The student's account could not be deleted; nothing was changed. Try again."
         )
     await events.student_deleted(session, student)
     await records.remove(session, student)
+
+
+# ------------------------------------------------------------------ reads
+# The documented paths and the web client's (legacy.py) read the same rows of
+# ``repository.students_query()``; only the shape differs.
+
+
+async def _readable(
+    session: AsyncSession, actor: Principal, student_id: int, *, for_update: bool = False
+) -> Student:
+    """The student, if the actor may read it (404 otherwise, as for no such student)."""
+    student = await repository.students.require(session, student_id, for_update=for_update)
+    center = (await centers.by_ids(session, [student.center_id])).get(student.center_id)
+    teaches = actor.role is Role.trainer and await repository.teaches(
+        session, actor.id, student.group_id
+    )
+    policies.can_read(actor, student, center, teaches_group=teaches)
+    return student
+
+
+async def _rows(
+    session: AsyncSession, actor: Principal, params: PageParams, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, the page's rows) of the students the actor may see."""
+    stmt = policies.scope(repository.students_query(), actor)
+    return await repository.students.page(
+        session, params, stmt=stmt, spec=STUDENT_LIST, query=query, scalars=False
+    )
+
+
+async def _row(session: AsyncSession, student_id: int) -> Any:
+    return await repository.get_row(session, student_id)
+
+
+async def _legacy(session: AsyncSession, ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Many students' fields in the original representation: their users and profiles
+    in one query each."""
+    ids = [row[0].user_id for row in rows]
+    found = await users.users_by_id(session, ids)
+    found_profiles = await profiles.by_ids(session, ids)
+    return [
+        legacy.student_fields(
+            row, found.get(row[0].user_id), found_profiles.get(row[0].user_id), ctx.base_url
+        )
+        for row in rows
+    ]
+
+
+async def _legacy_one(session: AsyncSession, ctx: Context, student_id: int) -> dict[str, Any]:
+    (fields,) = await _legacy(session, ctx, [await _row(session, student_id)])
+    return fields
+
+
+async def student_page(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
+) -> StudentPage:
+    count, rows = await _rows(session, actor, params, query)
+    results = [views.student(r) for r in rows]
+    return StudentPage.model_construct(**build_page(ctx, params, count, results))
+
+
+async def legacy_student_page(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
+) -> LegacyStudentPage:
+    count, rows = await _rows(session, actor, params, query)
+    results = [LegacyStudentRead(**f) for f in await _legacy(session, ctx, rows)]
+    return LegacyStudentPage.model_construct(**build_page(ctx, params, count, results))
+
+
+async def student(session: AsyncSession, actor: Principal, student_id: int) -> StudentRead:
+    found = await _readable(session, actor, student_id)
+    return views.student(await _row(session, found.id or 0))
+
+
+async def legacy_student(
+    session: AsyncSession, ctx: Context, actor: Principal, student_id: int
+) -> LegacyStudentRead:
+    found = await _readable(session, actor, student_id)
+    return LegacyStudentRead(**await _legacy_one(session, ctx, found.id or 0))
+
+
+# ------------------------------------------------------------------ writes' answers
+
+
+async def create_student(
+    session: AsyncSession, ctx: Context, actor: Principal, data: StudentNew
+) -> StudentCreated:
+    """A student and its account; the answer shows its one-time password, once."""
+    made, account = await _create(session, ctx, actor, data)
+    return views.student_created(await _row(session, made.id or 0), account["initial_password"])
+
+
+async def legacy_create_student(
+    session: AsyncSession, ctx: Context, actor: Principal, body: LegacyStudentCreate
+) -> LegacyStudentCreated:
+    """The web client's create (exam_id and center_code generated), answered in the
+    original representation."""
+    made, account = await _create(session, ctx, actor, legacy.to_new(body))
+    fields = await _legacy_one(session, ctx, made.id or 0)
+    return LegacyStudentCreated(**fields, initial_password=account["initial_password"])
+
+
+async def update_student(
+    session: AsyncSession, ctx: Context, actor: Principal, student_id: int, body: BaseModel
+) -> StudentRead:
+    """A full (PUT) or partial (PATCH) update: ``body`` holds the fields sent."""
+    found = await _readable(session, actor, student_id, for_update=True)
+    found = await _update(session, ctx, actor, found, body.model_dump(exclude_unset=True))
+    return views.student(await _row(session, found.id or 0))
+
+
+async def legacy_update_student(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    student_id: int,
+    body: legacy.LegacyStudentPatch,
+) -> LegacyStudentRead:
+    """The web client's update (PUT or PATCH): the student's fields and its account's
+    (``{"user": {"is_active": false}}`` deactivates it)."""
+    found = await _readable(session, actor, student_id, for_update=True)
+    changes, account = legacy.split(body)
+    found = await _update(session, ctx, actor, found, changes, account)
+    return LegacyStudentRead(**await _legacy_one(session, ctx, found.id or 0))

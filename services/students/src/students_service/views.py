@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schemas import StudentRead, UserSummary
+from .schemas import StudentCreated, StudentRead, UserSummary
 
 
 def student(row: Any) -> StudentRead:
+    return StudentRead(**_fields(row))
+
+
+def student_created(row: Any, initial_password: str) -> StudentCreated:
+    """A student just created, with its account's one-time password."""
+    return StudentCreated(**_fields(row), initial_password=initial_password)
+
+
+def _fields(row: Any) -> dict[str, Any]:
     s = row[0]
     first, last = row.first_name or "", row.last_name or ""
-    return StudentRead(
+    return dict(
         id=s.id,
         exam_id=s.exam_id,
         center_code=s.center_code,

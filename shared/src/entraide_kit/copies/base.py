@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import http
+from ..context import Context
 from ..events.consumer import Handler, Subscription
 from ..events.envelope import Envelope
 
@@ -105,19 +105,24 @@ class CopyTable:
         return {r.id: r._mapping for r in rows}
 
     async def get(
-        self, session: AsyncSession, record_id: int, *, request: Request | None = None
+        self,
+        session: AsyncSession,
+        record_id: int,
+        *,
+        ctx: Context | None = None,
     ) -> Row | None:
         """The record from the copy, else (once) from its owner's API with the caller's token."""
         found = (await self.by_ids(session, [record_id])).get(record_id)
-        if found is not None or request is None or not (self.owner_url_setting and self.owner_path):
+        here = ctx
+        if found is not None or here is None or not (self.owner_url_setting and self.owner_path):
             return found
-        base = getattr(request.app.state.settings, self.owner_url_setting, None)
-        authorization = request.headers.get("authorization")
+        base = here.setting(self.owner_url_setting)
+        authorization = here.authorization
         if not base or not authorization:
             return None
         url = base.rstrip("/") + self.owner_path.format(id=record_id)
         try:
-            async with http.client(request, base, timeout=3.0) as client:
+            async with http.client(here, base, timeout=3.0) as client:
                 resp = await client.get(url, headers={"Authorization": authorization})
         except httpx.HTTPError as exc:
             log.warning("could not ask %s about %s %s: %s", base, self.name, record_id, exc)

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import http
+from ..context import Context
 from ..events.consumer import Subscription
 from ..events.envelope import Envelope
 
@@ -118,18 +118,22 @@ async def users_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Us
 
 
 async def get_user(
-    session: AsyncSession, user_id: int, *, request: Request | None = None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    ctx: Context | None = None,
 ) -> UserCopy | None:
     """The user from the copy, else (once) from auth with the caller's token."""
     found = (await users_by_id(session, [user_id])).get(user_id)
-    if found is not None or request is None:
+    here = ctx
+    if found is not None or here is None:
         return found
-    auth_url = getattr(request.app.state.settings, "auth_url", None)
-    authorization = request.headers.get("authorization")
+    auth_url = here.setting("auth_url")
+    authorization = here.authorization
     if not auth_url or not authorization:
         return None
     try:
-        async with http.client(request, auth_url, timeout=3.0) as client:
+        async with http.client(here, auth_url, timeout=3.0) as client:
             resp = await client.get(
                 f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
                 headers={"Authorization": authorization},

@@ -5,7 +5,7 @@
 versions), then applies the last message of every subject it subscribes to.
 The service may keep running: its consumer applies only newer versions.
 
-A service takes part by exposing ``<service>_service.events.SUBSCRIPTIONS``
+A service takes part by exposing ``<service>_service.handlers.SUBSCRIPTIONS``
 and ``<service>_service.config.get_settings()``.
 """
 
@@ -22,11 +22,21 @@ from .consumer import ConsumerRunner, Subscription
 from .revocation import revocation_subscription
 
 
+def _handlers(service: str) -> object:
+    """The module holding the service's reactions to events: ``handlers``, or
+    ``events`` for a service that consumes nothing of its own."""
+    try:
+        return importlib.import_module(f"{service}_service.handlers")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{service}_service.handlers":
+            raise
+        return importlib.import_module(f"{service}_service.events")
+
+
 async def rebuild(service: str) -> int:
-    events = importlib.import_module(f"{service}_service.events")
     config = importlib.import_module(f"{service}_service.config")
     settings = config.get_settings()
-    subscriptions: list[Subscription] = list(getattr(events, "SUBSCRIPTIONS", []))
+    subscriptions: list[Subscription] = list(getattr(_handlers(service), "SUBSCRIPTIONS", []))
     if service != "auth":
         subscriptions.append(revocation_subscription())
     db = Database(settings.database_url, pool_size=2, max_overflow=0)

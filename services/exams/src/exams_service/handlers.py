@@ -1,8 +1,9 @@
-"""What the exams service consumes (it publishes nothing yet).
+"""What the exams service does on other services' events (it publishes
+nothing yet, so it has no ``events.py``).
 
 Consumes users (revocation; students' roles), centres (supervisors),
 programmes, training courses (who teaches what), students (names, centres)
-and weekly plans (the weeks questions belong to).
+and weekly plans (the weeks questions belong to): copies the kit keeps.
 """
 
 from __future__ import annotations

@@ -1,0 +1,96 @@
+"""Rooms, with their equipment: in a centre (a supervisor: theirs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from entraide_kit import records
+from entraide_kit.auth import Principal
+from entraide_kit.context import Context
+from entraide_kit.errors import NotFound
+from entraide_kit.filters import ListQuery
+from entraide_kit.forms import BodyOf
+from entraide_kit.pagination import PageParams
+
+from .. import events, policies, repository, views
+from ..lists import ROOM_LIST
+from ..models import Room
+from ..schemas import RoomPage, RoomRead
+from .common import CONSTRAINTS, columns, page_of, refuse_nulls, target_center
+
+
+async def list_rooms(
+    session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
+) -> RoomPage:
+    count, rows = await repository.rooms.page(
+        session,
+        params,
+        stmt=policies.scope(repository.rooms_query(), actor, col(Room.center_id)),
+        spec=ROOM_LIST,
+        query=query,
+        scalars=False,
+    )
+    equipment = await repository.equipment_of_rooms(session, [r[0].id for r in rows])
+    results = [views.room(ctx, r[0], r.center_name, equipment.get(r[0].id, [])) for r in rows]
+    return page_of(RoomPage, ctx, params, count, results)
+
+
+async def get_room(session: AsyncSession, ctx: Context, actor: Principal, room_id: int) -> RoomRead:
+    found = await repository.room_with_center(session, room_id)
+    if found is None:
+        raise NotFound()
+    room, center = found[0], found[1]
+    policies.can_read_in_center(actor, center)
+    items = (await repository.equipment_of_rooms(session, [room_id])).get(room_id, [])
+    return views.room(ctx, room, center.name, items)
+
+
+async def create_room(
+    session: AsyncSession, ctx: Context, actor: Principal, body: BodyOf[Any]
+) -> RoomRead:
+    """A room in a centre (a supervisor: in a centre they supervise)."""
+    return await _answer(session, ctx, await _save(session, ctx, actor, body, None))
+
+
+async def update_room(
+    session: AsyncSession, ctx: Context, actor: Principal, room: Room, body: BodyOf[Any]
+) -> RoomRead:
+    """Full or partial update (the body says which fields it sets) of a room
+    from ``room_for_write``."""
+    return await _answer(session, ctx, await _save(session, ctx, actor, body, room))
+
+
+async def delete_room(session: AsyncSession, actor: Principal, room_id: int) -> None:
+    """Its equipment stays in the centre, without a room."""
+    room = await room_for_write(session, actor, room_id)
+    await policies.center_for_write(session, actor, room.center_id)
+    await events.deleted(session, "room", room.id or 0, room.version)
+    await records.remove(session, room)
+
+
+async def room_for_write(session: AsyncSession, actor: Principal, room_id: int) -> Room:
+    """The room, locked; a 404 to a supervisor of another centre
+    (before the body is looked at)."""
+    room = await repository.rooms.require(session, room_id, for_update=True)
+    policies.can_read_in_center(actor, await repository.centers.get(session, room.center_id))
+    return room
+
+
+async def _answer(session: AsyncSession, ctx: Context, room: Room) -> RoomRead:
+    center = await repository.centers.get(session, room.center_id)
+    items = (await repository.equipment_of_rooms(session, [room.id or 0])).get(room.id or 0, [])
+    return views.room(ctx, room, center.name if center else "", items)
+
+
+async def _save(
+    session: AsyncSession, ctx: Context, actor: Principal, body: BodyOf[Any], room: Room | None
+) -> Room:
+    values = await columns(body.data, body.files, ctx.storage)
+    await target_center(session, actor, values, room.center_id if room else None)
+    refuse_nulls(values, "name", "type", "capacity", "is_available")
+    room = await records.write(session, Room, values, record=room, constraints=CONSTRAINTS)
+    await events.room_changed(session, room)
+    return room
