@@ -558,3 +558,25 @@ async def test_reads_are_a_constant_number_of_statements(api: Api, attendance_ap
             assert resp.status_code == 200, resp.text
             counts[name].append(counter.count)
     assert all(a == b for a, b in counts.values()), counts
+
+
+async def test_a_record_out_of_reach_is_a_404_before_its_body_is_read(api: Api) -> None:
+    """As the original backend answered (the record is looked up, within the caller's
+    scope, before the body is validated): the role first (403), then the record (404,
+    also for one out of the caller's scope), then the body (400)."""
+    body = {
+        "session_instance_id": INSTANCE_B,
+        "date": "2024-06-11",
+        "attendance_records": [{"student_id": 104, "status": "late"}],
+    }
+    await _take(api, SUP_B, body)
+    record_b = (await api("GET", "", SUP_B)).json()["results"][0]["id"]
+    invalid = {"status": "bogus"}
+    for method in ("PUT", "PATCH"):
+        assert (await api(method, "99999999/", ADMIN, json=invalid)).status_code == 404
+        assert (await api(method, f"{record_b}/", TRAINER_A, json=invalid)).status_code == 404
+        assert (await api(method, f"{record_b}/", SUP_A, json=invalid)).status_code == 404
+        assert (await api(method, f"{record_b}/", SUP_B, json=invalid)).status_code == 400
+    # A student may not write at all: 403 before anything is looked up.
+    fatima = 11
+    assert (await api("PATCH", "99999999/", fatima, json=invalid)).status_code == 403

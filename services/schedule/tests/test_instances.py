@@ -25,6 +25,7 @@ from .conftest import (
     ROOM_A1,
     ROOM_A2,
     ROOM_B1,
+    SESSIONS,
     STUDENT,
     SUP_A,
     SUP_B,
@@ -600,3 +601,31 @@ async def test_weekly_summary(api: Api) -> None:
         "academic_year": ["This field is required."]
     }
     assert COURSE_A and GROUP_A1
+
+
+async def test_a_missing_record_is_a_404_before_its_body_is_read(api: Api) -> None:
+    """As the original backend answered: the role first (403), then the record (404),
+    then the body (400), for the writes on a template's or an instance's id."""
+    w = await week(api)
+    mon = f"{INSTANCES}{w['mon']['id']}/"
+    template = f"{SESSIONS}{w['monday']['id']}/"
+    bad = {"specific_date": "not a date", "status": "lost", "day": "Someday"}
+    for method, url in (
+        ("PUT", f"{SESSIONS}999999/"),
+        ("PATCH", f"{SESSIONS}999999/"),
+        ("PUT", f"{INSTANCES}999999/"),
+        ("PATCH", f"{INSTANCES}999999/"),
+        ("POST", f"{INSTANCES}999999/reschedule/"),
+        ("POST", f"{INSTANCES}999999/cancel/"),
+    ):
+        assert (await api(method, url, json=bad)).status_code == 404, (method, url)
+        assert (await api(method, url, STUDENT, json=bad)).status_code == 403, (method, url)
+    for method, url in (
+        ("PUT", template),
+        ("PATCH", template),
+        ("PUT", mon),
+        ("PATCH", mon),
+        ("POST", f"{mon}reschedule/"),
+    ):
+        assert (await api(method, url, json=bad)).status_code == 400, (method, url)
+    assert (await api("POST", f"{mon}cancel/", json=["not", "an", "object"])).status_code == 400

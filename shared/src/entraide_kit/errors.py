@@ -339,4 +339,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     app.add_exception_handler(DBAPIError, database_error_handler)
+    # The lean reads (fastread) run on asyncpg itself: its errors come unwrapped.
+    from asyncpg.exceptions import DataError
+
+    app.add_exception_handler(DataError, database_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)

@@ -21,6 +21,13 @@ decoded by the codec SQLAlchemy registers); a column type whose SQLAlchemy
 result processing does more than that (an ``Enum`` of Python enums) is
 converted by whoever reads it, as pydantic does for answers. Writes and
 reads before a write keep the ORM (identity map, ``version`` bumps).
+
+Errors are asyncpg's own (a value out of a column's range is its
+``DataError``; the kit's handlers answer them as SQLAlchemy's: 400, or 404
+for a path id; an unreachable database 503). On a session that has not run a
+statement yet, SQLAlchemy has not begun its transaction: a lean read there
+runs in autocommit, which a read-only request does not notice; a read after
+a write's ``flush()`` runs inside the write's transaction and sees it.
 """
 
 from __future__ import annotations
@@ -89,6 +96,11 @@ def _row_type(keys: Sequence[str]) -> Any:
     key = tuple(keys)
     known = _ROW_TYPES.get(key)
     if known is None:
+        if len(set(key)) != len(key):
+            # select(A, B) with columns of the same name (id, created_at): a named
+            # tuple would rename them to _3, _7... and be read wrongly by name.
+            twice = sorted({k for k in key if key.count(k) > 1})
+            raise ValueError(f"columns named twice in one read: {twice}; label them")
         known = collections.namedtuple("Row", key, rename=True)  # type: ignore[misc,no-redef]
         _ROW_TYPES[key] = known
     return known

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entraide_kit.auth import Principal
 from entraide_kit.errors import ValidationFailed
 
-from . import exports, policies, repository, views
+from . import answers, exports, policies, repository
 from .schemas import RecentRecord, Stats, StudentStats, rate
 
 
@@ -54,7 +54,7 @@ async def stats(
     where = _where(
         actor, start, end, student_id=student_id, group_id=group_id, trainer_id=trainer_id
     )
-    return views.stats(await repository.stats(session, where))
+    return answers.stats(await repository.stats(session, where))
 
 
 _ZERO = type("Zero", (), {"total": 0, "present": 0, "absent": 0, "late": 0})
@@ -73,8 +73,8 @@ async def _student_stats(
         out.append(
             (
                 StudentStats(
-                    student=views.student_details(student_id, m._mapping),
-                    stats=views.stats(counts.get(student_id, _ZERO)),
+                    student=answers.student_details(student_id, m),
+                    stats=answers.stats(counts.get(student_id, _ZERO)),
                     recent_attendance=[
                         RecentRecord(id=r.id, date=r.date, status=r.status, notes=r.notes)
                         for r in recent.get(student_id, [])

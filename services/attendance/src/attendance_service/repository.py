@@ -1,10 +1,14 @@
 """Every query of the attendance service. Aggregates are computed in SQL, on
-indexes that lead with the scope (group, trainer, student, centre) and the date."""
+indexes that lead with the scope (group, trainer, student, centre) and the date.
+
+Reads go through ``entraide_kit.fastread`` (straight on asyncpg, rows as named
+tuples: a record's columns by their names, plus the labels); writes and the
+reads that lock before them through the ORM."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -26,10 +30,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit import fastread
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import user_copies
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.filters import Filter, ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .copies import instances, sessions
@@ -140,14 +146,15 @@ def _counts() -> list[Any]:
 
 
 async def stats(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> Any:
-    return (await session.execute(select(*_counts()).where(*where))).one()
+    """(total, present, absent, late) of the records in scope (one row, zeros for none)."""
+    return (await fastread.rows(session, select(*_counts()).where(*where)))[0]
 
 
 async def stats_per_student(
     session: AsyncSession, where: Sequence[ColumnElement[bool]]
 ) -> dict[int, Any]:
-    rows = await session.execute(
-        select(col(R.student_id), *_counts()).where(*where).group_by(col(R.student_id))
+    rows = await fastread.rows(
+        session, select(col(R.student_id), *_counts()).where(*where).group_by(col(R.student_id))
     )
     return {r.student_id: r for r in rows}
 
@@ -170,8 +177,9 @@ async def recent_per_student(
         .where(*where)
         .subquery()
     )
-    rows = await session.execute(
-        select(ranked).where(ranked.c.n <= limit).order_by(ranked.c.student_id, ranked.c.n)
+    rows = await fastread.rows(
+        session,
+        select(ranked).where(ranked.c.n <= limit).order_by(ranked.c.student_id, ranked.c.n),
     )
     out: dict[int, list[Any]] = {}
     for r in rows:
@@ -180,24 +188,46 @@ async def recent_per_student(
 
 
 async def students_of_group(session: AsyncSession, group_id: int) -> list[Any]:
-    rows = await session.execute(
+    """The group's students (the copy's columns) with their Arabic names, by name."""
+    return await fastread.rows(
+        session,
         select(S, user_copies.c.arabic_first_name, user_copies.c.arabic_last_name)
         .outerjoin(user_copies, user_copies.c.id == S.c.user)
         .where(S.c.group == group_id)
-        .order_by(S.c.last_name, S.c.first_name, S.c.id)
+        .order_by(S.c.last_name, S.c.first_name, S.c.id),
     )
-    return list(rows)
+
+
+async def students_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Any]:
+    """Students of the copy (rows of its columns) by id, in one statement."""
+    wanted = {int(i) for i in ids}
+    if not wanted:
+        return {}
+    rows = await fastread.rows(session, select(S).where(S.c.id.in_(wanted)))
+    return {r.id: r for r in rows}
+
+
+async def instance_copy(session: AsyncSession, instance_id: int) -> Any:
+    """An instance of the instances copy (a row of its columns), or None."""
+    return await fastread.first(session, select(I).where(I.c.id == instance_id))
+
+
+async def session_copy(session: AsyncSession, template_id: int) -> Any:
+    """A template of the templates copy (a row of its columns), or None."""
+    table = sessions.table
+    return await fastread.first(session, select(table).where(table.c.id == template_id))
 
 
 async def day_counts(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Any]:
-    rows = await session.execute(
-        select(col(R.date), *_counts()).where(*where).group_by(col(R.date)).order_by(col(R.date))
+    return await fastread.rows(
+        session,
+        select(col(R.date), *_counts()).where(*where).group_by(col(R.date)).order_by(col(R.date)),
     )
-    return list(rows)
 
 
 async def report_records(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Any]:
-    rows = await session.execute(
+    return await fastread.rows(
+        session,
         select(
             col(R.id),
             col(R.date),
@@ -209,21 +239,33 @@ async def report_records(session: AsyncSession, where: Sequence[ColumnElement[bo
         )
         .outerjoin(I, I.c.id == col(R.session_instance_id))
         .where(*where)
-        .order_by(col(R.date), col(R.id))
+        .order_by(col(R.date), col(R.id)),
     )
-    return list(rows)
+
+
+async def record_page(
+    session: AsyncSession, params: PageParams, stmt: Select[Any], query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, a page of ``records_query()`` rows), the list's query applied."""
+    return await fastread.page(session, RECORD_LIST.apply(stmt, query), params)
 
 
 async def get_row(session: AsyncSession, record_id: int, *where: Any) -> Any:
     """A record with its details (``records_query()``), if ``where`` lets it be seen."""
-    stmt = records_query().where(col(R.id) == record_id, *where)
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, records_query().where(col(R.id) == record_id, *where))
 
 
 async def rows(session: AsyncSession, *where: Any) -> list[Any]:
     """Records with their details, most recent first."""
     stmt = records_query().where(*where).order_by(col(R.date).desc(), col(R.id))
-    return list(await session.execute(stmt))
+    return await fastread.rows(session, stmt)
+
+
+async def lock_record(session: AsyncSession, record_id: int, *where: Any) -> R | None:
+    """The record, locked until the transaction ends, if ``where`` (a scope on its
+    own columns) lets it be seen (one statement)."""
+    stmt = select(R).where(col(R.id) == record_id, *where).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 # The columns bulk_create writes, each sent as one array: the statement's text is the

@@ -16,6 +16,7 @@ from entraide_kit.pagination import PageDep
 
 from . import reports, service
 from .exports import Download
+from .models import AttendanceRecord
 from .schemas import (
     BulkIn,
     BulkOut,
@@ -49,6 +50,16 @@ TrainerId = Annotated[
 ]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json (default), csv or xlsx")]
 Required = Query(description="YYYY-MM-DD")
+
+
+async def record_by_id(actor: Staff, record_id: int, session: SessionDep) -> AttendanceRecord:
+    """The record a write is for, locked; its 404 (also for a record out of the
+    caller's scope) comes before the body is read (declared after the role, before
+    the body)."""
+    return await service.record_for_write(session, actor, record_id)
+
+
+RecordDep = Annotated[AttendanceRecord, Depends(record_by_id)]
 
 
 def _download(file: Download) -> Response:
@@ -200,18 +211,18 @@ async def retrieve_record(actor: Readers, record_id: int, session: ReadSessionDe
 
 @router.put("/{record_id}/", response_model=RecordRead)
 async def update_record(
-    actor: Staff, ctx: CtxDep, record_id: int, body: RecordCreate, session: SessionDep
+    actor: Staff, ctx: CtxDep, record: RecordDep, body: RecordCreate, session: SessionDep
 ) -> RecordRead:
     """Update a record (full update)."""
-    return await service.update_record(session, ctx, actor, record_id, body)
+    return await service.update_record(session, ctx, actor, record, body)
 
 
 @router.patch("/{record_id}/", response_model=RecordRead)
 async def partial_update_record(
-    actor: Staff, ctx: CtxDep, record_id: int, body: RecordUpdate, session: SessionDep
+    actor: Staff, ctx: CtxDep, record: RecordDep, body: RecordUpdate, session: SessionDep
 ) -> RecordRead:
     """Update a record (partial update)."""
-    return await service.update_record(session, ctx, actor, record_id, body)
+    return await service.update_record(session, ctx, actor, record, body)
 
 
 @router.delete("/{record_id}/", status_code=status.HTTP_204_NO_CONTENT)

@@ -21,7 +21,7 @@ from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import events, policies, repository, views
+from . import answers, events, policies, repository
 from .copies import instances, sessions
 from .models import AttendanceRecord
 from .schemas import BulkIn, BulkOut, BulkRecord, RecordCreate, RecordPage, RecordRead, RecordUpdate
@@ -86,39 +86,46 @@ async def resolve_session(
         raise ValidationFailed(
             {"non_field_errors": [f"Give either {names[0]} or {names[1]}, not both."]}
         )
+    # The copy (one lean read), else once its owner, for one created a moment ago.
     if instance_id is not None:
-        inst = await instances.get(session, instance_id, ctx=ctx)
+        inst = await repository.instance_copy(session, instance_id) or await instances.get(
+            session, instance_id, ctx=ctx
+        )
         if inst is None:
             raise _invalid(names[1], instance_id)
-        if inst["specific_date"] is not None and inst["specific_date"] != date:
+        if inst.specific_date is not None and inst.specific_date != date:
             raise ValidationFailed(
-                {"date": [f"The session instance takes place on {inst['specific_date']}."]}
+                {"date": [f"The session instance takes place on {inst.specific_date}."]}
             )
-        if inst["status"] == "cancelled":
+        if inst.status == "cancelled":
             raise ValidationFailed(
                 {names[1]: ["No attendance can be taken for a cancelled session."]}
             )
-        return SessionRef(
-            None, instance_id, inst["effective_trainer"], inst["group"], inst["center"]
-        )
+        return SessionRef(None, instance_id, inst.effective_trainer, inst.group, inst.center)
     assert template_id is not None
-    tpl = await sessions.get(session, template_id, ctx=ctx)
+    tpl = await repository.session_copy(session, template_id) or await sessions.get(
+        session, template_id, ctx=ctx
+    )
     if tpl is None:
         raise _invalid(names[0], template_id)
-    if tpl["day"] and date.strftime("%A") != tpl["day"]:
-        raise ValidationFailed({"date": [f"The weekly session takes place on {tpl['day']}s."]})
-    return SessionRef(template_id, None, tpl["trainer"], tpl["group"], tpl["center"])
+    if tpl.day and date.strftime("%A") != tpl.day:
+        raise ValidationFailed({"date": [f"The weekly session takes place on {tpl.day}s."]})
+    return SessionRef(template_id, None, tpl.trainer, tpl.group, tpl.center)
 
 
 async def authorize(session: AsyncSession, actor: Principal, ref: SessionRef) -> None:
-    center = (await centers.by_ids(session, [ref.center])).get(ref.center) if ref.center else None
+    # Only a centre supervisor's right depends on the centre (its supervisor).
+    center = None
+    if actor.role is Role.center_supervisor and ref.center:
+        center = (await centers.by_ids(session, [ref.center])).get(ref.center)
     policies.can_record(actor, trainer=ref.trainer, center=center)
 
 
 def check_member(student: Any, ref: SessionRef, student_id: Any) -> str | None:
+    """``student``: a row of the students copy (by attribute), or None."""
     if student is None:
         return f'Invalid pk "{student_id}" - object does not exist.'
-    if ref.group is not None and student["group"] != ref.group:
+    if ref.group is not None and student.group != ref.group:
         return "The student is not in this session's group."
     return None
 
@@ -142,11 +149,9 @@ async def list_records(
     stmt = repository.records_query().where(
         policies.scope(actor), *trainer_filter(actor, trainer_id)
     )
-    count, rows = await repository.attendance_records.page(
-        session, params, stmt=stmt, spec=repository.RECORD_LIST, query=query, scalars=False
-    )
+    count, rows = await repository.record_page(session, params, stmt, query)
     return RecordPage.model_construct(
-        **build_page(ctx, params, count, [views.record(r) for r in rows])
+        **build_page(ctx, params, count, [answers.record(r) for r in rows])
     )
 
 
@@ -155,22 +160,28 @@ async def get_record(session: AsyncSession, actor: Principal, record_id: int) ->
     row = await repository.get_row(session, record_id, policies.scope(actor))
     if row is None:
         raise NotFound()
-    return views.record(row)
+    return answers.record(row)
 
 
-async def _for_write(session: AsyncSession, actor: Principal, record_id: int) -> AttendanceRecord:
-    """The record to change, locked; 404 when the caller may not even read it."""
-    if await repository.get_row(session, record_id, policies.scope(actor)) is None:
+async def record_for_write(
+    session: AsyncSession, actor: Principal, record_id: int
+) -> AttendanceRecord:
+    """The record to change, locked; 404 when the caller may not even read it (the
+    router asks before the body is read)."""
+    found = await repository.lock_record(session, record_id, policies.scope(actor))
+    if found is None:
         raise NotFound()
-    return await repository.attendance_records.require(session, record_id, for_update=True)
+    return found
 
 
 async def _answer(session: AsyncSession, record: AttendanceRecord) -> RecordRead:
-    return views.record(await repository.get_row(session, record.id or 0))
+    return answers.record(await repository.get_row(session, record.id or 0))
 
 
 async def _rows(session: AsyncSession, actor: Principal, *where: Any) -> list[RecordRead]:
-    return [views.record(r) for r in await repository.rows(session, policies.scope(actor), *where)]
+    return [
+        answers.record(r) for r in await repository.rows(session, policies.scope(actor), *where)
+    ]
 
 
 async def by_session(
@@ -206,8 +217,8 @@ async def by_student(
 ) -> list[RecordRead]:
     """A student's records (students: their own only)."""
     if actor.role is Role.student:
-        own = (await students.by_ids(session, [student_id])).get(student_id)
-        if own is None or own["user"] != actor.id:
+        own = (await repository.students_by_ids(session, [student_id])).get(student_id)
+        if own is None or own.user != actor.id:
             raise PermissionDenied("You can only see your own attendance.")
     return await _rows(
         session,
@@ -270,10 +281,14 @@ async def create_record(
 
 
 async def update_record(
-    session: AsyncSession, ctx: Context, actor: Principal, record_id: int, body: RecordUpdate
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    record: AttendanceRecord,
+    body: RecordUpdate,
 ) -> RecordRead:
-    """Update a record: PUT (a ``RecordCreate``) and PATCH alike, the fields sent."""
-    record = await _for_write(session, actor, record_id)
+    """Update a record (``record``: from ``record_for_write``): PUT (a ``RecordCreate``)
+    and PATCH alike, the fields sent."""
     changes = body.model_dump(exclude_unset=True)
     for name in ("date", "student", "status"):
         if name in changes and changes[name] is None:
@@ -325,7 +340,7 @@ async def update_record(
 
 
 async def delete_record(session: AsyncSession, actor: Principal, record_id: int) -> None:
-    record = await _for_write(session, actor, record_id)
+    record = await record_for_write(session, actor, record_id)
     await authorize(
         session, actor, SessionRef(None, None, record.trainer_id, record.group_id, record.center_id)
     )
@@ -356,7 +371,7 @@ async def bulk_create(
             errors.append(f'Student "{entry.student_id}": not a valid id.')
             continue
         wanted[student_id] = entry  # the last entry for a student wins
-    known = await students.by_ids(session, wanted)
+    known = await repository.students_by_ids(session, wanted)
     rows = []
     for student_id, entry in wanted.items():
         problem = check_member(known.get(student_id), ref, student_id)

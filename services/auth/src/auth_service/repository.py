@@ -12,11 +12,30 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit import fastread
+from entraide_kit.filters import ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .models import BlacklistedToken, User
 
 users = Repository(User)
+
+
+# --------------------------------------------------------------------------- lean reads
+# Reads that only answer: lean rows straight from asyncpg (``entraide_kit.fastread``),
+# read by attribute as a ``User`` is; writes keep the ORM records.
+
+
+async def read_users_page(
+    session: AsyncSession, params: PageParams, *, spec: ListSpec, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, the page's rows) of the user list, its filters applied, in one statement."""
+    return await fastread.page(session, spec.apply(select(User), query), params)
+
+
+async def read_user(session: AsyncSession, *, user_id: int) -> Any | None:
+    return await fastread.first(session, select(User).where(col(User.id) == user_id))
 
 
 async def get_user(session: AsyncSession, *, user_id: int, for_update: bool = False) -> User | None:

@@ -71,18 +71,27 @@ async def optional_caller(
     return await resolve_principal(request)
 
 
-def get_issuer(request: Request) -> TokenIssuer:
+async def get_issuer(request: Request) -> TokenIssuer:
     issuer: TokenIssuer = request.app.state.issuer
     return issuer
 
 
-def get_verifier(request: Request) -> TokenVerifier:
+async def get_verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.verifier
     return verifier
 
 
 Issuer = Annotated[TokenIssuer, Depends(get_issuer)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
+
+
+async def target_user(_actor: AdminOrSupervisor, user_id: int, session: SessionDep) -> User:
+    """The user a change is about, locked: after the role check and before the body
+    (a missing user is a 404 whatever the body, as DRF's get_object())."""
+    return await service.user_for_write(session, user_id=user_id)
+
+
+Target = Annotated[User, Depends(target_user)]
 
 
 # The caller's row as the token guard read it, outside the request's transaction.
@@ -259,18 +268,18 @@ async def retrieve_user(
 
 @users.put("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def update_user(
-    actor: AdminOrSupervisor, user_id: int, body: UserPut, session: SessionDep, ctx: CtxDep
+    actor: AdminOrSupervisor, user: Target, body: UserPut, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Update a user (full update: email is required)."""
-    return await service.update_user(session, ctx, actor=actor, user_id=user_id, data=body)
+    return await service.update_user(session, ctx, actor=actor, user=user, data=body)
 
 
 @users.patch("/{user_id}/", response_model=UserRead, responses={**FORBIDDEN, **BAD})
 async def partial_update_user(
-    actor: AdminOrSupervisor, user_id: int, body: UserUpdate, session: SessionDep, ctx: CtxDep
+    actor: AdminOrSupervisor, user: Target, body: UserUpdate, session: SessionDep, ctx: CtxDep
 ) -> UserRead:
     """Partially update a user; an admin may set another user's password here."""
-    return await service.update_user(session, ctx, actor=actor, user_id=user_id, data=body)
+    return await service.update_user(session, ctx, actor=actor, user=user, data=body)
 
 
 @users.delete("/{user_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)

@@ -154,7 +154,9 @@ class UserRead(BaseModel):
 
     @classmethod
     def of(cls, user: User, ctx: Context | None = None) -> UserRead:
-        """``ctx``: to turn an uploaded picture's storage key into its URL."""
+        """``user``: a record, or a lean row of ``users`` (``entraide_kit.fastread``,
+        read by attribute alike); ``ctx``: to turn an uploaded picture's storage
+        key into its URL."""
         picture = user.profile_picture
         if ctx is not None:
             picture = media_url(ctx, picture)

@@ -267,12 +267,16 @@ async def register(
 async def list_users(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> UserPage:
-    count, rows = await repository.users.page(session, params, spec=USER_LIST, query=query)
+    """A page of users: lean rows (``entraide_kit.fastread``), each answer built once."""
+    count, rows = await repository.read_users_page(session, params, spec=USER_LIST, query=query)
     return UserPage(**build_page(ctx, params, count, [UserRead.of(u, ctx) for u in rows]))
 
 
 async def retrieve_user(session: AsyncSession, ctx: Context, *, user_id: int) -> UserRead:
-    return UserRead.of(await repository.users.require(session, user_id), ctx)
+    row = await repository.read_user(session, user_id=user_id)
+    if row is None:
+        raise NotFound()
+    return UserRead.of(row, ctx)
 
 
 def profile(ctx: Context, user: User) -> UserRead:
@@ -300,12 +304,16 @@ def _reject_nulls(changes: dict[str, Any]) -> None:
         raise ValidationFailed(nulls)
 
 
+async def user_for_write(session: AsyncSession, *, user_id: int) -> User:
+    """The user about to change, locked (a 404 before the body is read)."""
+    return await repository.users.require(session, user_id, for_update=True)
+
+
 async def update_user(
-    session: AsyncSession, ctx: Context, *, actor: Principal, user_id: int, data: UserUpdate
+    session: AsyncSession, ctx: Context, *, actor: Principal, user: User, data: UserUpdate
 ) -> UserRead:
     """Apply an admin's or supervisor's change to a user (PUT or PATCH: only the
-    fields sent change)."""
-    user = await repository.users.require(session, user_id, for_update=True)
+    fields sent change); ``user`` as ``user_for_write`` locked it."""
     changes = data.model_dump(exclude_unset=True)
     _reject_nulls(changes)
     policies.can_manage(actor, user)

@@ -8,10 +8,10 @@ from entraide_kit.app import create_app, lazy_app
 from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS
+from .answers import MEDIA_PATH
 from .config import CentersSettings, get_settings
 from .handlers import SUBSCRIPTIONS
 from .router import associations, centers
-from .views import MEDIA_PATH
 
 
 def build_app(settings: CentersSettings | None = None) -> FastAPI:

@@ -32,7 +32,8 @@ def scope(stmt: Select[Any], principal: Principal, center_column: Any) -> Select
     return stmt.where(center_column.in_(supervised(principal)))
 
 
-def can_read_center(principal: Principal, center: Center) -> None:
+def can_read_center(principal: Principal, center: Any) -> None:
+    """``center``: a ``Center`` or a flat row of one (its ``supervisor_id``)."""
     if principal.role is not Role.admin and center.supervisor_id != principal.id:
         raise NotFound()
 
@@ -52,4 +53,11 @@ def can_read_in_center(principal: Principal, center: Center | None) -> None:
     if principal.role is Role.admin:
         return
     if center is None or center.supervisor_id != principal.id:
+        raise NotFound()
+
+
+def can_read_under(principal: Principal, center_supervisor_id: int | None) -> None:
+    """Reading a room, equipment or group of a centre whose supervisor is
+    ``center_supervisor_id`` (a read's flat row carries it)."""
+    if principal.role is not Role.admin and center_supervisor_id != principal.id:
         raise NotFound()

@@ -1,15 +1,25 @@
 """Every statement of the centers service: one typed repository per table it
-owns, and the reads with their joins beside them."""
+owns, and the reads with their joins beside them.
+
+Reads that only build an answer (GET lists and details, the answer of a
+write) run on asyncpg through ``entraide_kit.fastread``: their rows are flat
+named tuples (a ``Room`` in the statement reads as its columns, ``row.id``,
+beside the labels, ``row.center_name``). Writes, and the reads before them,
+keep the ORM (the repositories' ``get`` / ``require(for_update=True)``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit import fastread
 from entraide_kit.copies.users import user_copies
+from entraide_kit.filters import ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .models import Association, Center, Equipment, Group, Room
@@ -68,20 +78,40 @@ def associations_query() -> Select:
     ).outerjoin(user_copies, user_copies.c.id == col(Association.supervisor_id))
 
 
+async def read_page(
+    session: AsyncSession, params: PageParams, stmt: Select, spec: ListSpec, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, the page's flat rows) of a list, its filters, search and ordering
+    applied, in one statement."""
+    return await fastread.page(session, spec.apply(stmt, query), params)
+
+
 async def get_association_row(session: AsyncSession, association_id: int) -> Any:
+    """One flat ``associations_query()`` row, or None."""
     stmt = associations_query().where(col(Association.id) == association_id)
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, stmt)
 
 
 async def get_center_row(session: AsyncSession, center_id: int) -> Any:
-    return (await session.execute(centers_query().where(col(Center.id) == center_id))).first()
+    """One flat ``centers_query()`` row, or None."""
+    return await fastread.first(session, centers_query().where(col(Center.id) == center_id))
 
 
-async def centers_brief_of_association(session: AsyncSession, association_id: int) -> list[Center]:
-    found = await centers.children(
-        session, col(Center.association_id), [association_id], col(Center.name), col(Center.id)
+async def centers_brief_of_association(session: AsyncSession, association_id: int) -> list[Any]:
+    """The columns an association's detail shows of its centres, by name."""
+    stmt: Select = (
+        select(
+            col(Center.id),
+            col(Center.name),
+            col(Center.city),
+            col(Center.phone_number),
+            col(Center.is_active),
+            col(Center.is_verified),
+        )
+        .where(col(Center.association_id) == association_id)
+        .order_by(col(Center.name), col(Center.id))
     )
-    return found.get(association_id, [])
+    return await fastread.rows(session, stmt)
 
 
 async def centers_of_association(session: AsyncSession, association_id: int) -> list[Center]:
@@ -93,63 +123,98 @@ async def centers_of_association(session: AsyncSession, association_id: int) -> 
 
 
 async def room_with_center(session: AsyncSession, room_id: int) -> Any:
-    """(Room, Center) of one room, no lock (reads)."""
-    stmt = (
-        select(Room, Center)
+    """One room's flat row with its centre's ``center_name`` and
+    ``center_supervisor_id``, no lock (reads)."""
+    stmt: Select = (
+        select(
+            Room,
+            col(Center.name).label("center_name"),
+            col(Center.supervisor_id).label("center_supervisor_id"),
+        )
         .join(Center, col(Center.id) == col(Room.center_id))
         .where(col(Room.id) == room_id)
     )
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, stmt)
 
 
 async def equipment_with_center(session: AsyncSession, equipment_id: int) -> Any:
-    """(Equipment, Center, room_name) of one item, no lock (reads)."""
+    """One item's flat row with ``room_name`` and its centre's
+    ``center_supervisor_id``, no lock (reads)."""
     stmt: Select = (
-        select(Equipment, Center, col(Room.name).label("room_name"))
+        select(
+            Equipment,
+            col(Room.name).label("room_name"),
+            col(Center.supervisor_id).label("center_supervisor_id"),
+        )
         .join(Center, col(Center.id) == col(Equipment.center_id))
         .outerjoin(Room, col(Room.id) == col(Equipment.room_id))
         .where(col(Equipment.id) == equipment_id)
     )
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, stmt)
 
 
 async def group_with_center(session: AsyncSession, group_id: int) -> Any:
-    """(Group, Center) of one group, no lock (reads)."""
-    stmt = (
-        select(Group, Center)
+    """One group's flat row with its centre's ``center_name`` and
+    ``center_supervisor_id``, no lock (reads)."""
+    stmt: Select = (
+        select(
+            Group,
+            col(Center.name).label("center_name"),
+            col(Center.supervisor_id).label("center_supervisor_id"),
+        )
         .join(Center, col(Center.id) == col(Group.center_id))
         .where(col(Group.id) == group_id)
     )
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, stmt)
+
+
+async def center_name(session: AsyncSession, center_id: int) -> str | None:
+    found = await fastread.first(
+        session, select(col(Center.name)).where(col(Center.id) == center_id)
+    )
+    return found.name if found is not None else None
 
 
 async def room_name(session: AsyncSession, room_id: int | None) -> str | None:
     if room_id is None:
         return None
-    return (
-        await session.execute(select(col(Room.name)).where(col(Room.id) == room_id))
-    ).scalar_one_or_none()
+    found = await fastread.first(session, select(col(Room.name)).where(col(Room.id) == room_id))
+    return found.name if found is not None else None
 
 
-async def equipment_of_rooms(
-    session: AsyncSession, room_ids: list[int]
-) -> dict[int, list[Equipment]]:
+async def _children(
+    session: AsyncSession, model: Any, column: Any, parent_ids: list[int], *order_by: Any
+) -> dict[int, list[Any]]:
+    """The flat rows of many parents (``column`` the foreign key) in one
+    statement, grouped by parent, in ``order_by``'s order."""
+    wanted = {int(i) for i in parent_ids if i is not None}
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    if not wanted:
+        return grouped
+    stmt = select(model).where(column.in_(wanted)).order_by(*order_by)
+    key = column.key
+    for row in await fastread.rows(session, stmt):
+        grouped[int(getattr(row, key))].append(row)
+    return grouped
+
+
+async def equipment_of_rooms(session: AsyncSession, room_ids: list[int]) -> dict[int, list[Any]]:
     """The equipment of many rooms in one statement, by name."""
-    return await equipment.children(
-        session, col(Equipment.room_id), room_ids, col(Equipment.name), col(Equipment.id)
+    return await _children(
+        session, Equipment, col(Equipment.room_id), room_ids, col(Equipment.name), col(Equipment.id)
     )
 
 
-async def rooms_of_center(session: AsyncSession, center_id: int) -> list[Room]:
-    found = await rooms.children(
-        session, col(Room.center_id), [center_id], col(Room.capacity), col(Room.id)
+async def rooms_of_center(session: AsyncSession, center_id: int) -> list[Any]:
+    found = await _children(
+        session, Room, col(Room.center_id), [center_id], col(Room.capacity), col(Room.id)
     )
     return found.get(center_id, [])
 
 
-async def groups_of_center(session: AsyncSession, center_id: int) -> list[Group]:
-    found = await groups.children(
-        session, col(Group.center_id), [center_id], col(Group.name), col(Group.id)
+async def groups_of_center(session: AsyncSession, center_id: int) -> list[Any]:
+    found = await _children(
+        session, Group, col(Group.center_id), [center_id], col(Group.name), col(Group.id)
     )
     return found.get(center_id, [])
 

@@ -16,7 +16,7 @@ from entraide_kit.errors import NotFound, ValidationFailed
 
 from . import repository
 from .models import Course
-from .policies import Rights
+from .policies import CourseLike, Rights
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -52,9 +52,11 @@ async def for_write(session: AsyncSession, caller: Rights, model: type[T], pk: i
 
 
 async def readable(
-    session: AsyncSession, caller: Rights, model: type[T], pk: int
-) -> tuple[T, Course]:
-    found = await repository.get_with_course(session, model, pk)
+    session: AsyncSession, caller: Rights, model: type[SQLModel], pk: int
+) -> tuple[Any, CourseLike]:
+    """A record to show (a lean row of its table, ``entraide_kit.fastread``) and its
+    course's rights fields: a 404 when the caller may not see it."""
+    found = await repository.read_with_course(session, model, pk)
     if found is None:
         raise NotFound()
     caller.read(found[1])

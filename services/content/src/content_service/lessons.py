@@ -18,14 +18,14 @@ from entraide_kit.context import Context
 from entraide_kit.errors import NotFound, PayloadTooLarge, PermissionDenied, ValidationFailed
 from entraide_kit.storage import Storage
 
-from . import events, repository, views
-from .access import for_write, parent_of, rights
+from . import answers, events, repository
+from .access import Owned, for_write, parent_of, rights
+from .answers import PDF_FOLDER, Reader
 from .links import PdfLinks
 from .models import Lesson, Section
 from .policies import Rights
 from .schemas import LessonRead
 from .service import CONSTRAINTS, columns, default_order, target_of
-from .views import PDF_FOLDER, Reader
 
 # The field each lesson type needs; the others stay empty.
 LESSON_FIELDS = {
@@ -99,11 +99,11 @@ async def save_lesson(
     *,
     data: BaseModel,
     files: Mapping[str, UploadFile],
-    lesson_id: int | None = None,
+    owned: Owned[Lesson] | None = None,
 ) -> LessonRead:
     """Add a lesson to a section, or change one (PUT or PATCH: the fields sent; a
-    change of type empties the old type's field)."""
-    owned = None if lesson_id is None else await for_write(session, caller, Lesson, lesson_id)
+    change of type empties the old type's field; ``owned`` as ``access.for_write``
+    locked it)."""
     values = columns(data)
     lesson = owned.record if owned else None
     target = target_of(values, "section_id", lesson.section_id if lesson else None)
@@ -124,7 +124,7 @@ async def save_lesson(
     if section is None:
         section = await repository.sections.require(session, lesson.section_id)
     await events.lesson_changed(session, lesson, section.unit_id, course.id or 0)
-    return views.lesson(r, lesson)
+    return answers.lesson(r, lesson)
 
 
 async def delete_lesson(session: AsyncSession, caller: Rights, lesson_id: int) -> None:
@@ -145,7 +145,7 @@ async def pdf_of(
     """A PDF lesson's file and title: to a caller who may read the lesson, or (no
     caller) to the holder of a valid signed link ``(expires, signature)``."""
     caller = None if principal is None else await rights(session, principal)
-    found = await repository.get_with_course(session, Lesson, lesson_id)
+    found = await repository.read_with_course(session, Lesson, lesson_id)
     if caller is not None:
         if found is None:
             raise NotFound()

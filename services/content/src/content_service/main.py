@@ -8,11 +8,11 @@ from entraide_kit.app import create_app, lazy_app
 from entraide_kit.storage import Storage, media_router, storage_hook
 
 from . import MIGRATIONS
+from .answers import COVERS_FOLDER, MEDIA_PATH
 from .config import ContentSettings, get_settings
 from .handlers import SUBSCRIPTIONS
 from .links import PdfLinks
 from .router import router
-from .views import COVERS_FOLDER, MEDIA_PATH
 
 
 class CoversOnly:

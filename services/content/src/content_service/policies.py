@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlmodel import col
@@ -44,6 +44,23 @@ def visible(principal: Principal) -> ColumnElement[bool]:
     return col(Course.is_active).is_(True)
 
 
+class CourseLike(Protocol):
+    """What the rights read of a course: a ``Course`` record, or a lean row of it
+    (``repository.CourseRef``, a fastread row of ``courses``)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def program_id(self) -> int | None: ...
+
+
+C = TypeVar("C", bound=CourseLike)
+
+
 def is_learner(principal: Principal) -> bool:
     return principal.role is Role.student
 
@@ -59,26 +76,26 @@ class Rights:
     def learner(self) -> bool:
         return is_learner(self.principal)
 
-    def teaches(self, course: Course) -> bool:
+    def teaches(self, course: CourseLike) -> bool:
         return course.program_id is not None and course.program_id in self.taught
 
-    def can_read(self, course: Course) -> bool:
+    def can_read(self, course: CourseLike) -> bool:
         if self.principal.role is Role.admin or course.is_active:
             return True
         return self.principal.role is Role.trainer and self.teaches(course)
 
-    def can_write(self, course: Course) -> bool:
+    def can_write(self, course: CourseLike) -> bool:
         if self.principal.role is Role.admin:
             return True
         return self.principal.role is Role.trainer and self.teaches(course)
 
-    def read(self, course: Course | None) -> Course:
+    def read(self, course: C | None) -> C:
         """The course, or a 404 when the caller may not see it."""
         if course is None or not self.can_read(course):
             raise NotFound()
         return course
 
-    def write(self, course: Course | None) -> Course:
+    def write(self, course: C | None) -> C:
         """The course whose content the caller changes: 404 unseen, 403 not theirs."""
         course = self.read(course)
         if not self.can_write(course):

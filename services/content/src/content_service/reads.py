@@ -1,6 +1,9 @@
 """Reads of the content service: lists, details, and the trees they nest, built
 bottom-up with one statement per level whatever their size. Every record is read
 through its course: a record of a course the caller may not see is a 404.
+
+Rows are lean (``entraide_kit.fastread``: named tuples straight from asyncpg,
+read by attribute as the records are), each answer model built once.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from sqlmodel import SQLModel, col
 from entraide_kit.context import Context
 from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery, ListSpec
-from entraide_kit.pagination import PageParams, build_page, fetch_page
+from entraide_kit.pagination import PageParams, build_page
 
-from . import lists, repository, views
+from . import answers, lists, repository
 from .access import readable
+from .answers import Reader
 from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
-from .policies import Rights
+from .policies import CourseLike, Rights
 from .schemas import (
     CourseItem,
     CoursePage,
@@ -38,77 +42,69 @@ from .schemas import (
     UnitPage,
     UnitRead,
 )
-from .views import Reader
 
 T = TypeVar("T", bound=SQLModel)
 
 # --------------------------------------------------------------------------- trees
+# Rows: lean rows of their tables (``repository.*_rows_of``), or records.
 
 
 async def _questions(
-    session: AsyncSession, r: Reader, questions: Sequence[Question]
+    session: AsyncSession, r: Reader, questions: Sequence[Any]
 ) -> list[QuestionRead]:
-    options = await repository.options_of(session, [q.id or 0 for q in questions])
-    return [views.question(r, q, options[q.id or 0]) for q in questions]
+    options = await repository.option_rows_of(session, [q.id for q in questions])
+    return [answers.question(r, q, options[q.id]) for q in questions]
 
 
 async def _practices(
-    session: AsyncSession, r: Reader, practices: Sequence[Practice]
+    session: AsyncSession, r: Reader, practices: Sequence[Any]
 ) -> dict[int, PracticeRead]:
     """Per section id."""
-    questions = await repository.questions_of(
-        session, [p.id or 0 for p in practices], learner=r.learner
+    questions = await repository.question_rows_of(
+        session, [p.id for p in practices], learner=r.learner
     )
-    built = await _questions(session, r, [q for p in practices for q in questions[p.id or 0]])
+    built = await _questions(session, r, [q for p in practices for q in questions[p.id]])
     by_id = {q.id: q for q in built}
     return {
-        p.section_id: views.practice(p, [by_id[q.id or 0] for q in questions[p.id or 0]])
-        for p in practices
+        p.section_id: answers.practice(p, [by_id[q.id] for q in questions[p.id]]) for p in practices
     }
 
 
 async def _sections(
-    session: AsyncSession, r: Reader, sections: Sequence[Section], course_of: Mapping[int, int]
+    session: AsyncSession, r: Reader, sections: Sequence[Any], course_of: Mapping[int, int]
 ) -> list[SectionRead]:
     """``course_of``: the course id of each section's unit."""
-    ids = [s.id or 0 for s in sections]
-    lessons = await repository.lessons_of(session, ids)
-    practices = await repository.practices_of(session, ids)
+    ids = [s.id for s in sections]
+    lessons = await repository.lesson_rows_of(session, ids)
+    practices = await repository.practice_rows_of(session, ids)
     built = await _practices(session, r, [p for s in ids for p in practices[s]])
     return [
-        views.section(
+        answers.section(
             s,
             course_of[s.unit_id],
-            [views.lesson(r, lesson) for lesson in lessons[s.id or 0]],
-            built.get(s.id or 0),
+            [answers.lesson(r, lesson) for lesson in lessons[s.id]],
+            built.get(s.id),
         )
         for s in sections
     ]
 
 
-async def _units(session: AsyncSession, r: Reader, units: Sequence[Unit]) -> list[UnitRead]:
-    sections = await repository.sections_of(session, [u.id or 0 for u in units])
-    course_of = {u.id or 0: u.course_id for u in units}
-    built = await _sections(session, r, [s for u in units for s in sections[u.id or 0]], course_of)
+async def _units(session: AsyncSession, r: Reader, units: Sequence[Any]) -> list[UnitRead]:
+    sections = await repository.section_rows_of(session, [u.id for u in units])
+    course_of = {u.id: u.course_id for u in units}
+    built = await _sections(session, r, [s for u in units for s in sections[u.id]], course_of)
     by_id = {s.id: s for s in built}
-    return [views.unit(u, [by_id[s.id or 0] for s in sections[u.id or 0]]) for u in units]
+    return [answers.unit(u, [by_id[s.id] for s in sections[u.id]]) for u in units]
 
 
 # --------------------------------------------------------------------------- lists
 
 
 async def _page(
-    session: AsyncSession,
-    stmt: Select[Any],
-    spec: ListSpec,
-    query: ListQuery,
-    page: PageParams,
-    *,
-    scalars: bool = True,
+    session: AsyncSession, stmt: Select[Any], spec: ListSpec, query: ListQuery, page: PageParams
 ) -> tuple[int, list[Any]]:
-    """The count and one page of a list, in one statement; rows are records, or (with
-    ``scalars=False``) rows whose last column is the count: read them by index."""
-    return await fetch_page(session, spec.apply(stmt, query), page, scalars=scalars)
+    """The count and one page of a list (lean rows), in one statement."""
+    return await repository.read_page(session, spec.apply(stmt, query), page)
 
 
 def _scoped(model: type[T], caller: Rights) -> Select[Any]:
@@ -128,7 +124,7 @@ async def list_courses(
 ) -> CoursePage:
     count, rows = await _page(session, _scoped(Course, caller), lists.COURSE_LIST, query, page)
     counts = await repository.unit_counts(session, [c.id for c in rows])
-    items = [views.course_item(r, c, counts.get(c.id, 0)) for c in rows]
+    items = [answers.course_item(r, c, counts.get(c.id, 0)) for c in rows]
     return CoursePage(**build_page(ctx, page, count, items))
 
 
@@ -164,10 +160,10 @@ async def list_sections(
     if unit_id is not None:
         await readable(session, caller, Unit, unit_id)
         stmt = stmt.where(col(Section.unit_id) == unit_id)
+    # Each row reads as its section plus its unit's course_id.
     stmt = stmt.add_columns(col(Unit.course_id))
-    count, rows = await _page(session, stmt, lists.SECTION_LIST, query, page, scalars=False)
-    sections = [row[0] for row in rows]
-    built = await _sections(session, r, sections, {row[0].unit_id: row[1] for row in rows})
+    count, rows = await _page(session, stmt, lists.SECTION_LIST, query, page)
+    built = await _sections(session, r, rows, {row.unit_id: row.course_id for row in rows})
     return SectionPage(**build_page(ctx, page, count, built))
 
 
@@ -186,7 +182,7 @@ async def list_lessons(
         await readable(session, caller, Section, section_id)
         stmt = stmt.where(col(Lesson.section_id) == section_id)
     count, rows = await _page(session, stmt, lists.LESSON_LIST, query, page)
-    items = [views.lesson(r, lesson) for lesson in rows]
+    items = [answers.lesson(r, lesson) for lesson in rows]
     return LessonPage(**build_page(ctx, page, count, items))
 
 
@@ -237,24 +233,28 @@ async def list_options(
         await get_question(session, r, caller, question_id)
         stmt = stmt.where(col(QuestionOption.question_id) == question_id)
     count, rows = await _page(session, stmt, lists.OPTION_LIST, query, page)
-    items = [views.option(r, o) for o in rows]
+    items = [answers.option(r, o) for o in rows]
     return OptionPage(**build_page(ctx, page, count, items))
 
 
 # --------------------------------------------------------------------------- details
 
 
+def _id(course: CourseLike) -> int:
+    return course.id or 0
+
+
 async def get_course(
     session: AsyncSession, r: Reader, caller: Rights, course_id: int
 ) -> CourseRead:
-    course = caller.read(await repository.courses.get(session, course_id))
-    units = (await repository.units_of(session, [course_id]))[course_id]
-    return views.course(r, course, await _units(session, r, units))
+    course, _ = await readable(session, caller, Course, course_id)
+    units = (await repository.unit_rows_of(session, [course_id]))[course_id]
+    return answers.course(r, course, await _units(session, r, units))
 
 
 async def course_item(session: AsyncSession, r: Reader, course: Course) -> CourseItem:
-    counts = await repository.unit_counts(session, [course.id or 0])
-    return views.course_item(r, course, counts.get(course.id or 0, 0))
+    counts = await repository.unit_counts(session, [course.id])
+    return answers.course_item(r, course, counts.get(course.id or 0, 0))
 
 
 async def get_unit(session: AsyncSession, r: Reader, caller: Rights, unit_id: int) -> UnitRead:
@@ -266,14 +266,14 @@ async def get_section(
     session: AsyncSession, r: Reader, caller: Rights, section_id: int
 ) -> SectionRead:
     section, course = await readable(session, caller, Section, section_id)
-    return (await _sections(session, r, [section], {section.unit_id: course.id or 0}))[0]
+    return (await _sections(session, r, [section], {section.unit_id: _id(course)}))[0]
 
 
 async def get_lesson(
     session: AsyncSession, r: Reader, caller: Rights, lesson_id: int
 ) -> LessonRead:
     lesson, _ = await readable(session, caller, Lesson, lesson_id)
-    return views.lesson(r, lesson)
+    return answers.lesson(r, lesson)
 
 
 async def get_practice(
@@ -299,4 +299,4 @@ async def get_option(
     option, _ = await readable(session, caller, QuestionOption, option_id)
     if r.learner:
         await get_question(session, r, caller, option.question_id)
-    return views.option(r, option)
+    return answers.option(r, option)

@@ -1,17 +1,36 @@
 """Statements of the content service: lookups with their course, lists, the
-batched loaders that build a tree in one statement per level, and counts."""
+batched loaders that build a tree in one statement per level, and counts.
+
+Reads that only build an answer go through ``entraide_kit.fastread`` (lean rows
+straight from asyncpg, read by attribute as the records are: ``read_*``,
+``*_rows_of``); writes, and the reads before a write, keep the ORM records
+(identity map, ``version`` bumps, locks)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col
 
+from entraide_kit import fastread
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from . import policies
@@ -96,8 +115,8 @@ async def get_with_course(
 
 
 async def taught_programs(session: AsyncSession, user_id: int) -> set[int]:
-    rows = await session.execute(policies.taught_programs(user_id))
-    return {int(program) for (program,) in rows.all()}
+    rows = await fastread.rows(session, policies.taught_programs(user_id))
+    return {int(row[0]) for row in rows}
 
 
 async def next_order(session: AsyncSession, parent: Any, parent_id: int) -> int:
@@ -135,10 +154,7 @@ def learner_ready() -> ColumnElement[bool]:
 
 
 # --------------------------------------------------------------------------- batched loaders
-
-
-async def units_of(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, list[Unit]]:
-    return await units.children(session, col(Unit.course_id), course_ids)
+# The records (for writes: a moved unit or section re-publishes what it holds).
 
 
 async def sections_of(session: AsyncSession, unit_ids: Iterable[int]) -> dict[int, list[Section]]:
@@ -149,54 +165,126 @@ async def lessons_of(session: AsyncSession, section_ids: Iterable[int]) -> dict[
     return await lessons.children(session, col(Lesson.section_id), section_ids)
 
 
-async def practices_of(
-    session: AsyncSession, section_ids: Iterable[int]
-) -> dict[int, list[Practice]]:
-    return await practices.children(session, col(Practice.section_id), section_ids)
-
-
-async def questions_of(
-    session: AsyncSession, practice_ids: Iterable[int], *, learner: bool
-) -> dict[int, list[Question]]:
-    """A learner sees only the questions ready for them (``learner_ready``)."""
-    if not learner:
-        return await questions.children(session, col(Question.practice_id), practice_ids)
-    ids = {int(i) for i in practice_ids}
-    out: dict[int, list[Question]] = defaultdict(list)
-    if not ids:
-        return out
-    stmt = (
-        select(Question)
-        .where(col(Question.practice_id).in_(ids), learner_ready())
-        .order_by(*questions.order_by)
-    )
-    for q in (await session.execute(stmt)).scalars():
-        out[q.practice_id].append(q)
-    return out
-
-
-async def options_of(
-    session: AsyncSession, question_ids: Iterable[int]
-) -> dict[int, list[QuestionOption]]:
-    return await options.children(session, col(QuestionOption.question_id), question_ids)
-
-
 async def learner_can_see(session: AsyncSession, question_id: int) -> bool:
     """Whether a question is ready for learners (see ``learner_ready``)."""
     stmt = select(col(Question.id)).where(col(Question.id) == question_id, learner_ready())
-    return (await session.execute(stmt)).first() is not None
+    return await fastread.first(session, stmt) is not None
 
 
-async def unit_counts(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, int]:
-    ids = sorted(set(course_ids))
+async def unit_counts(session: AsyncSession, course_ids: Iterable[int | None]) -> dict[int, int]:
+    ids = _ids(course_ids)
     if not ids:
         return {}
-    stmt = (
-        select(col(Unit.course_id), func.count())
-        .where(col(Unit.course_id).in_(ids))
+    stmt: Select[Any] = (
+        select(col(Unit.course_id), func.count().label("units"))  # type: ignore[assignment]
+        .where(col(Unit.course_id) == any_(_array(ids)))
         .group_by(col(Unit.course_id))
     )
-    return {cid: int(n) for cid, n in (await session.execute(stmt)).all()}
+    return {int(row.course_id): int(row.units) for row in await fastread.rows(session, stmt)}
+
+
+# --------------------------------------------------------------------------- lean reads
+
+
+class CourseRef(NamedTuple):
+    """What the rights read of a record's course (``policies.CourseLike``)."""
+
+    id: int
+    is_active: bool
+    program_id: int | None
+
+
+# Labelled apart from the record's own columns (a unit's ``id`` is not its course's).
+_COURSE_REF: tuple[Any, ...] = (
+    col(Course.id).label("course__id"),
+    col(Course.is_active).label("course__is_active"),
+    col(Course.program_id).label("course__program_id"),
+)
+
+
+def _ids(ids: Iterable[int | None]) -> list[int]:
+    return sorted({int(i) for i in ids if i is not None})
+
+
+def _array(ids: list[int]) -> Any:
+    """The ids as one array parameter (``= ANY($1)``): one statement shape, one
+    prepared statement, whatever the number of ids."""
+    return literal(ids, ARRAY(Integer))
+
+
+async def read_with_course(
+    session: AsyncSession, model: type[SQLModel], pk: int
+) -> tuple[Any, policies.CourseLike] | None:
+    """The record as a lean row and its course's rights fields, in one statement."""
+    if model is Course:
+        row = await fastread.first(session, select(Course).where(col(Course.id) == pk))
+        return None if row is None else (row, row)
+    stmt = select(model, *_COURSE_REF)
+    for target, on in _UP[model]:
+        stmt = stmt.join(target, on)
+    row = await fastread.first(session, stmt.where(model.id == pk))  # type: ignore[attr-defined]
+    if row is None:
+        return None
+    return row, CourseRef(row.course__id, row.course__is_active, row.course__program_id)
+
+
+async def read_page(
+    session: AsyncSession, stmt: Select[Any], params: PageParams
+) -> tuple[int, list[Any]]:
+    """(count, the page's lean rows) of a list, in one statement."""
+    return await fastread.page(session, stmt, params)
+
+
+async def _rows_of(
+    session: AsyncSession,
+    repo: Repository[Any],
+    column: Any,
+    parent_ids: Iterable[int | None],
+    *where: ColumnElement[bool],
+) -> dict[int, list[Any]]:
+    """The lean rows of many parents in one statement, grouped by parent, in the
+    repository's order."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    ids = _ids(parent_ids)
+    if not ids:
+        return grouped
+    stmt = select(repo.model).where(column == any_(_array(ids)), *where).order_by(*repo.order_by)
+    key = column.key
+    for row in await fastread.rows(session, stmt):
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+async def unit_rows_of(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, list[Any]]:
+    return await _rows_of(session, units, col(Unit.course_id), course_ids)
+
+
+async def section_rows_of(session: AsyncSession, unit_ids: Iterable[int]) -> dict[int, list[Any]]:
+    return await _rows_of(session, sections, col(Section.unit_id), unit_ids)
+
+
+async def lesson_rows_of(session: AsyncSession, section_ids: Iterable[int]) -> dict[int, list[Any]]:
+    return await _rows_of(session, lessons, col(Lesson.section_id), section_ids)
+
+
+async def practice_rows_of(
+    session: AsyncSession, section_ids: Iterable[int]
+) -> dict[int, list[Any]]:
+    return await _rows_of(session, practices, col(Practice.section_id), section_ids)
+
+
+async def question_rows_of(
+    session: AsyncSession, practice_ids: Iterable[int], *, learner: bool
+) -> dict[int, list[Any]]:
+    """A learner sees only the questions ready for them (``learner_ready``)."""
+    where = (learner_ready(),) if learner else ()
+    return await _rows_of(session, questions, col(Question.practice_id), practice_ids, *where)
+
+
+async def option_rows_of(
+    session: AsyncSession, question_ids: Iterable[int]
+) -> dict[int, list[Any]]:
+    return await _rows_of(session, options, col(QuestionOption.question_id), question_ids)
 
 
 # --------------------------------------------------------------------------- deletions

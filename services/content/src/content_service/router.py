@@ -1,6 +1,8 @@
 """HTTP endpoints of the content service: they parse, call one service function
 and write its answer. The caller's role is checked before anything else (an
-anonymous caller gets a 401, a reader writing a 403, whatever the body or id).
+anonymous caller gets a 401, a reader writing a 403, whatever the body or id),
+then a change's record is loaded (locked) by a path dependency (a 404 for a
+missing one or one the caller may not see), and only then is its body read.
 Reads run on a read session (no transaction); writes on the request's transaction.
 """
 
@@ -28,8 +30,10 @@ from entraide_kit.pagination import PageDep
 from entraide_kit.storage import StorageDep
 
 from . import access, lessons, lists, policies, reads, service
+from .access import Owned
+from .answers import Reader, answer
 from .links import PdfLinks
-from .models import Practice, Question, QuestionOption
+from .models import Course, Lesson, Practice, Question, QuestionOption, Section, Unit
 from .schemas import (
     CourseCreate,
     CourseItem,
@@ -61,7 +65,6 @@ from .schemas import (
     UnitRead,
     UnitUpdate,
 )
-from .views import Reader, answer
 
 router = APIRouter(prefix="/api/courses", tags=["courses"])
 
@@ -96,6 +99,56 @@ async def writing(principal: Writer, session: SessionDep) -> policies.Rights:
 ReaderDep = Annotated[Reader, Depends(reader)]
 Readers = Annotated[policies.Rights, Depends(reading)]
 Writers = Annotated[policies.Rights, Depends(writing)]
+
+
+# The record a change is about, locked, loaded after the role check and before the
+# body (as DRF's get_object()): a missing record, or one of a course the caller may
+# not see, is a 404 whatever the body; one of a course not theirs a 403.
+
+
+async def course_for_write(_: AdminOnly, course_id: int, session: SessionDep) -> Course:
+    return await service.course_for_write(session, course_id)
+
+
+async def unit_for_write(caller: Writers, unit_id: int, session: SessionDep) -> Owned[Unit]:
+    return await access.for_write(session, caller, Unit, unit_id)
+
+
+async def section_for_write(
+    caller: Writers, section_id: int, session: SessionDep
+) -> Owned[Section]:
+    return await access.for_write(session, caller, Section, section_id)
+
+
+async def lesson_for_write(caller: Writers, lesson_id: int, session: SessionDep) -> Owned[Lesson]:
+    return await access.for_write(session, caller, Lesson, lesson_id)
+
+
+async def practice_for_write(
+    caller: Writers, practice_id: int, session: SessionDep
+) -> Owned[Practice]:
+    return await access.for_write(session, caller, Practice, practice_id)
+
+
+async def question_for_write(
+    caller: Writers, question_id: int, session: SessionDep
+) -> Owned[Question]:
+    return await access.for_write(session, caller, Question, question_id)
+
+
+async def option_for_write(
+    caller: Writers, option_id: int, session: SessionDep
+) -> Owned[QuestionOption]:
+    return await access.for_write(session, caller, QuestionOption, option_id)
+
+
+CourseDep = Annotated[Course, Depends(course_for_write)]
+UnitDep = Annotated[Owned[Unit], Depends(unit_for_write)]
+SectionDep = Annotated[Owned[Section], Depends(section_for_write)]
+LessonDep = Annotated[Owned[Lesson], Depends(lesson_for_write)]
+PracticeDep = Annotated[Owned[Practice], Depends(practice_for_write)]
+QuestionDep = Annotated[Owned[Question], Depends(question_for_write)]
+OptionDep = Annotated[Owned[QuestionOption], Depends(option_for_write)]
 
 
 # --------------------------------------------------------------------------- courses
@@ -158,13 +211,16 @@ async def retrieve_course(
     openapi_extra=body_openapi(CourseCreate, files=("cover_image",)),
 )
 async def update_course(
-    _: AdminOnly, course_id: int, r: ReaderDep, ctx: CtxDep, body: CourseIn, session: SessionDep
+    _: AdminOnly,
+    course: CourseDep,
+    r: ReaderDep,
+    ctx: CtxDep,
+    body: CourseIn,
+    session: SessionDep,
 ) -> Response:
     """Update a course (full update)."""
     return answer(
-        await service.save_course(
-            session, ctx, r, data=body.data, files=body.files, course_id=course_id
-        )
+        await service.save_course(session, ctx, r, data=body.data, files=body.files, course=course)
     )
 
 
@@ -175,7 +231,7 @@ async def update_course(
 )
 async def partial_update_course(
     _: AdminOnly,
-    course_id: int,
+    course: CourseDep,
     r: ReaderDep,
     ctx: CtxDep,
     body: CoursePatch,
@@ -183,9 +239,7 @@ async def partial_update_course(
 ) -> Response:
     """Update a course (partial update)."""
     return answer(
-        await service.save_course(
-            session, ctx, r, data=body.data, files=body.files, course_id=course_id
-        )
+        await service.save_course(session, ctx, r, data=body.data, files=body.files, course=course)
     )
 
 
@@ -244,18 +298,18 @@ async def retrieve_unit(
 
 @router.put("/units/{unit_id}/", response_model=UnitRead)
 async def update_unit(
-    caller: Writers, unit_id: int, r: ReaderDep, body: UnitCreate, session: SessionDep
+    caller: Writers, owned: UnitDep, r: ReaderDep, body: UnitCreate, session: SessionDep
 ) -> Response:
     """Update a unit (full update)."""
-    return answer(await service.save_unit(session, r, caller, data=body, unit_id=unit_id))
+    return answer(await service.save_unit(session, r, caller, data=body, owned=owned))
 
 
 @router.patch("/units/{unit_id}/", response_model=UnitRead)
 async def partial_update_unit(
-    caller: Writers, unit_id: int, r: ReaderDep, body: UnitUpdate, session: SessionDep
+    caller: Writers, owned: UnitDep, r: ReaderDep, body: UnitUpdate, session: SessionDep
 ) -> Response:
     """Update a unit (partial update)."""
-    return answer(await service.save_unit(session, r, caller, data=body, unit_id=unit_id))
+    return answer(await service.save_unit(session, r, caller, data=body, owned=owned))
 
 
 @router.delete("/units/{unit_id}/", status_code=NO_CONTENT)
@@ -314,18 +368,18 @@ async def retrieve_section(
 
 @router.put("/sections/{section_id}/", response_model=SectionRead)
 async def update_section(
-    caller: Writers, section_id: int, r: ReaderDep, body: SectionCreate, session: SessionDep
+    caller: Writers, owned: SectionDep, r: ReaderDep, body: SectionCreate, session: SessionDep
 ) -> Response:
     """Update a section (full update)."""
-    return answer(await service.save_section(session, r, caller, data=body, section_id=section_id))
+    return answer(await service.save_section(session, r, caller, data=body, owned=owned))
 
 
 @router.patch("/sections/{section_id}/", response_model=SectionRead)
 async def partial_update_section(
-    caller: Writers, section_id: int, r: ReaderDep, body: SectionUpdate, session: SessionDep
+    caller: Writers, owned: SectionDep, r: ReaderDep, body: SectionUpdate, session: SessionDep
 ) -> Response:
     """Update a section (partial update)."""
-    return answer(await service.save_section(session, r, caller, data=body, section_id=section_id))
+    return answer(await service.save_section(session, r, caller, data=body, owned=owned))
 
 
 @router.delete("/sections/{section_id}/", status_code=NO_CONTENT)
@@ -404,7 +458,7 @@ async def retrieve_lesson(
 )
 async def update_lesson(
     caller: Writers,
-    lesson_id: int,
+    owned: LessonDep,
     r: ReaderDep,
     ctx: CtxDep,
     body: LessonIn,
@@ -413,7 +467,7 @@ async def update_lesson(
     """Update a lesson (full update)."""
     return answer(
         await lessons.save_lesson(
-            session, ctx, r, caller, data=body.data, files=body.files, lesson_id=lesson_id
+            session, ctx, r, caller, data=body.data, files=body.files, owned=owned
         )
     )
 
@@ -425,7 +479,7 @@ async def update_lesson(
 )
 async def partial_update_lesson(
     caller: Writers,
-    lesson_id: int,
+    owned: LessonDep,
     r: ReaderDep,
     ctx: CtxDep,
     body: LessonPatch,
@@ -434,7 +488,7 @@ async def partial_update_lesson(
     """Update a lesson (partial update; a change of type empties the old type's field)."""
     return answer(
         await lessons.save_lesson(
-            session, ctx, r, caller, data=body.data, files=body.files, lesson_id=lesson_id
+            session, ctx, r, caller, data=body.data, files=body.files, owned=owned
         )
     )
 
@@ -526,22 +580,18 @@ async def retrieve_practice(
 
 @router.put("/practice/{practice_id}/", response_model=PracticeRead)
 async def update_practice(
-    caller: Writers, practice_id: int, r: ReaderDep, body: PracticeCreate, session: SessionDep
+    caller: Writers, owned: PracticeDep, r: ReaderDep, body: PracticeCreate, session: SessionDep
 ) -> Response:
     """Update a practice (full update)."""
-    return answer(
-        await service.save_practice(session, r, caller, data=body, practice_id=practice_id)
-    )
+    return answer(await service.save_practice(session, r, caller, data=body, owned=owned))
 
 
 @router.patch("/practice/{practice_id}/", response_model=PracticeRead)
 async def partial_update_practice(
-    caller: Writers, practice_id: int, r: ReaderDep, body: PracticeUpdate, session: SessionDep
+    caller: Writers, owned: PracticeDep, r: ReaderDep, body: PracticeUpdate, session: SessionDep
 ) -> Response:
     """Update a practice (partial update)."""
-    return answer(
-        await service.save_practice(session, r, caller, data=body, practice_id=practice_id)
-    )
+    return answer(await service.save_practice(session, r, caller, data=body, owned=owned))
 
 
 @router.delete("/practice/{practice_id}/", status_code=NO_CONTENT)
@@ -602,22 +652,18 @@ async def retrieve_question(
 
 @router.put("/questions/{question_id}/", response_model=QuestionRead)
 async def update_question(
-    caller: Writers, question_id: int, r: ReaderDep, body: QuestionCreate, session: SessionDep
+    caller: Writers, owned: QuestionDep, r: ReaderDep, body: QuestionCreate, session: SessionDep
 ) -> Response:
     """Update a question (full update)."""
-    return answer(
-        await service.save_question(session, r, caller, data=body, question_id=question_id)
-    )
+    return answer(await service.save_question(session, r, caller, data=body, owned=owned))
 
 
 @router.patch("/questions/{question_id}/", response_model=QuestionRead)
 async def partial_update_question(
-    caller: Writers, question_id: int, r: ReaderDep, body: QuestionUpdate, session: SessionDep
+    caller: Writers, owned: QuestionDep, r: ReaderDep, body: QuestionUpdate, session: SessionDep
 ) -> Response:
     """Update a question (partial update)."""
-    return answer(
-        await service.save_question(session, r, caller, data=body, question_id=question_id)
-    )
+    return answer(await service.save_question(session, r, caller, data=body, owned=owned))
 
 
 @router.delete("/questions/{question_id}/", status_code=NO_CONTENT)
@@ -679,18 +725,18 @@ async def retrieve_option(
 
 @router.put(f"{OPTIONS}/{{option_id}}/", response_model=OptionRead)
 async def update_option(
-    caller: Writers, option_id: int, r: ReaderDep, body: OptionCreate, session: SessionDep
+    caller: Writers, owned: OptionDep, r: ReaderDep, body: OptionCreate, session: SessionDep
 ) -> Response:
     """Update a question option (full update)."""
-    return answer(await service.save_option(session, r, caller, data=body, option_id=option_id))
+    return answer(await service.save_option(session, r, caller, data=body, owned=owned))
 
 
 @router.patch(f"{OPTIONS}/{{option_id}}/", response_model=OptionRead)
 async def partial_update_option(
-    caller: Writers, option_id: int, r: ReaderDep, body: OptionUpdate, session: SessionDep
+    caller: Writers, owned: OptionDep, r: ReaderDep, body: OptionUpdate, session: SessionDep
 ) -> Response:
     """Update a question option (partial update)."""
-    return answer(await service.save_option(session, r, caller, data=body, option_id=option_id))
+    return answer(await service.save_option(session, r, caller, data=body, owned=owned))
 
 
 @router.delete(f"{OPTIONS}/{{option_id}}/", status_code=NO_CONTENT)

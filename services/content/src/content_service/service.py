@@ -1,4 +1,6 @@
-"""Rules of the content service's writes: each loads the record it changes (locked),
+"""Rules of the content service's writes: each gets the record it changes locked
+(loaded by the router's path dependency, ``access.for_write`` or
+``course_for_write``, before the body is read: a missing record is a 404 first),
 checks the caller's rights on its course, writes, publishes and answers with the
 record as it is read back. Writes go through the records and the outbox and never
 commit (the request's session does); reads are in ``reads``, lessons and their
@@ -24,12 +26,12 @@ from entraide_kit.copies.programs import programs
 from entraide_kit.errors import ValidationFailed
 from entraide_kit.storage import read_image
 
-from . import events, reads, repository, views
+from . import answers, events, reads, repository
 from .access import Owned, for_write, invalid_pk, parent_of
+from .answers import COVERS_FOLDER, Reader
 from .models import Course, Practice, Question, QuestionOption, Section, Unit
 from .policies import Rights
 from .schemas import CourseItem, OptionRead, PracticeRead, QuestionRead, SectionRead, UnitRead
-from .views import COVERS_FOLDER, Reader
 
 CONSTRAINTS = {
     "uq_courses_name": ("name", "course with this name already exists."),
@@ -147,12 +149,10 @@ async def save_course(
     *,
     data: BaseModel,
     files: Mapping[str, UploadFile],
-    course_id: int | None = None,
+    course: Course | None = None,
 ) -> CourseItem:
-    """Create (no ``course_id``) or change a course (PUT or PATCH: the fields sent)."""
-    course = None
-    if course_id is not None:
-        course = await repository.courses.require(session, course_id, for_update=True)
+    """Create (no ``course``) or change a course (PUT or PATCH: the fields sent;
+    ``course`` as ``course_for_write`` locked it)."""
     values = columns(data)
     await _check_program(session, ctx, values)
     upload = files.get("cover_image")
@@ -167,6 +167,11 @@ async def save_course(
     course = await records.write(session, Course, values, record=course, constraints=CONSTRAINTS)
     await events.course_changed(session, course)
     return await reads.course_item(session, r, course)
+
+
+async def course_for_write(session: AsyncSession, course_id: int) -> Course:
+    """The course about to change, locked (a 404 before its body is read)."""
+    return await repository.courses.require(session, course_id, for_update=True)
 
 
 async def delete_course(session: AsyncSession, course_id: int) -> None:
@@ -206,10 +211,15 @@ async def _write_unit(
 
 
 async def save_unit(
-    session: AsyncSession, r: Reader, caller: Rights, *, data: BaseModel, unit_id: int | None = None
+    session: AsyncSession,
+    r: Reader,
+    caller: Rights,
+    *,
+    data: BaseModel,
+    owned: Owned[Unit] | None = None,
 ) -> UnitRead:
-    """Add a unit to a course, or change one (PUT or PATCH: the fields sent)."""
-    owned = None if unit_id is None else await for_write(session, caller, Unit, unit_id)
+    """Add a unit to a course, or change one (PUT or PATCH: the fields sent; ``owned``
+    as ``access.for_write`` locked it)."""
     unit = await _write_unit(session, caller, data, owned)
     return await reads.get_unit(session, r, caller, unit.id or 0)
 
@@ -253,10 +263,9 @@ async def save_section(
     caller: Rights,
     *,
     data: BaseModel,
-    section_id: int | None = None,
+    owned: Owned[Section] | None = None,
 ) -> SectionRead:
     """Add a section to a unit, or change one (PUT or PATCH: the fields sent)."""
-    owned = None if section_id is None else await for_write(session, caller, Section, section_id)
     section = await _write_section(session, caller, data, owned)
     return await reads.get_section(session, r, caller, section.id or 0)
 
@@ -278,10 +287,9 @@ async def save_practice(
     caller: Rights,
     *,
     data: BaseModel,
-    practice_id: int | None = None,
+    owned: Owned[Practice] | None = None,
 ) -> PracticeRead:
     """Add the practice of a section, or change one (PUT or PATCH: the fields sent)."""
-    owned = None if practice_id is None else await for_write(session, caller, Practice, practice_id)
     values = columns(data)
     practice = owned.record if owned else None
     target = target_of(values, "section_id", practice.section_id if practice else None)
@@ -302,10 +310,9 @@ async def save_question(
     caller: Rights,
     *,
     data: BaseModel,
-    question_id: int | None = None,
+    owned: Owned[Question] | None = None,
 ) -> QuestionRead:
     """Add a question to a practice, or change one (PUT or PATCH: the fields sent)."""
-    owned = None if question_id is None else await for_write(session, caller, Question, question_id)
     values = columns(data)
     question = owned.record if owned else None
     target = target_of(values, "practice_id", question.practice_id if question else None)
@@ -327,12 +334,9 @@ async def save_option(
     caller: Rights,
     *,
     data: BaseModel,
-    option_id: int | None = None,
+    owned: Owned[QuestionOption] | None = None,
 ) -> OptionRead:
     """Add an option to a question, or change one (PUT or PATCH: the fields sent)."""
-    owned = (
-        None if option_id is None else await for_write(session, caller, QuestionOption, option_id)
-    )
     values = columns(data)
     option = owned.record if owned else None
     target = target_of(values, "question_id", option.question_id if option else None)
@@ -344,7 +348,7 @@ async def save_option(
     option = await records.write(
         session, QuestionOption, values, record=option, constraints=CONSTRAINTS
     )
-    return views.option(r, option)
+    return answers.option(r, option)
 
 
 async def remove(

@@ -76,7 +76,8 @@ async def can_manage_program(session: AsyncSession, principal: Principal, progra
     raise PermissionDenied("You can only manage the exams of the programmes you teach.")
 
 
-def can_change_question(principal: Principal, question: Question) -> None:
+def can_change_question(principal: Principal, question: Any) -> None:
+    """``question``: a ``Question`` or a flat row of one (its ``added_by``)."""
     if principal.role is Role.admin or question.added_by == principal.id:
         return
     raise PermissionDenied("Only the question's author or an admin can change it.")

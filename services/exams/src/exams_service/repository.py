@@ -1,5 +1,11 @@
 """Every statement of the exams service: one typed repository per table it
-owns, and the reads with their joins beside them."""
+owns, and the reads with their joins beside them.
+
+Reads that only build an answer (GET lists and details, the answer of a
+write) run on asyncpg through ``entraide_kit.fastread``: their rows are flat
+named tuples (an ``Exam`` in the statement reads as its columns, ``row.id``,
+beside the labels, ``row.training_name``). Writes, and the reads before them,
+keep the ORM."""
 
 from __future__ import annotations
 
@@ -12,8 +18,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit import fastread
 from entraide_kit.copies.programs import programs
 from entraide_kit.copies.students import students
+from entraide_kit.filters import ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .models import Exam, ExamQuestion, Question, Submission
@@ -43,6 +52,20 @@ def exams_query() -> Select:
     )
 
 
+async def read_page(
+    session: AsyncSession,
+    params: PageParams,
+    stmt: Select,
+    spec: ListSpec | None = None,
+    query: ListQuery | None = None,
+) -> tuple[int, list[Any]]:
+    """(count, the page's flat rows) of a list, its filters, search and ordering
+    applied (when it has a spec), in one statement."""
+    if spec is not None and query is not None:
+        stmt = spec.apply(stmt, query)
+    return await fastread.page(session, stmt, params)
+
+
 async def exam_for_update(
     session: AsyncSession, exam_id: int, scope: ColumnElement[bool]
 ) -> Exam | None:
@@ -54,31 +77,56 @@ async def exam_for_update(
 async def exam_row(
     session: AsyncSession, exam_id: int, scope: ColumnElement[bool] | None = None
 ) -> Any:
-    """One ``exams_query()`` row (None when ``scope`` hides it), no lock."""
+    """One flat ``exams_query()`` row (None when ``scope`` hides it), no lock."""
     stmt = exams_query().where(col(Exam.id) == exam_id)
     if scope is not None:
         stmt = stmt.where(scope)
-    return (await session.execute(stmt)).first()
+    return await fastread.first(session, stmt)
 
 
 async def completed_exams_of(session: AsyncSession, student_id: int) -> list[Any]:
-    """A student's completed exams (``exams_query()`` rows), the latest first."""
+    """A student's completed exams (flat ``exams_query()`` rows), the latest first."""
     stmt = exams_query().where(col(Exam.status) == "completed", col(Exam.student_id) == student_id)
-    return list(await session.execute(stmt.order_by(col(Exam.completed_at).desc())))
+    return await fastread.rows(session, stmt.order_by(col(Exam.completed_at).desc()))
+
+
+def _question_ids_query(exam_ids: Sequence[int]) -> Select:
+    return (
+        select(col(ExamQuestion.exam_id), col(ExamQuestion.question_id))
+        .where(col(ExamQuestion.exam_id).in_(exam_ids))
+        .order_by(col(ExamQuestion.exam_id), col(ExamQuestion.position))
+    )
 
 
 async def question_ids(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, list[int]]:
-    """The questions of many exams in one query, in their order."""
+    """The questions of many exams in one query, in their order (before a write)."""
     out: dict[int, list[int]] = defaultdict(list)
     if exam_ids:
-        rows = await session.execute(
-            select(col(ExamQuestion.exam_id), col(ExamQuestion.question_id))
-            .where(col(ExamQuestion.exam_id).in_(exam_ids))
-            .order_by(col(ExamQuestion.exam_id), col(ExamQuestion.position))
-        )
-        for exam_id, question_id in rows:
+        for exam_id, question_id in await session.execute(_question_ids_query(exam_ids)):
             out[exam_id].append(question_id)
     return out
+
+
+async def read_question_ids(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, list[int]]:
+    """``question_ids`` for the answers (fastread)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    if exam_ids:
+        for exam_id, question_id in await fastread.rows(session, _question_ids_query(exam_ids)):
+            out[exam_id].append(question_id)
+    return out
+
+
+async def question_row(session: AsyncSession, question_id: int) -> Any:
+    """One question's flat row, or None (reads)."""
+    return await fastread.first(session, select(Question).where(col(Question.id) == question_id))
+
+
+async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:
+    """Many questions' flat rows by id, in one statement (reads)."""
+    if not ids:
+        return {}
+    stmt = select(Question).where(col(Question.id).in_(set(ids)))
+    return {r.id: r for r in await fastread.rows(session, stmt)}
 
 
 async def set_questions(session: AsyncSession, exam_id: int, ids: Sequence[int]) -> None:
@@ -108,6 +156,16 @@ async def submissions_of(session: AsyncSession, exam_id: int) -> list[Submission
     return found.get(exam_id, [])
 
 
+async def submission_rows(session: AsyncSession, exam_id: int) -> list[Any]:
+    """An exam's answers as flat rows, by question (reads)."""
+    stmt = (
+        select(Submission)
+        .where(col(Submission.exam_id) == exam_id)
+        .order_by(col(Submission.question_id))
+    )
+    return await fastread.rows(session, stmt)
+
+
 async def upsert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     stmt = insert(Submission).values(rows)
     await session.execute(
@@ -123,14 +181,27 @@ async def upsert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     )
 
 
-async def earned_points(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, float]:
-    if not exam_ids:
-        return {}
-    rows = await session.execute(
+def _earned_query(exam_ids: Sequence[int]) -> Select:
+    return (
         select(col(Submission.exam_id), func.coalesce(func.sum(col(Submission.points)), 0.0))
         .where(col(Submission.exam_id).in_(exam_ids))
         .group_by(col(Submission.exam_id))
     )
+
+
+async def earned_points(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, float]:
+    """The points earned in many exams (before a write: closing one)."""
+    if not exam_ids:
+        return {}
+    rows = await session.execute(_earned_query(exam_ids))
+    return {r[0]: float(r[1] or 0.0) for r in rows}
+
+
+async def read_earned_points(session: AsyncSession, exam_ids: Sequence[int]) -> dict[int, float]:
+    """``earned_points`` for the answers (fastread)."""
+    if not exam_ids:
+        return {}
+    rows = await fastread.rows(session, _earned_query(exam_ids))
     return {r[0]: float(r[1] or 0.0) for r in rows}
 
 

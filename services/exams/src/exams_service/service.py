@@ -5,16 +5,14 @@ session does)."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from entraide_kit import http, records
+from entraide_kit import records
 from entraide_kit.auth import Principal, Role
 from entraide_kit.context import Context
 from entraide_kit.copies import users
@@ -24,7 +22,7 @@ from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import grading, policies, repository, views
+from . import answers, grading, policies, repository
 from .copies import weekly_plans
 from .lists import EXAM_LIST, QUESTION_LIST
 from .models import Exam, Question
@@ -41,7 +39,6 @@ from .schemas import (
     SubmitOut,
 )
 
-log = logging.getLogger("entraide.copies")
 QUESTION_IN_USE = {
     "fk_exam_questions_question_id_questions": (
         "non_field_errors",
@@ -77,29 +74,26 @@ async def list_questions(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> QuestionPage:
     """The question bank (a trainer: the programmes they teach, and their own questions)."""
-    count, rows = await repository.questions.page(
-        session,
-        params,
-        stmt=select(Question).where(policies.question_scope(actor)),
-        spec=QUESTION_LIST,
-        query=query,
-    )
+    stmt = select(Question).where(policies.question_scope(actor))
+    count, rows = await repository.read_page(session, params, stmt, QUESTION_LIST, query)
     return QuestionPage.model_construct(
-        **build_page(ctx, params, count, [views.question(q) for q in rows])
+        **build_page(ctx, params, count, [answers.question(q) for q in rows])
     )
 
 
 async def get_question(session: AsyncSession, actor: Principal, question_id: int) -> QuestionRead:
     """A question, to its author or an admin."""
-    question = await repository.questions.require(session, question_id)
+    question = await repository.question_row(session, question_id)
+    if question is None:
+        raise NotFound()
     policies.can_change_question(actor, question)
-    return views.question(question)
+    return answers.question(question)
 
 
 async def create_question(
     session: AsyncSession, ctx: Context, actor: Principal, body: BaseModel
 ) -> QuestionRead:
-    return views.question(await _save_question(session, ctx, actor, body.model_dump(), None))
+    return answers.question(await _save_question(session, ctx, actor, body.model_dump(), None))
 
 
 async def question_for_write(session: AsyncSession, question_id: int) -> Question:
@@ -120,7 +114,7 @@ async def update_question(
     """Its author or an admin; a partial update changes only the fields sent."""
     policies.can_change_question(actor, question)
     changes = body.model_dump(exclude_unset=partial)
-    return views.question(await _save_question(session, ctx, actor, changes, question))
+    return answers.question(await _save_question(session, ctx, actor, changes, question))
 
 
 async def delete_question(session: AsyncSession, actor: Principal, question_id: int) -> None:
@@ -179,17 +173,17 @@ async def list_results(
         col(Exam.status) == "completed", policies.exam_scope(actor)
     )
     stmt = stmt.order_by(col(Exam.completed_at).desc(), col(Exam.id))
-    count, rows = await repository.exams.page(session, params, stmt=stmt, scalars=False)
-    earned = await repository.earned_points(session, [r[0].id for r in rows])
-    results = [views.result(r, earned.get(r[0].id, 0.0)) for r in rows]
+    count, rows = await repository.read_page(session, params, stmt)
+    earned = await repository.read_earned_points(session, [r.id for r in rows])
+    results = [answers.result(r, earned.get(r.id, 0.0)) for r in rows]
     return ResultPage.model_construct(**build_page(ctx, params, count, results))
 
 
 async def my_results(session: AsyncSession, actor: Principal) -> list[Result]:
     """The caller's own results (students)."""
     rows = await repository.completed_exams_of(session, actor.id)
-    earned = await repository.earned_points(session, [r[0].id for r in rows])
-    return [views.result(r, earned.get(r[0].id, 0.0)) for r in rows]
+    earned = await repository.read_earned_points(session, [r.id for r in rows])
+    return [answers.result(r, earned.get(r.id, 0.0)) for r in rows]
 
 
 # ------------------------------------------------------------------ exams
@@ -198,16 +192,10 @@ async def my_results(session: AsyncSession, actor: Principal) -> list[Result]:
 async def list_exams(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> ExamPage:
-    count, rows = await repository.exams.page(
-        session,
-        params,
-        stmt=repository.exams_query().where(policies.exam_scope(actor)),
-        spec=EXAM_LIST,
-        query=query,
-        scalars=False,
-    )
-    ids = await repository.question_ids(session, [r[0].id for r in rows])
-    results = [views.exam(r, ids.get(r[0].id, [])) for r in rows]
+    stmt = repository.exams_query().where(policies.exam_scope(actor))
+    count, rows = await repository.read_page(session, params, stmt, EXAM_LIST, query)
+    ids = await repository.read_question_ids(session, [r.id for r in rows])
+    results = [answers.exam(r, ids.get(r.id, [])) for r in rows]
     return ExamPage.model_construct(**build_page(ctx, params, count, results))
 
 
@@ -252,44 +240,18 @@ async def exam_for_write(session: AsyncSession, actor: Principal, exam_id: int) 
 
 
 async def _detail(session: AsyncSession, actor: Principal, row: Any) -> ExamDetail:
-    """``row``: the exam's ``exams_query()`` row."""
-    exam_id = row[0].id or 0
-    ids = (await repository.question_ids(session, [exam_id])).get(exam_id, [])
-    questions = await repository.questions.by_ids(session, ids)
-    submissions = await repository.submissions_of(session, exam_id)
-    return views.exam_detail(
+    """``row``: the exam's flat ``exams_query()`` row."""
+    exam_id = row.id
+    ids = (await repository.read_question_ids(session, [exam_id])).get(exam_id, [])
+    questions = await repository.question_rows(session, ids)
+    submissions = await repository.submission_rows(session, exam_id)
+    return answers.exam_detail(
         row, ids, questions, submissions, for_student=actor.role is Role.student
     )
 
 
-async def find_user(session: AsyncSession, ctx: Context, user_id: int) -> users.UserCopy | None:
-    """``users.get_user`` with a context: the user from the copy, else (once)
-    from auth with the caller's token. The kit's still takes the HTTP request;
-    this goes when it takes a ``Context``."""
-    found = (await users.users_by_id(session, [user_id])).get(user_id)
-    if found is not None:
-        return found
-    auth_url = ctx.setting("auth_url")
-    if not auth_url or not ctx.authorization:
-        return None
-    try:
-        async with http.client(ctx, auth_url, timeout=3.0) as client:
-            resp = await client.get(
-                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
-                headers={"Authorization": ctx.authorization},
-            )
-    except httpx.HTTPError as exc:
-        log.warning("auth could not be asked about user %s: %s", user_id, exc)
-        return None
-    if resp.status_code != 200:
-        return None
-    # Kept: the event that follows brings the same or a newer state.
-    await users.upsert_user(session, user_id, resp.json())
-    return (await users.users_by_id(session, [user_id])).get(user_id)
-
-
 async def _student_user(session: AsyncSession, ctx: Context, user_id: int) -> None:
-    user = await find_user(session, ctx, user_id)
+    user = await users.get_user(session, user_id, ctx=ctx)
     if user is None:
         raise ValidationFailed({"student": _invalid("student", user_id)})
     if user.role != "student":

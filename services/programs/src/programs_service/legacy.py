@@ -21,7 +21,7 @@ from entraide_kit.errors import ValidationFailed
 from entraide_kit.legacy import LegacyUser, null_text, picture_url, user_object
 from entraide_kit.pagination import Page
 
-from . import views
+from . import answers
 from .repository import GroupOf
 from .schemas import OptName, PersonName, TeacherCreate, TeacherUpdate, Text100, Text255
 
@@ -81,22 +81,21 @@ def teacher_fields(
 ) -> dict[str, Any]:
     """``row``: a teachers_query row (as the documented paths read it); ``base_url``:
     the public one, for the user's picture."""
-    t = row[0]
     user = user_object(
-        views.user_of_teacher(row), profile, media_url=lambda value: picture_url(value, base_url)
+        answers.user_of_teacher(row), profile, media_url=lambda value: picture_url(value, base_url)
     )
     return {
-        "id": t.id,
+        "id": row.id,
         "user": user,
         "center": row.center_name,
-        "program": t.program_id,
+        "program": row.program_id,
         "program_name": row.program_name,
         "groups": [_group(g) for g in groups],
-        "contarct_with": t.contract_with,
-        "contract_start_date": t.contract_start_date,
-        "contract_end_date": t.contract_end_date,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
+        "contarct_with": row.contract_with,
+        "contract_start_date": row.contract_start_date,
+        "contract_end_date": row.contract_end_date,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
 
 

@@ -24,6 +24,7 @@ from entraide_kit.storage import StorageDep
 
 from . import legacy, policies
 from . import teachers as teacher_rules
+from .router import TeacherForWrite
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -97,6 +98,7 @@ async def retrieve_teacher(
 async def partial_update_teacher(
     actor: policies.TeacherWriter,
     teacher_id: int,
+    found: TeacherForWrite,
     ctx: CtxDep,
     body: PatchIn,
     session: SessionDep,
@@ -111,7 +113,7 @@ async def partial_update_teacher(
         session,
         ctx,
         actor,
-        teacher_id,
+        found,
         body.data,
         storage=storage,
         picture=body.files.get(legacy.PICTURE),

@@ -9,11 +9,11 @@ from entraide_kit.app import create_app, lazy_app
 from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS
+from .answers import MEDIA_PATH
 from .config import ProgramsSettings, get_settings
 from .handlers import SUBSCRIPTIONS
 from .legacy_router import teachers_alias
 from .router import programs, teachers
-from .views import MEDIA_PATH
 
 
 def build_app(settings: ProgramsSettings | None = None) -> FastAPI:

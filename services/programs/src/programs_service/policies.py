@@ -58,7 +58,8 @@ async def supervises(session: AsyncSession, principal: Principal, center_id: int
     return center is not None and center["supervisor"] == principal.id
 
 
-async def can_read_teacher(session: AsyncSession, principal: Principal, teacher: Teacher) -> None:
+async def can_read_teacher(session: AsyncSession, principal: Principal, teacher: Any) -> None:
+    """``teacher``: a Teacher or a (flat) row of it (its ``user_id`` and ``center_id``)."""
     if principal.role is Role.trainer and teacher.user_id != principal.id:
         raise NotFound()
     if principal.role is Role.center_supervisor and not await supervises(
@@ -67,9 +68,7 @@ async def can_read_teacher(session: AsyncSession, principal: Principal, teacher:
         raise NotFound()
 
 
-async def can_read_courses_of(
-    session: AsyncSession, principal: Principal, teacher: Teacher
-) -> None:
+async def can_read_courses_of(session: AsyncSession, principal: Principal, teacher: Any) -> None:
     if principal.role is Role.trainer:
         if teacher.user_id != principal.id and teacher.center_id not in (
             await repository.centers_taught_by(session, principal.id)

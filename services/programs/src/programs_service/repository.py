@@ -8,11 +8,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
+from entraide_kit import fastread
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.users import user_copies
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.filters import Filter, ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .models import (
@@ -175,19 +178,33 @@ TRAINER_COLUMNS = [
 ]
 
 
+def prefixed(model: type[SQLModel], prefix: str) -> list[Any]:
+    """A joined record's columns as ``<prefix><column>`` (``program__name``): the rows of
+    a join read flat (``entraide_kit.fastread``), beside the main record's columns."""
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    return [c.label(f"{prefix}{c.key}") for c in table.c]
+
+
 def programs_query() -> Select:
     return select(Program)
 
 
 def distributions_query() -> Select:
-    return select(AnnualDistribution, Program).join(
+    """Distributions (their columns) with their programme (``program__*``)."""
+    return select(AnnualDistribution, *prefixed(Program, "program__")).join(
         Program, col(Program.id) == col(AnnualDistribution.program_id)
     )
 
 
 def weekly_plans_query() -> Select:
+    """Weekly plans (their columns) with their distribution (``distribution__*``) and its
+    programme (``program__*``)."""
     return (
-        select(WeeklyPlan, AnnualDistribution, Program)
+        select(
+            WeeklyPlan,
+            *prefixed(AnnualDistribution, "distribution__"),
+            *prefixed(Program, "program__"),
+        )
         .join(
             AnnualDistribution,
             col(AnnualDistribution.id) == col(WeeklyPlan.annual_distribution_id),
@@ -197,8 +214,9 @@ def weekly_plans_query() -> Select:
 
 
 def courses_query() -> Select:
+    """Courses (their columns) with their programme (``program__*``), centre and trainer."""
     return (
-        select(TrainingCourse, Program, *CENTER_COLUMNS, *TRAINER_COLUMNS)
+        select(TrainingCourse, *prefixed(Program, "program__"), *CENTER_COLUMNS, *TRAINER_COLUMNS)
         .join(Program, col(Program.id) == col(TrainingCourse.program_id))
         .outerjoin(center_copies, center_copies.c.id == col(TrainingCourse.center_id))
         .outerjoin(user_copies, user_copies.c.id == col(TrainingCourse.trainer_id))
@@ -227,8 +245,25 @@ def teachers_query() -> Select:
     )
 
 
+# Reads (GET answers, and the answers of writes once flushed) run on asyncpg
+# (``entraide_kit.fastread``): flat named tuples, the main record's columns
+# (``row.id``) beside the joined ones (``row.program__name``, ``row.center_name``).
+
+
+async def page_rows(
+    session: AsyncSession, params: PageParams, stmt: Select, spec: ListSpec, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, the page's rows) of ``stmt`` with the list's filters, in one statement."""
+    return await fastread.page(session, spec.apply(stmt, query), params)
+
+
 async def _first(session: AsyncSession, stmt: Select[Any]) -> Any:
-    return (await session.execute(stmt)).first()
+    await session.flush()  # a write's answer reads what it wrote
+    return await fastread.first(session, stmt)
+
+
+async def program_row(session: AsyncSession, pk: int) -> Any:
+    return await _first(session, programs_query().where(col(Program.id) == pk))
 
 
 async def distribution_row(session: AsyncSession, pk: int) -> Any:
@@ -247,6 +282,21 @@ async def teacher_row(session: AsyncSession, pk: int) -> Any:
     return await _first(session, teachers_query().where(col(Teacher.id) == pk))
 
 
+async def plain_teacher(session: AsyncSession, pk: int) -> Any:
+    """The teacher's own columns (a read: no lock), or None."""
+    return await fastread.first(session, select(Teacher).where(col(Teacher.id) == pk))
+
+
+async def profiles_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The profiles' copies of many users, in one statement."""
+    wanted = {int(i) for i in ids if i is not None}
+    if not wanted:
+        return {}
+    t = profiles.table
+    rows = await fastread.rows(session, select(t).where(t.c.id.in_(wanted)))
+    return {r.id: r._asdict() for r in rows}
+
+
 class GroupOf(NamedTuple):
     """A teacher's group, with what the groups copy knows of it (None: not in the copy)."""
 
@@ -262,7 +312,8 @@ async def groups_of_teachers(
     """The groups of many teachers, with their names from the copy, in one query."""
     by_teacher: dict[int, list[GroupOf]] = defaultdict(list)
     if teacher_ids:
-        rows = await session.execute(
+        rows = await fastread.rows(
+            session,
             select(
                 col(TeacherGroup.teacher_id),
                 col(TeacherGroup.group_id),
@@ -272,7 +323,7 @@ async def groups_of_teachers(
             )
             .outerjoin(group_copies, group_copies.c.id == col(TeacherGroup.group_id))
             .where(col(TeacherGroup.teacher_id).in_(teacher_ids))
-            .order_by(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id))
+            .order_by(col(TeacherGroup.teacher_id), col(TeacherGroup.group_id)),
         )
         for teacher_id, group_id, name, description, center in rows:
             by_teacher[int(teacher_id)].append(GroupOf(int(group_id), name, description, center))

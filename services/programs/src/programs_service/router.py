@@ -21,6 +21,7 @@ from entraide_kit.storage import StorageDep
 
 from . import policies, service
 from . import teachers as teacher_rules
+from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
 from .schemas import (
     CourseCreate,
     CoursePage,
@@ -62,6 +63,16 @@ ProgramPatch = Annotated[
 ProgramQuery = Annotated[ListQuery, Depends(service.PROGRAM_LIST.dependency())]
 PROGRAMS = "/trainingprogrames"
 
+# An update's record is loaded (and locked) by a dependency declared after the
+# role and before the body: 403, then 404, then the body's 400.
+
+
+async def program_for_write(_: AdminOnly, program_id: int, session: SessionDep) -> Program:
+    return await service.program_for_write(session, program_id)
+
+
+ProgramForWrite = Annotated[Program, Depends(program_for_write)]
+
 
 @programs.get(f"{PROGRAMS}/", response_model=ProgramPage)
 async def list_programs(
@@ -100,6 +111,7 @@ async def retrieve_program(
 async def update_program(
     _: AdminOnly,
     program_id: int,
+    found: ProgramForWrite,
     ctx: CtxDep,
     body: ProgramIn,
     session: SessionDep,
@@ -107,7 +119,7 @@ async def update_program(
 ) -> ProgramRead:
     """Update a training programme (full update)."""
     return await service.update_program(
-        session, ctx, storage, program_id, data=body.data, files=body.files
+        session, ctx, storage, found, data=body.data, files=body.files
     )
 
 
@@ -119,6 +131,7 @@ async def update_program(
 async def partial_update_program(
     _: AdminOnly,
     program_id: int,
+    found: ProgramForWrite,
     ctx: CtxDep,
     body: ProgramPatch,
     session: SessionDep,
@@ -126,7 +139,7 @@ async def partial_update_program(
 ) -> ProgramRead:
     """Update a training programme (partial update)."""
     return await service.update_program(
-        session, ctx, storage, program_id, data=body.data, files=body.files
+        session, ctx, storage, found, data=body.data, files=body.files
     )
 
 
@@ -141,6 +154,15 @@ async def delete_program(_: AdminOnly, program_id: int, session: SessionDep) -> 
 
 DistributionQuery = Annotated[ListQuery, Depends(service.DISTRIBUTION_LIST.dependency())]
 DISTRIBUTIONS = "/annualcoursedistributions"
+
+
+async def distribution_for_write(
+    _: AdminOnly, distribution_id: int, session: SessionDep
+) -> AnnualDistribution:
+    return await service.distribution_for_write(session, distribution_id)
+
+
+DistributionForWrite = Annotated[AnnualDistribution, Depends(distribution_for_write)]
 
 
 @programs.get(f"{DISTRIBUTIONS}/", response_model=DistributionPage)
@@ -176,24 +198,26 @@ async def retrieve_distribution(
 async def update_distribution(
     _: AdminOnly,
     distribution_id: int,
+    found: DistributionForWrite,
     ctx: CtxDep,
     body: DistributionCreate,
     session: SessionDep,
 ) -> DistributionRead:
     """Update an annual course distribution (full update)."""
-    return await service.update_distribution(session, ctx, distribution_id, data=body)
+    return await service.update_distribution(session, ctx, found, data=body)
 
 
 @programs.patch(f"{DISTRIBUTIONS}/{{distribution_id}}/", response_model=DistributionRead)
 async def partial_update_distribution(
     _: AdminOnly,
     distribution_id: int,
+    found: DistributionForWrite,
     ctx: CtxDep,
     body: DistributionUpdate,
     session: SessionDep,
 ) -> DistributionRead:
     """Update an annual course distribution (partial update)."""
-    return await service.update_distribution(session, ctx, distribution_id, data=body)
+    return await service.update_distribution(session, ctx, found, data=body)
 
 
 @programs.delete(f"{DISTRIBUTIONS}/{{distribution_id}}/", status_code=NO_CONTENT)
@@ -207,6 +231,13 @@ async def delete_distribution(_: AdminOnly, distribution_id: int, session: Sessi
 
 WeeklyPlanQuery = Annotated[ListQuery, Depends(service.WEEKLY_PLAN_LIST.dependency())]
 PLANS = "/weeklycourseplans"
+
+
+async def plan_for_write(_: AdminOnly, plan_id: int, session: SessionDep) -> WeeklyPlan:
+    return await service.weekly_plan_for_write(session, plan_id)
+
+
+WeeklyPlanForWrite = Annotated[WeeklyPlan, Depends(plan_for_write)]
 
 
 @programs.get(f"{PLANS}/", response_model=WeeklyPlanPage)
@@ -237,18 +268,28 @@ async def retrieve_weekly_plan(
 
 @programs.put(f"{PLANS}/{{plan_id}}/", response_model=WeeklyPlanRead)
 async def update_weekly_plan(
-    _: AdminOnly, plan_id: int, ctx: CtxDep, body: WeeklyPlanCreate, session: SessionDep
+    _: AdminOnly,
+    plan_id: int,
+    found: WeeklyPlanForWrite,
+    ctx: CtxDep,
+    body: WeeklyPlanCreate,
+    session: SessionDep,
 ) -> WeeklyPlanRead:
     """Update a weekly course plan (full update)."""
-    return await service.update_weekly_plan(session, ctx, plan_id, data=body)
+    return await service.update_weekly_plan(session, ctx, found, data=body)
 
 
 @programs.patch(f"{PLANS}/{{plan_id}}/", response_model=WeeklyPlanRead)
 async def partial_update_weekly_plan(
-    _: AdminOnly, plan_id: int, ctx: CtxDep, body: WeeklyPlanUpdate, session: SessionDep
+    _: AdminOnly,
+    plan_id: int,
+    found: WeeklyPlanForWrite,
+    ctx: CtxDep,
+    body: WeeklyPlanUpdate,
+    session: SessionDep,
 ) -> WeeklyPlanRead:
     """Update a weekly course plan (partial update)."""
-    return await service.update_weekly_plan(session, ctx, plan_id, data=body)
+    return await service.update_weekly_plan(session, ctx, found, data=body)
 
 
 @programs.delete(f"{PLANS}/{{plan_id}}/", status_code=NO_CONTENT)
@@ -262,6 +303,13 @@ async def delete_weekly_plan(_: AdminOnly, plan_id: int, session: SessionDep) ->
 
 CourseQuery = Annotated[ListQuery, Depends(service.COURSE_LIST.dependency())]
 COURSES = "/trainingcourses"
+
+
+async def course_for_write(_: AdminOnly, course_id: int, session: SessionDep) -> TrainingCourse:
+    return await service.course_for_write(session, course_id)
+
+
+CourseForWrite = Annotated[TrainingCourse, Depends(course_for_write)]
 
 
 @programs.get(f"{COURSES}/", response_model=CoursePage)
@@ -291,18 +339,28 @@ async def retrieve_course(
 
 @programs.put(f"{COURSES}/{{course_id}}/", response_model=CourseRead)
 async def update_course(
-    _: AdminOnly, course_id: int, ctx: CtxDep, body: CourseCreate, session: SessionDep
+    _: AdminOnly,
+    course_id: int,
+    found: CourseForWrite,
+    ctx: CtxDep,
+    body: CourseCreate,
+    session: SessionDep,
 ) -> CourseRead:
     """Update a training course (full update)."""
-    return await service.update_course(session, ctx, course_id, data=body)
+    return await service.update_course(session, ctx, found, data=body)
 
 
 @programs.patch(f"{COURSES}/{{course_id}}/", response_model=CourseRead)
 async def partial_update_course(
-    _: AdminOnly, course_id: int, ctx: CtxDep, body: CourseUpdate, session: SessionDep
+    _: AdminOnly,
+    course_id: int,
+    found: CourseForWrite,
+    ctx: CtxDep,
+    body: CourseUpdate,
+    session: SessionDep,
 ) -> CourseRead:
     """Update a training course (partial update)."""
-    return await service.update_course(session, ctx, course_id, data=body)
+    return await service.update_course(session, ctx, found, data=body)
 
 
 @programs.delete(f"{COURSES}/{{course_id}}/", status_code=NO_CONTENT)
@@ -315,6 +373,17 @@ async def delete_course(_: AdminOnly, course_id: int, session: SessionDep) -> Re
 # ------------------------------------------------------------------ teachers
 
 TeacherQuery = Annotated[ListQuery, Depends(teacher_rules.TEACHER_LIST.dependency())]
+
+
+async def teacher_for_write(
+    actor: policies.TeacherWriter, teacher_id: int, session: SessionDep
+) -> Teacher:
+    """A 404 for a teacher that does not exist or is not the supervisor's, before the
+    body is read."""
+    return await teacher_rules.teacher_for_write(session, actor, teacher_id)
+
+
+TeacherForWrite = Annotated[Teacher, Depends(teacher_for_write)]
 
 
 @teachers.get("/", response_model=TeacherPage)
@@ -352,24 +421,26 @@ async def retrieve_teacher(
 async def update_teacher(
     actor: policies.TeacherWriter,
     teacher_id: int,
+    found: TeacherForWrite,
     ctx: CtxDep,
     body: TeacherPut,
     session: SessionDep,
 ) -> TeacherRead:
     """Update a teacher (full update of the teacher record; the user is changed in auth)."""
-    return await teacher_rules.update_teacher(session, ctx, actor, teacher_id, body)
+    return await teacher_rules.update_teacher(session, ctx, actor, found, body)
 
 
 @teachers.patch("/{teacher_id}/", response_model=TeacherRead)
 async def partial_update_teacher(
     actor: policies.TeacherWriter,
     teacher_id: int,
+    found: TeacherForWrite,
     ctx: CtxDep,
     body: TeacherUpdate,
     session: SessionDep,
 ) -> TeacherRead:
     """Update a teacher (partial update)."""
-    return await teacher_rules.update_teacher(session, ctx, actor, teacher_id, body)
+    return await teacher_rules.update_teacher(session, ctx, actor, found, body)
 
 
 @teachers.delete("/{teacher_id}/", status_code=NO_CONTENT)

@@ -3,22 +3,20 @@ plans and training courses (teachers: teachers.py). Writes through the records a
 the outbox; never commits (the request's session does).
 
 Each function called by a router answers with the route's response model: a read
-is built once from its rows (views.py), a list is its Page model.
+is built once from its rows (answers.py), a list is its Page model.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-import httpx
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import UploadFile
 
-from entraide_kit import http, records
+from entraide_kit import records
 from entraide_kit.auth import Role
 from entraide_kit.context import Context
 from entraide_kit.copies import users
@@ -28,7 +26,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 from entraide_kit.storage import Storage, read_image
 
-from . import events, repository, views
+from . import answers, events, repository
 from .models import AnnualDistribution, Program, TrainingCourse, WeeklyPlan
 from .repository import COURSE_LIST, DISTRIBUTION_LIST, PROGRAM_LIST, WEEKLY_PLAN_LIST
 from .schemas import (
@@ -110,40 +108,13 @@ def columns(data: BaseModel, *, skip: frozenset[str] = frozenset()) -> dict[str,
     return values
 
 
-async def _user(session: AsyncSession, ctx: Context, user_id: int) -> users.UserCopy | None:
-    """The user from the copy, else (once) from auth with the caller's token: the kit's
-    ``users.get_user`` with a ``Context`` (the kit's one still wants the HTTP request;
-    to replace by it once it takes a context)."""
-    found = (await users.users_by_id(session, [user_id])).get(user_id)
-    auth_url = ctx.setting("auth_url")
-    if found is not None or not auth_url or not ctx.authorization:
-        return found
-    try:
-        async with http.client(ctx, auth_url, timeout=3.0) as client:
-            resp = await client.get(
-                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
-                headers={"Authorization": ctx.authorization},
-            )
-    except httpx.HTTPError as exc:
-        # As the kit's copies log it.
-        logging.getLogger("entraide.copies").warning(
-            "auth could not be asked about user %s: %s", user_id, exc
-        )
-        return None
-    if resp.status_code != 200:
-        return None
-    # Keep it: the event that follows will bring the same or a newer state.
-    await users.upsert_user(session, user_id, resp.json())
-    return (await users.users_by_id(session, [user_id])).get(user_id)
-
-
 async def check_trainer(
     session: AsyncSession, ctx: Context, user_id: int | None, field: str = "trainer"
 ) -> None:
     """A trainer reference: an active user with the role trainer (copy, else auth once)."""
     if user_id is None:
         return
-    user = await _user(session, ctx, user_id)
+    user = await users.get_user(session, user_id, ctx=ctx)
     if user is None:
         raise _invalid_pk(field, user_id)
     if user.role != Role.trainer.value:
@@ -190,14 +161,22 @@ async def republish_courses(session: AsyncSession, courses: list[TrainingCourse]
 async def program_page(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> ProgramPage:
-    count, rows = await repository.programs.page(
-        session, params, stmt=repository.programs_query(), spec=PROGRAM_LIST, query=query
+    count, rows = await repository.page_rows(
+        session, params, repository.programs_query(), PROGRAM_LIST, query
     )
-    return page_of(ProgramPage, ctx, params, count, [views.program(ctx, p) for p in rows])
+    return page_of(ProgramPage, ctx, params, count, [answers.program(ctx, p) for p in rows])
 
 
 async def program(session: AsyncSession, ctx: Context, program_id: int) -> ProgramRead:
-    return views.program(ctx, await repository.programs.require(session, program_id))
+    row = await repository.program_row(session, program_id)
+    if row is None:
+        raise NotFound()
+    return answers.program(ctx, row)
+
+
+async def program_for_write(session: AsyncSession, program_id: int) -> Program:
+    """The programme an update changes, locked, or a 404 (asked before the body is read)."""
+    return await repository.programs.require(session, program_id, for_update=True)
 
 
 async def _save_program(
@@ -240,22 +219,22 @@ async def create_program(
     files: dict[str, UploadFile],
 ) -> ProgramRead:
     p = await _save_program(session, storage, data=data, files=files)
-    return views.program(ctx, p)
+    return answers.program(ctx, p)
 
 
 async def update_program(
     session: AsyncSession,
     ctx: Context,
     storage: Storage,
-    program_id: int,
+    p: Program,
     *,
     data: BaseModel,
     files: dict[str, UploadFile],
 ) -> ProgramRead:
-    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
-    p = await repository.programs.require(session, program_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) programme: ``data`` holds
+    the fields sent."""
     p = await _save_program(session, storage, data=data, files=files, program=p)
-    return views.program(ctx, p)
+    return answers.program(ctx, p)
 
 
 async def delete_program(session: AsyncSession, program_id: int) -> None:
@@ -280,15 +259,10 @@ async def delete_program(session: AsyncSession, program_id: int) -> None:
 async def distribution_page(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> DistributionPage:
-    count, rows = await repository.distributions.page(
-        session,
-        params,
-        stmt=repository.distributions_query(),
-        spec=DISTRIBUTION_LIST,
-        query=query,
-        scalars=False,
+    count, rows = await repository.page_rows(
+        session, params, repository.distributions_query(), DISTRIBUTION_LIST, query
     )
-    results = [views.distribution_row(ctx, r) for r in rows]
+    results = [answers.distribution_row(ctx, r) for r in rows]
     return page_of(DistributionPage, ctx, params, count, results)
 
 
@@ -298,7 +272,7 @@ async def distribution(
     row = await repository.distribution_row(session, distribution_id)
     if row is None:
         raise NotFound()
-    return views.distribution_row(ctx, row)
+    return answers.distribution_row(ctx, row)
 
 
 async def _save_distribution(
@@ -334,11 +308,16 @@ async def create_distribution(
     return await distribution(session, ctx, d.id or 0)
 
 
+async def distribution_for_write(session: AsyncSession, distribution_id: int) -> AnnualDistribution:
+    """The distribution an update changes, locked, or a 404 (asked before the body)."""
+    return await repository.distributions.require(session, distribution_id, for_update=True)
+
+
 async def update_distribution(
-    session: AsyncSession, ctx: Context, distribution_id: int, *, data: BaseModel
+    session: AsyncSession, ctx: Context, d: AnnualDistribution, *, data: BaseModel
 ) -> DistributionRead:
-    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
-    d = await repository.distributions.require(session, distribution_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) distribution: ``data``
+    holds the fields sent."""
     d = await _save_distribution(session, ctx, data=data, distribution=d)
     return await distribution(session, ctx, d.id or 0)
 
@@ -358,15 +337,10 @@ async def delete_distribution(session: AsyncSession, distribution_id: int) -> No
 async def weekly_plan_page(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> WeeklyPlanPage:
-    count, rows = await repository.weekly_plans.page(
-        session,
-        params,
-        stmt=repository.weekly_plans_query(),
-        spec=WEEKLY_PLAN_LIST,
-        query=query,
-        scalars=False,
+    count, rows = await repository.page_rows(
+        session, params, repository.weekly_plans_query(), WEEKLY_PLAN_LIST, query
     )
-    results = [views.weekly_plan_row(ctx, r) for r in rows]
+    results = [answers.weekly_plan_row(ctx, r) for r in rows]
     return page_of(WeeklyPlanPage, ctx, params, count, results)
 
 
@@ -374,7 +348,7 @@ async def weekly_plan(session: AsyncSession, ctx: Context, plan_id: int) -> Week
     row = await repository.weekly_plan_row(session, plan_id)
     if row is None:
         raise NotFound()
-    return views.weekly_plan_row(ctx, row)
+    return answers.weekly_plan_row(ctx, row)
 
 
 async def _save_weekly_plan(
@@ -402,11 +376,16 @@ async def create_weekly_plan(
     return await weekly_plan(session, ctx, plan.id or 0)
 
 
+async def weekly_plan_for_write(session: AsyncSession, plan_id: int) -> WeeklyPlan:
+    """The weekly plan an update changes, locked, or a 404 (asked before the body)."""
+    return await repository.weekly_plans.require(session, plan_id, for_update=True)
+
+
 async def update_weekly_plan(
-    session: AsyncSession, ctx: Context, plan_id: int, *, data: BaseModel
+    session: AsyncSession, ctx: Context, plan: WeeklyPlan, *, data: BaseModel
 ) -> WeeklyPlanRead:
-    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
-    plan = await repository.weekly_plans.require(session, plan_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) plan: ``data`` holds the
+    fields sent."""
     plan = await _save_weekly_plan(session, ctx, data=data, plan=plan)
     return await weekly_plan(session, ctx, plan.id or 0)
 
@@ -423,22 +402,17 @@ async def delete_weekly_plan(session: AsyncSession, plan_id: int) -> None:
 async def course_page(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery, *where: Any
 ) -> CoursePage:
-    count, rows = await repository.courses.page(
-        session,
-        params,
-        stmt=repository.courses_query().where(*where),
-        spec=COURSE_LIST,
-        query=query,
-        scalars=False,
+    count, rows = await repository.page_rows(
+        session, params, repository.courses_query().where(*where), COURSE_LIST, query
     )
-    return page_of(CoursePage, ctx, params, count, [views.course_row(ctx, r) for r in rows])
+    return page_of(CoursePage, ctx, params, count, [answers.course_row(ctx, r) for r in rows])
 
 
 async def course(session: AsyncSession, ctx: Context, course_id: int) -> CourseRead:
     row = await repository.course_row(session, course_id)
     if row is None:
         raise NotFound()
-    return views.course_row(ctx, row)
+    return answers.course_row(ctx, row)
 
 
 async def _save_course(
@@ -471,11 +445,16 @@ async def create_course(session: AsyncSession, ctx: Context, *, data: BaseModel)
     return await course(session, ctx, made.id or 0)
 
 
+async def course_for_write(session: AsyncSession, course_id: int) -> TrainingCourse:
+    """The training course an update changes, locked, or a 404 (asked before the body)."""
+    return await repository.courses.require(session, course_id, for_update=True)
+
+
 async def update_course(
-    session: AsyncSession, ctx: Context, course_id: int, *, data: BaseModel
+    session: AsyncSession, ctx: Context, found: TrainingCourse, *, data: BaseModel
 ) -> CourseRead:
-    """A full (PUT) or partial (PATCH) update: ``data`` holds the fields sent."""
-    found = await repository.courses.require(session, course_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) course: ``data`` holds the
+    fields sent."""
     found = await _save_course(session, ctx, data=data, course=found)
     return await course(session, ctx, found.id or 0)
 

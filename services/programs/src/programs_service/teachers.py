@@ -47,7 +47,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams
 from entraide_kit.storage import Storage, media_url, read_image
 
-from . import events, legacy, policies, repository, views
+from . import answers, events, legacy, policies, repository
 from .models import Teacher, TrainingCourse
 from .repository import TEACHER_LIST, GroupOf
 from .schemas import USER_FIELDS, CoursePage, TeacherCreated, TeacherPage, TeacherRead
@@ -66,10 +66,8 @@ async def _rows(
     """(count, the page's teachers_query rows, their groups) of the teachers the actor
     may see."""
     stmt = policies.scope_teachers(repository.teachers_query(), actor)
-    count, rows = await repository.teachers.page(
-        session, params, stmt=stmt, spec=TEACHER_LIST, query=query, scalars=False
-    )
-    groups = await repository.groups_of_teachers(session, [r[0].id for r in rows])
+    count, rows = await repository.page_rows(session, params, stmt, TEACHER_LIST, query)
+    groups = await repository.groups_of_teachers(session, [r.id for r in rows])
     return count, rows, groups
 
 
@@ -82,13 +80,25 @@ async def _row(session: AsyncSession, teacher_id: int) -> tuple[Any, list[GroupO
     return row, groups.get(teacher_id, [])
 
 
-async def _readable(
-    session: AsyncSession, actor: Principal, teacher_id: int, *, for_update: bool = False
-) -> Teacher:
-    """The teacher, if the actor may read it (404 otherwise, as for no such teacher)."""
-    teacher = await repository.teachers.require(session, teacher_id, for_update=for_update)
+async def teacher_for_write(session: AsyncSession, actor: Principal, teacher_id: int) -> Teacher:
+    """The teacher an update changes, locked, if the actor may read it (404 otherwise,
+    as for no such teacher; the router asks before the body is read)."""
+    teacher = await repository.teachers.require(session, teacher_id, for_update=True)
     await policies.can_read_teacher(session, actor, teacher)
     return teacher
+
+
+async def _readable_row(
+    session: AsyncSession, actor: Principal, teacher_id: int
+) -> tuple[Any, list[GroupOf]]:
+    """The teacher's row and groups, if the actor may read it (404 otherwise, as for no
+    such teacher)."""
+    row = await repository.teacher_row(session, teacher_id)
+    if row is None:
+        raise NotFound()
+    await policies.can_read_teacher(session, actor, row)
+    groups = await repository.groups_of_teachers(session, [teacher_id])
+    return row, groups.get(teacher_id, [])
 
 
 async def _legacy(
@@ -96,9 +106,9 @@ async def _legacy(
 ) -> list[dict[str, Any]]:
     """Many teachers' fields in the original representation; their users' profiles in
     one query."""
-    found = await profiles.by_ids(session, [r[0].user_id for r in rows])
+    found = await repository.profiles_by_ids(session, [r.user_id for r in rows])
     return [
-        legacy.teacher_fields(ctx.base_url, r, groups.get(r[0].id, []), found.get(r[0].user_id))
+        legacy.teacher_fields(ctx.base_url, r, groups.get(r.id, []), found.get(r.user_id))
         for r in rows
     ]
 
@@ -113,7 +123,7 @@ async def teacher_page(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> TeacherPage:
     count, rows, groups = await _rows(session, actor, params, query)
-    results = [views.teacher_row(r, groups.get(r[0].id, [])) for r in rows]
+    results = [answers.teacher_row(r, groups.get(r.id, [])) for r in rows]
     return page_of(TeacherPage, ctx, params, count, results)
 
 
@@ -126,15 +136,15 @@ async def legacy_teacher_page(
 
 
 async def teacher(session: AsyncSession, actor: Principal, teacher_id: int) -> TeacherRead:
-    await _readable(session, actor, teacher_id)
-    return views.teacher_row(*await _row(session, teacher_id))
+    return answers.teacher_row(*await _readable_row(session, actor, teacher_id))
 
 
 async def legacy_teacher(
     session: AsyncSession, ctx: Context, actor: Principal, teacher_id: int
 ) -> legacy.LegacyTeacher:
-    await _readable(session, actor, teacher_id)
-    return legacy.LegacyTeacher(**await _legacy_one(session, ctx, teacher_id))
+    row, groups = await _readable_row(session, actor, teacher_id)
+    (fields,) = await _legacy(session, ctx, [row], {teacher_id: groups})
+    return legacy.LegacyTeacher(**fields)
 
 
 async def courses_of_teacher(
@@ -146,7 +156,9 @@ async def courses_of_teacher(
     query: ListQuery,
 ) -> CoursePage:
     """The training courses the teacher's user trains."""
-    found = await repository.teachers.require(session, teacher_id)
+    found = await repository.plain_teacher(session, teacher_id)
+    if found is None:
+        raise NotFound()
     await policies.can_read_courses_of(session, actor, found)
     return await course_page(
         session, ctx, params, query, col(TrainingCourse.trainer_id) == found.user_id
@@ -270,7 +282,7 @@ async def create_teacher(
     """A teacher and its user; the answer shows the user's one-time password, once."""
     made = await _create(session, ctx, actor, data)
     row, found = await _row(session, made.teacher.id or 0)
-    return views.teacher_created(row, found, made.initial_password)
+    return answers.teacher_created(row, found, made.initial_password)
 
 
 async def legacy_create_teacher(
@@ -357,35 +369,33 @@ async def _update(
 
 
 async def update_teacher(
-    session: AsyncSession, ctx: Context, actor: Principal, teacher_id: int, data: BaseModel
+    session: AsyncSession, ctx: Context, actor: Principal, found: Teacher, data: BaseModel
 ) -> TeacherRead:
-    """A full (PUT) or partial (PATCH) update of the teacher record (the user's fields
-    are changed in auth): ``data`` holds the fields sent."""
-    found = await _readable(session, actor, teacher_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) teacher record (the user's
+    fields are changed in auth): ``data`` holds the fields sent."""
     await _update(session, ctx, actor, data=data, teacher=found)
-    return views.teacher_row(*await _row(session, teacher_id))
+    return answers.teacher_row(*await _row(session, found.id or 0))
 
 
 async def legacy_update_teacher(
     session: AsyncSession,
     ctx: Context,
     actor: Principal,
-    teacher_id: int,
+    found: Teacher,
     data: BaseModel,
     *,
     storage: Storage,
     picture: UploadFile | None,
 ) -> legacy.LegacyTeacher:
-    """The web client's PATCH: the teacher's fields, the user's and a picture; field
-    errors and answer in the original representation."""
-    found = await _readable(session, actor, teacher_id, for_update=True)
+    """The web client's PATCH of the (locked) teacher: its fields, the user's and a
+    picture; field errors and answer in the original representation."""
     try:
         await _update(
             session, ctx, actor, data=data, teacher=found, storage=storage, picture=picture
         )
     except ValidationFailed as exc:
         raise legacy.their_errors(exc) from None
-    return legacy.LegacyTeacher(**await _legacy_one(session, ctx, teacher_id))
+    return legacy.LegacyTeacher(**await _legacy_one(session, ctx, found.id or 0))
 
 
 async def delete_teacher(session: AsyncSession, ctx: Context, teacher_id: int) -> None:

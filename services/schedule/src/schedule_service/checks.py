@@ -4,19 +4,14 @@ room, group, from the copies) and the words of a conflict."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entraide_kit import http
 from entraide_kit.context import Context
 from entraide_kit.copies import users
 from entraide_kit.copies.centers import groups, rooms
-
-log = logging.getLogger("entraide.copies")
 
 UNIQUE_DATE = "The fields schedule_template, specific_date must make a unique set."
 END_AFTER_START = "End time must be after start time."
@@ -64,34 +59,8 @@ def shared(row_values: Mapping[str, Any], wanted: Mapping[str, int | None]) -> l
 # ------------------------------------------------------------------ references
 
 
-async def find_user(session: AsyncSession, ctx: Context | None, user_id: int) -> Any:
-    """The user from the copy, else (once) from auth with the caller's token: the
-    kit's ``users.get_user``, from a context (the kit's one takes no context yet)."""
-    found = (await users.users_by_id(session, [user_id])).get(user_id)
-    if found is not None or ctx is None:
-        return found
-    auth_url = ctx.setting("auth_url")
-    authorization = ctx.authorization
-    if not auth_url or not authorization:
-        return None
-    try:
-        async with http.client(ctx, auth_url, timeout=3.0) as client:
-            resp = await client.get(
-                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
-                headers={"Authorization": authorization},
-            )
-    except httpx.HTTPError as exc:
-        log.warning("auth could not be asked about user %s: %s", user_id, exc)
-        return None
-    if resp.status_code != 200:
-        return None
-    # Keep it: the event that follows will bring the same or a newer state.
-    await users.upsert_user(session, user_id, resp.json())
-    return (await users.users_by_id(session, [user_id])).get(user_id)
-
-
 async def trainer_error(session: AsyncSession, ctx: Context, user_id: int) -> str | None:
-    user = await find_user(session, ctx, user_id)
+    user = await users.get_user(session, user_id, ctx=ctx)
     if user is None:
         return invalid_pk(user_id)
     if user.role != "trainer":

@@ -21,8 +21,7 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
 def _event(row: Any, tz: ZoneInfo, stamp: dt.datetime) -> Event:
-    i = row[0]
-    template = row[1]
+    i = row
     program = row.program_name or "Session"
     group = row.group_name
     trainer = f"{row.trainer_first_name or ''} {row.trainer_last_name or ''}".strip()
@@ -40,7 +39,7 @@ def _event(row: Any, tz: ZoneInfo, stamp: dt.datetime) -> Event:
         f"Trainer: {trainer}" if trainer else None,
         f"Group: {group}" if group else None,
         f"Centre: {row.center_name}" if row.center_name else None,
-        f"Academic year: {template.academic_year}",
+        f"Academic year: {row.academic_year}",
         f"Status: {i.status}",
         i.notes or None,
     ]

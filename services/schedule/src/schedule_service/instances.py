@@ -19,7 +19,7 @@ from entraide_kit.errors import NotFound, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import events, policies, repository, views
+from . import answers, events, policies, repository
 from .checks import (
     CONSTRAINTS,
     END_AFTER_START,
@@ -69,16 +69,9 @@ async def list_instances(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> InstancePage:
     """A page of instances (count and page in one statement)."""
-    count, rows = await repository.instances.page(
-        session,
-        params,
-        stmt=repository.instances_query(),
-        spec=repository.INSTANCE_LIST,
-        query=query,
-        scalars=False,
-    )
+    count, rows = await repository.instance_page(session, params, query)
     return InstancePage.model_construct(
-        **build_page(ctx, params, count, [views.instance(r) for r in rows])
+        **build_page(ctx, params, count, [answers.instance(r) for r in rows])
     )
 
 
@@ -86,11 +79,17 @@ async def get_instance(session: AsyncSession, instance_id: int) -> InstanceRead:
     row = await repository.instance_row(session, instance_id)
     if row is None:
         raise NotFound()
-    return views.instance(row)
+    return answers.instance(row)
 
 
 async def _answer(session: AsyncSession, instance: SessionInstance) -> InstanceRead:
-    return views.instance(await repository.instance_row(session, instance.id or 0))
+    return answers.instance(await repository.instance_row(session, instance.id or 0))
+
+
+async def instance_for_write(session: AsyncSession, instance_id: int) -> SessionInstance:
+    """The instance to change, locked until the transaction ends; else the 404 (the
+    router asks before the body is read)."""
+    return await repository.instances.require(session, instance_id, for_update=True)
 
 
 async def _template_of(session: AsyncSession, instance: SessionInstance) -> ScheduleSession:
@@ -234,11 +233,15 @@ async def create_instance(
 
 
 async def update_instance(
-    session: AsyncSession, ctx: Context, actor: Principal, instance_id: int, body: InstanceUpdate
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    instance: SessionInstance,
+    body: InstanceUpdate,
 ) -> InstanceRead:
-    """Update an instance: PUT (an ``InstanceCreate``) and PATCH alike, the fields sent
-    (a trainer: the status and notes of their own)."""
-    instance = await repository.instances.require(session, instance_id, for_update=True)
+    """Update an instance (``instance``: from ``instance_for_write``): PUT (an
+    ``InstanceCreate``) and PATCH alike, the fields sent (a trainer: the status and
+    notes of their own)."""
     changes = body.model_dump(exclude_unset=True)
     values = {INSTANCE_RENAMES.get(k, k): v for k, v in changes.items()}
     for name in ("schedule_template_id", "specific_date", "status"):
@@ -270,10 +273,10 @@ def _noted(notes: str, line: str) -> str:
 
 
 async def cancel_instance(
-    session: AsyncSession, actor: Principal, instance_id: int, reason: str | None
+    session: AsyncSession, actor: Principal, instance: SessionInstance, reason: str | None
 ) -> InstanceRead:
-    """Cancel an instance (an optional reason is kept in its notes)."""
-    instance = await repository.instances.require(session, instance_id, for_update=True)
+    """Cancel an instance (``instance``: from ``instance_for_write``; an optional reason
+    is kept in its notes)."""
     template = await _template_of(session, instance)
     await policies.instance_for_write(session, actor, instance, template)
     values: dict[str, Any] = {"status": "cancelled"}
@@ -295,11 +298,15 @@ def _same_length(new_start: dt.time, start: dt.time, end: dt.time) -> dt.time:
 
 
 async def reschedule_instance(
-    session: AsyncSession, ctx: Context, actor: Principal, instance_id: int, body: RescheduleBody
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    instance: SessionInstance,
+    body: RescheduleBody,
 ) -> InstanceRead:
-    """Move an instance to another date (and optionally times, room, trainer); a new
-    start time without a new end time keeps the session's duration."""
-    instance = await repository.instances.require(session, instance_id, for_update=True)
+    """Move an instance (``instance``: from ``instance_for_write``) to another date (and
+    optionally times, room, trainer); a new start time without a new end time keeps
+    the session's duration."""
     template = await _template_of(session, instance)
     await policies.instance_for_write(session, actor, instance, template)
     values: dict[str, Any] = {"specific_date": body.new_date, "status": "rescheduled"}
@@ -364,5 +371,5 @@ async def generate_week(
     )
     people = await users.users_by_id(session, {r.trainer_id for r in rows})
     return GenerateReport(
-        message=f"Created {len(rows)} session instances", instances=views.generated(rows, people)
+        message=f"Created {len(rows)} session instances", instances=answers.generated(rows, people)
     )

@@ -27,6 +27,7 @@ from entraide_kit.auth import Principal, Role
 from entraide_kit.copies.centers import centers
 from entraide_kit.errors import PermissionDenied
 
+from . import repository
 from .models import ScheduleSession, SessionInstance
 
 OTHER_CENTRE = "You can only manage the schedules of the centres you supervise."
@@ -98,8 +99,8 @@ async def centers_for_read(
     for an admin or when no centre is named)."""
     if principal.role is Role.admin or not center_ids:
         return
-    found = await centers.by_ids(session, center_ids)
-    if any(c not in found or found[c]["supervisor"] != principal.id for c in center_ids):
+    found = await repository.center_supervisors(session, center_ids)
+    if any(c not in found or found[c] != principal.id for c in center_ids):
         raise PermissionDenied(NOT_YOUR_CENTRE)
 
 

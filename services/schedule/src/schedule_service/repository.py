@@ -1,9 +1,14 @@
-"""Every query of the schedule service."""
+"""Every query of the schedule service.
+
+Reads go through ``entraide_kit.fastread`` (straight on asyncpg, rows as named
+tuples: a template's or an instance's columns by their names, plus the labels
+of the copies' names); writes and the reads that precede them (locks) through
+the ORM."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -25,10 +30,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from entraide_kit.copies.centers import groups, rooms
+from entraide_kit import fastread
+from entraide_kit.copies.centers import centers, groups, rooms
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.users import user_copies
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.filters import Filter, ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .models import DAYS, STATUSES, ScheduleSession, SessionInstance
@@ -89,11 +96,15 @@ def sessions_query() -> Select[Any]:
 
 
 def instances_query() -> Select[Any]:
-    """Instances with their template, effective values and the copies' names (one query)."""
+    """Instances with their template's values they show, effective values and the
+    copies' names (one query; the instance's columns by their names)."""
     return (
         select(
             I,
-            S,
+            col(S.group_id).label("group_id"),
+            col(S.center_id).label("center_id"),
+            col(S.training_course_id).label("training_course_id"),
+            col(S.academic_year).label("academic_year"),
             effective_start.label("effective_start_time"),
             effective_end.label("effective_end_time"),
             effective_trainer.label("effective_trainer_id"),
@@ -179,13 +190,20 @@ INSTANCE_LIST = ListSpec(
 # ------------------------------------------------------------------ templates
 
 
+async def session_page(
+    session: AsyncSession, params: PageParams, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, a page of ``sessions_query()`` rows), the list's query applied."""
+    return await fastread.page(session, SESSION_LIST.apply(sessions_query(), query), params)
+
+
 async def session_row(session: AsyncSession, session_id: int) -> Any:
-    return (await session.execute(sessions_query().where(col(S.id) == session_id))).first()
+    return await fastread.first(session, sessions_query().where(col(S.id) == session_id))
 
 
 async def session_rows(session: AsyncSession, *where: Any) -> list[Any]:
     stmt = sessions_query().where(*where).order_by(DAY_INDEX, col(S.start_time), col(S.id))
-    return list((await session.execute(stmt)).all())
+    return await fastread.rows(session, stmt)
 
 
 def active_templates(
@@ -215,7 +233,7 @@ async def trainers_teaching(session: AsyncSession, where: Sequence[Any]) -> list
         .where(user_copies.c.id.in_(teaching))
         .order_by(user_copies.c.first_name, user_copies.c.last_name, user_copies.c.id)
     )
-    return list((await session.execute(stmt)).all())
+    return await fastread.rows(session, stmt)
 
 
 async def groups_taught(session: AsyncSession, where: Sequence[Any]) -> list[Any]:
@@ -227,7 +245,7 @@ async def groups_taught(session: AsyncSession, where: Sequence[Any]) -> list[Any
         .where(groups.table.c.id.in_(taught))
         .order_by(groups.table.c.name, groups.table.c.id)
     )
-    return list((await session.execute(stmt)).all())
+    return await fastread.rows(session, stmt)
 
 
 async def template_conflicts(
@@ -265,7 +283,7 @@ async def template_conflicts(
     )
     if exclude_id is not None:
         stmt = stmt.where(col(S.id) != exclude_id)
-    return list((await session.execute(stmt.order_by(col(S.start_time), col(S.id)))).all())
+    return await fastread.rows(session, stmt.order_by(col(S.start_time), col(S.id)))
 
 
 async def instance_ids_of(
@@ -305,15 +323,42 @@ async def sessions_of_course(session: AsyncSession, course_id: int) -> list[Sche
 # ------------------------------------------------------------------ instances
 
 
+async def instance_page(
+    session: AsyncSession, params: PageParams, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, a page of ``instances_query()`` rows), the list's query applied."""
+    return await fastread.page(session, INSTANCE_LIST.apply(instances_query(), query), params)
+
+
 async def instance_row(session: AsyncSession, instance_id: int) -> Any:
-    return (await session.execute(instances_query().where(col(I.id) == instance_id))).first()
+    return await fastread.first(session, instances_query().where(col(I.id) == instance_id))
 
 
 async def instance_rows(session: AsyncSession, *where: Any) -> list[Any]:
     stmt = (
         instances_query().where(*where).order_by(col(I.specific_date), effective_start, col(I.id))
     )
-    return list((await session.execute(stmt)).all())
+    return await fastread.rows(session, stmt)
+
+
+async def center_supervisors(session: AsyncSession, center_ids: Iterable[int]) -> dict[int, Any]:
+    """The supervisor (a user id, or None) of each of these centres the copy knows."""
+    table = centers.table
+    wanted = set(center_ids)
+    if not wanted:
+        return {}
+    stmt = select(table.c.id, table.c.supervisor).where(table.c.id.in_(wanted))
+    return {r.id: r.supervisor for r in await fastread.rows(session, stmt)}
+
+
+async def user_row(session: AsyncSession, user_id: int) -> Any:
+    """A user of the users copy (a row of its columns), or None."""
+    return await fastread.first(session, select(user_copies).where(user_copies.c.id == user_id))
+
+
+async def group_row(session: AsyncSession, group_id: int) -> Any:
+    """A group of the groups copy (a row of its columns), or None."""
+    return await fastread.first(session, select(groups.table).where(groups.table.c.id == group_id))
 
 
 async def taken_date(

@@ -17,6 +17,7 @@ from entraide_kit.pagination import PageDep
 
 from . import feeds, service, timetables
 from . import instances as instance_service
+from .models import ScheduleSession, SessionInstance
 from .schemas import (
     CancelBody,
     ConflictCheck,
@@ -103,6 +104,15 @@ EndDate = Annotated[dt.date, Query(description="Last day, included (YYYY-MM-DD).
 # ------------------------------------------------------------------ weekly templates
 
 SessionQuery = Annotated[ListQuery, Depends(service.SESSION_QUERY)]
+
+
+async def template_by_id(session_id: int, session: SessionDep) -> ScheduleSession:
+    """The template a write is for, locked; its 404 comes before the body is read
+    (declared after the role, before the body)."""
+    return await service.template_for_write(session, session_id)
+
+
+TemplateDep = Annotated[ScheduleSession, Depends(template_by_id)]
 
 
 @sessions.get("/", response_model=SessionPage)
@@ -250,18 +260,26 @@ async def retrieve_session(_: CurrentUser, session_id: int, session: ReadSession
 
 @sessions.put("/{session_id}/", response_model=SessionRead)
 async def update_session(
-    actor: AdminOrSupervisor, ctx: CtxDep, session_id: int, body: SessionCreate, session: SessionDep
+    actor: AdminOrSupervisor,
+    ctx: CtxDep,
+    template: TemplateDep,
+    body: SessionCreate,
+    session: SessionDep,
 ) -> SessionRead:
     """Update a weekly template (full update)."""
-    return await service.update_session(session, ctx, actor, session_id, body)
+    return await service.update_session(session, ctx, actor, template, body)
 
 
 @sessions.patch("/{session_id}/", response_model=SessionRead)
 async def partial_update_session(
-    actor: AdminOrSupervisor, ctx: CtxDep, session_id: int, body: SessionUpdate, session: SessionDep
+    actor: AdminOrSupervisor,
+    ctx: CtxDep,
+    template: TemplateDep,
+    body: SessionUpdate,
+    session: SessionDep,
 ) -> SessionRead:
     """Update a weekly template (partial update)."""
-    return await service.update_session(session, ctx, actor, session_id, body)
+    return await service.update_session(session, ctx, actor, template, body)
 
 
 @sessions.delete("/{session_id}/", status_code=NO_CONTENT)
@@ -276,6 +294,15 @@ async def delete_session(
 # ------------------------------------------------------------------ session instances
 
 InstanceQuery = Annotated[ListQuery, Depends(instance_service.INSTANCE_QUERY)]
+
+
+async def instance_by_id(instance_id: int, session: SessionDep) -> SessionInstance:
+    """The instance a write is for, locked; its 404 comes before the body is read
+    (declared after the role, before the body)."""
+    return await instance_service.instance_for_write(session, instance_id)
+
+
+InstanceDep = Annotated[SessionInstance, Depends(instance_by_id)]
 
 
 @instances.get("/", response_model=InstancePage)
@@ -394,19 +421,27 @@ async def retrieve_instance(
 
 @instances.put("/{instance_id}/", response_model=InstanceRead)
 async def update_instance(
-    actor: InstanceEditor, ctx: CtxDep, instance_id: int, body: InstanceCreate, session: SessionDep
+    actor: InstanceEditor,
+    ctx: CtxDep,
+    instance: InstanceDep,
+    body: InstanceCreate,
+    session: SessionDep,
 ) -> InstanceRead:
     """Update a session instance (full update; a trainer: the status and notes of their own)."""
-    return await instance_service.update_instance(session, ctx, actor, instance_id, body)
+    return await instance_service.update_instance(session, ctx, actor, instance, body)
 
 
 @instances.patch("/{instance_id}/", response_model=InstanceRead)
 async def partial_update_instance(
-    actor: InstanceEditor, ctx: CtxDep, instance_id: int, body: InstanceUpdate, session: SessionDep
+    actor: InstanceEditor,
+    ctx: CtxDep,
+    instance: InstanceDep,
+    body: InstanceUpdate,
+    session: SessionDep,
 ) -> InstanceRead:
     """Update a session instance (partial update; a trainer: the status and notes of their
     own)."""
-    return await instance_service.update_instance(session, ctx, actor, instance_id, body)
+    return await instance_service.update_instance(session, ctx, actor, instance, body)
 
 
 @instances.delete("/{instance_id}/", status_code=NO_CONTENT)
@@ -421,24 +456,24 @@ async def delete_instance(
 @instances.post("/{instance_id}/cancel/", response_model=InstanceRead)
 async def cancel_instance(
     actor: InstanceEditor,
-    instance_id: int,
+    instance: InstanceDep,
     session: SessionDep,
     body: Annotated[CancelBody | None, Body()] = None,
 ) -> InstanceRead:
     """Cancel a session instance (an optional reason is kept in its notes)."""
     reason = body.reason if body is not None else None
-    return await instance_service.cancel_instance(session, actor, instance_id, reason)
+    return await instance_service.cancel_instance(session, actor, instance, reason)
 
 
 @instances.post("/{instance_id}/reschedule/", response_model=InstanceRead)
 async def reschedule_instance(
     actor: InstanceEditor,
     ctx: CtxDep,
-    instance_id: int,
+    instance: InstanceDep,
     body: RescheduleBody,
     session: SessionDep,
 ) -> InstanceRead:
     """Move a session instance to another date (and optionally times, room, trainer),
     refused when it would conflict with that day's other sessions. A new start time
     without a new end time keeps the session's duration."""
-    return await instance_service.reschedule_instance(session, ctx, actor, instance_id, body)
+    return await instance_service.reschedule_instance(session, ctx, actor, instance, body)

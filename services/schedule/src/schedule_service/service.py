@@ -20,6 +20,7 @@ from sqlmodel import col
 from entraide_kit import records
 from entraide_kit.auth import Principal
 from entraide_kit.context import Context
+from entraide_kit.copies import users
 from entraide_kit.copies.centers import groups
 from entraide_kit.copies.programs import courses
 from entraide_kit.db import violated_constraint
@@ -27,12 +28,11 @@ from entraide_kit.errors import NotFound, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import events, policies, repository, views
+from . import answers, events, policies, repository
 from .checks import (
     CONSTRAINTS,
     END_AFTER_START,
     conflict_message,
-    find_user,
     group_error,
     invalid_pk,
     name_of,
@@ -75,19 +75,19 @@ SHOWN_BY_INSTANCES = ("start_time", "end_time", "trainer_id", "room_id", "group_
 def template_conflicts(
     rows: Sequence[Any], wanted: Mapping[str, int | None]
 ) -> list[tuple[str, str, Any]]:
-    """(kind, message, row) for each resource each conflicting template shares."""
+    """(kind, message, row) for each resource each conflicting template shares
+    (``rows``: of ``sessions_query()``)."""
     found = []
-    for row in rows:
-        s: ScheduleSession = row[0]
+    for s in rows:
         have = {"trainer": s.trainer_id, "room": s.room_id, "group": s.group_id}
         for kind in shared(have, wanted):
             if kind == "trainer":
-                name = person(row.trainer_first_name, row.trainer_last_name, s.trainer_id)
+                name = person(s.trainer_first_name, s.trainer_last_name, s.trainer_id)
             elif kind == "room":
-                name = row.room_name or f"#{s.room_id}"
+                name = s.room_name or f"#{s.room_id}"
             else:
-                name = row.group_name or f"#{s.group_id}"
-            found.append((kind, conflict_message(kind, name, s.day, s.start_time), row))
+                name = s.group_name or f"#{s.group_id}"
+            found.append((kind, conflict_message(kind, name, s.day, s.start_time), s))
     return found
 
 
@@ -128,7 +128,7 @@ async def check_conflicts(session: AsyncSession, body: ConflictCheck) -> Conflic
     }
     found = await find_template_conflicts(session, values, body.exclude_id)
     conflicts = [
-        Conflict(type=kind, message=message, session=views.session(row))
+        Conflict(type=kind, message=message, session=answers.session(row))
         for kind, message, row in found
     ]
     return ConflictReport(has_conflicts=bool(conflicts), conflicts=conflicts)
@@ -144,16 +144,9 @@ async def list_sessions(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> SessionPage:
     """A page of templates (count and page in one statement)."""
-    count, rows = await repository.templates.page(
-        session,
-        params,
-        stmt=repository.sessions_query(),
-        spec=repository.SESSION_LIST,
-        query=query,
-        scalars=False,
-    )
+    count, rows = await repository.session_page(session, params, query)
     return SessionPage.model_construct(
-        **build_page(ctx, params, count, [views.session(r) for r in rows])
+        **build_page(ctx, params, count, [answers.session(r) for r in rows])
     )
 
 
@@ -161,7 +154,7 @@ async def get_session(session: AsyncSession, session_id: int) -> SessionRead:
     row = await repository.session_row(session, session_id)
     if row is None:
         raise NotFound()
-    return views.session(row)
+    return answers.session(row)
 
 
 async def sessions_by(
@@ -182,11 +175,11 @@ async def sessions_by(
         )
         if value is not None
     ]
-    return [views.session(r) for r in await repository.session_rows(session, *where)]
+    return [answers.session(r) for r in await repository.session_rows(session, *where)]
 
 
 async def _answer(session: AsyncSession, template: ScheduleSession) -> SessionRead:
-    return views.session(await repository.session_row(session, template.id or 0))
+    return answers.session(await repository.session_row(session, template.id or 0))
 
 
 # ------------------------------------------------------------------ template writes
@@ -221,11 +214,21 @@ async def create_session(
     return await _answer(session, template)
 
 
+async def template_for_write(session: AsyncSession, session_id: int) -> ScheduleSession:
+    """The template to change, locked until the transaction ends; else the 404 (the
+    router asks before the body is read)."""
+    return await repository.templates.require(session, session_id, for_update=True)
+
+
 async def update_session(
-    session: AsyncSession, ctx: Context, actor: Principal, session_id: int, body: SessionUpdate
+    session: AsyncSession,
+    ctx: Context,
+    actor: Principal,
+    template: ScheduleSession,
+    body: SessionUpdate,
 ) -> SessionRead:
-    """Update a weekly template: PUT (a ``SessionCreate``) and PATCH alike, the fields sent."""
-    template = await repository.templates.require(session, session_id, for_update=True)
+    """Update a weekly template (``template``: from ``template_for_write``): PUT (a
+    ``SessionCreate``) and PATCH alike, the fields sent."""
     template = await save_session(
         session, ctx, actor, changes=body.model_dump(exclude_unset=True), template=template
     )
@@ -380,7 +383,7 @@ async def trainers_by_center(
     await policies.centers_for_read(session, actor, {center_id})
     where = repository.active_templates(center_id=center_id, academic_year=academic_year)
     rows = await repository.trainers_teaching(session, where)
-    return [views.user_row(r) for r in rows]
+    return [answers.user_row(r) for r in rows]
 
 
 async def groups_by_center(
@@ -389,7 +392,7 @@ async def groups_by_center(
     """The groups of at least one active template in the centre (and year), by name."""
     await policies.centers_for_read(session, actor, {center_id})
     where = repository.active_templates(center_id=center_id, academic_year=academic_year)
-    return [views.group_full(r) for r in await repository.groups_taught(session, where)]
+    return [answers.group_full(r) for r in await repository.groups_taught(session, where)]
 
 
 async def trainer_schedule(
@@ -405,7 +408,7 @@ async def trainer_schedule(
     nobody knows (the caller themself: empty names, unknown to the users copy yet)."""
     policies.trainer_for_read(actor, trainer_id)
     await policies.centers_for_read(session, actor, {center_id} if center_id else set())
-    trainer = await find_user(session, ctx, trainer_id)
+    trainer = await users.get_user(session, trainer_id, ctx=ctx)
     # The caller themself always exists (the users copy may not have heard of them yet).
     if trainer is None and trainer_id != actor.id:
         raise NotFound("No such trainer.")
@@ -415,10 +418,10 @@ async def trainer_schedule(
     rows = await repository.session_rows(
         session, col(ScheduleSession.trainer_id) == trainer_id, *where
     )
-    mini = views.user_details(trainer) or TrainerDetails(
+    mini = answers.user_details(trainer) or TrainerDetails(
         id=trainer_id, first_name="", last_name="", email="", full_name=""
     )
-    return TrainerSchedule(trainer=mini, schedules=[views.session(r) for r in rows])
+    return TrainerSchedule(trainer=mini, schedules=[answers.session(r) for r in rows])
 
 
 async def group_schedule(
@@ -432,13 +435,18 @@ async def group_schedule(
 ) -> GroupSchedule:
     """A group's active templates; 404 for a group nobody knows, 403 for a supervisor's
     group (or centre) of another centre."""
-    group = await groups.get(session, group_id, ctx=ctx)
+    # The copy (one lean read), else once its owner, for one created a moment ago.
+    group = await repository.group_row(session, group_id) or await groups.get(
+        session, group_id, ctx=ctx
+    )
     if group is None:
         raise NotFound("No such group.")
-    wanted = {int(group["center"])} | ({center_id} if center_id else set())
+    wanted = {int(group.center)} | ({center_id} if center_id else set())
     await policies.centers_for_read(session, actor, wanted)
     where = repository.active_templates(
         center_id=center_id, academic_year=academic_year, scope=policies.read_scope(actor)
     )
     rows = await repository.session_rows(session, col(ScheduleSession.group_id) == group_id, *where)
-    return GroupSchedule(group=views.group_full(group), schedules=[views.session(r) for r in rows])
+    return GroupSchedule(
+        group=answers.group_full(group), schedules=[answers.session(r) for r in rows]
+    )

@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit.context import Context
-from entraide_kit.copies import users
-from entraide_kit.copies.centers import groups
+from entraide_kit.copies.users import UserCopy
 from entraide_kit.errors import ValidationFailed
 
-from . import feeds, repository, views
-from .schemas import GroupTimetable, Period, TrainerTimetable, WeeklySummary
+from . import answers, feeds, repository
+from .schemas import GroupDetails, GroupTimetable, Period, TrainerTimetable, WeeklySummary
 
 
 def _check_period(ctx: Context, start: dt.date, end: dt.date) -> None:
@@ -29,18 +28,18 @@ async def _trainer_rows(
     session: AsyncSession, ctx: Context, pk: int, start: dt.date, end: dt.date
 ) -> tuple[Any, list[Any]]:
     _check_period(ctx, start, end)
-    trainer = (await users.users_by_id(session, [pk])).get(pk)
-    if trainer is None:
+    found = await repository.user_row(session, pk)
+    if found is None:
         raise ValidationFailed({"trainer_id": [f'Invalid pk "{pk}" - object does not exist.']})
     where = repository.timetable_of_trainer(pk, start, end)
-    return trainer, await repository.instance_rows(session, *where)
+    return UserCopy(**found._asdict()), await repository.instance_rows(session, *where)
 
 
 async def _group_rows(
     session: AsyncSession, ctx: Context, pk: int, start: dt.date, end: dt.date
 ) -> tuple[Any, list[Any]]:
     _check_period(ctx, start, end)
-    group = (await groups.by_ids(session, [pk])).get(pk)
+    group = await repository.group_row(session, pk)
     if group is None:
         raise ValidationFailed({"group_id": [f'Invalid pk "{pk}" - object does not exist.']})
     where = repository.timetable_of_group(pk, start, end)
@@ -53,9 +52,9 @@ async def trainer_timetable(
     """A trainer's sessions between two dates (both included)."""
     trainer, rows = await _trainer_rows(session, ctx, trainer_id, start, end)
     return TrainerTimetable(
-        trainer=views.trainer_ref(trainer),
+        trainer=answers.trainer_ref(trainer),
         period=Period(start_date=start, end_date=end),
-        sessions=[views.timetable_session(r) for r in rows],
+        sessions=[answers.timetable_session(r) for r in rows],
     )
 
 
@@ -65,9 +64,9 @@ async def group_timetable(
     """A group's sessions between two dates (both included)."""
     group, rows = await _group_rows(session, ctx, group_id, start, end)
     return GroupTimetable(
-        group={"id": group["id"], "name": group["name"], "description": group["description"]},
+        group=GroupDetails(id=group.id, name=group.name, description=group.description),
         period=Period(start_date=start, end_date=end),
-        sessions=[views.timetable_session(r) for r in rows],
+        sessions=[answers.timetable_session(r) for r in rows],
     )
 
 
@@ -87,8 +86,8 @@ async def group_calendar(
 ) -> tuple[bytes, str]:
     """A group's timetable as an iCalendar feed: (the feed, its file name)."""
     group, rows = await _group_rows(session, ctx, group_id, start, end)
-    body = feeds.feed(rows, name=f"Timetable - {group['name']}", timezone=ctx.setting("timezone"))
-    return body, f"group-{group['id']}-{start}-{end}.ics"
+    body = feeds.feed(rows, name=f"Timetable - {group.name}", timezone=ctx.setting("timezone"))
+    return body, f"group-{group.id}-{start}-{end}.ics"
 
 
 async def weekly_summary(
@@ -100,6 +99,6 @@ async def weekly_summary(
     rows = await repository.week_rows(
         session, start=week_start, end=end, academic_year=academic_year, center_id=center_id
     )
-    return views.weekly_summary(
+    return answers.weekly_summary(
         rows, week_start=week_start, week_end=end, academic_year=academic_year, center_id=center_id
     )

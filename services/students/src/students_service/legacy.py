@@ -149,23 +149,22 @@ class LegacyStudentPage(BaseModel):
 def student_fields(
     row: Any, user: users.UserCopy | None, profile: Any, base_url: str
 ) -> dict[str, Any]:
-    """One student's fields as the original backend answered them, from a row of
+    """One student's fields as the original backend answered them, from a (flat) row of
     ``repository.students_query()`` and its user's copies (``base_url``: the public
     one, for the user's picture)."""
-    s = row[0]
     obj = user_object(user, profile, media_url=lambda v: picture_url(v, base_url))
     return {
-        "id": s.id,
+        "id": row.id,
         "user": LegacyUser.model_validate(obj) if obj is not None else None,
         "center": row.center_name,
-        "program": s.program_id,
+        "program": row.program_id,
         "program_name": row.program_name,
-        "training_course": s.training_course_id,
-        "group": s.group_id,
-        "exam_id": s.exam_id,
-        "center_code": s.center_code,
-        "academic_year": s.academic_year,
-        "joining_date": s.joining_date,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
+        "training_course": row.training_course_id,
+        "group": row.group_id,
+        "exam_id": row.exam_id,
+        "center_code": row.center_code,
+        "academic_year": row.academic_year,
+        "joining_date": row.joining_date,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }

@@ -29,7 +29,7 @@ from .legacy import (
     LegacyStudentPut,
     LegacyStudentRead,
 )
-from .router import Managers, StudentQuery
+from .router import Managers, StudentForWrite, StudentQuery
 from .schemas import ImportReport
 
 router = APIRouter(prefix="/api/students/students", tags=["students (web client)"])
@@ -90,11 +90,16 @@ async def retrieve_student(
     openapi_extra=body_openapi(LegacyStudentPut, files=FILES),
 )
 async def update_student(
-    actor: Managers, student_id: int, ctx: CtxDep, body: PutBody, session: SessionDep
+    actor: Managers,
+    student_id: int,
+    student: StudentForWrite,
+    ctx: CtxDep,
+    body: PutBody,
+    session: SessionDep,
 ) -> LegacyStudentRead:
     """Update a student and the user fields of its account (JSON or multipart; the text
     ``null`` is no value; exam_id and center_code are kept)."""
-    return await service.legacy_update_student(session, ctx, actor, student_id, body.data)
+    return await service.legacy_update_student(session, ctx, actor, student, body.data)
 
 
 @router.patch(
@@ -103,10 +108,15 @@ async def update_student(
     openapi_extra=body_openapi(LegacyStudentPatch, files=FILES),
 )
 async def partial_update_student(
-    actor: Managers, student_id: int, ctx: CtxDep, body: PatchBody, session: SessionDep
+    actor: Managers,
+    student_id: int,
+    student: StudentForWrite,
+    ctx: CtxDep,
+    body: PatchBody,
+    session: SessionDep,
 ) -> LegacyStudentRead:
     """Partially update a student; ``{"user": {"is_active": false}}`` deactivates its account."""
-    return await service.legacy_update_student(session, ctx, actor, student_id, body.data)
+    return await service.legacy_update_student(session, ctx, actor, student, body.data)
 
 
 class ImportFailed(APIError):

@@ -50,8 +50,10 @@ def can_manage(principal: Principal) -> None:
 
 
 def can_read(
-    principal: Principal, student: Student, center: Any, *, teaches_group: bool = False
+    principal: Principal, student: Any, center: Any, *, teaches_group: bool = False
 ) -> None:
+    """``student``: a Student or a ``students_query()`` row (its ``user_id``);
+    ``center``: the centre's copy row (its ``supervisor``), or None."""
     if principal.role is Role.admin:
         return
     if (

@@ -9,10 +9,14 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from entraide_kit import fastread
 from entraide_kit.copies.centers import centers, groups
+from entraide_kit.copies.profiles import PROFILE_FIELDS, profiles
 from entraide_kit.copies.programs import programs
-from entraide_kit.copies.users import user_copies
-from entraide_kit.filters import Filter, ListSpec
+from entraide_kit.copies.users import FIELDS as USER_FIELDS
+from entraide_kit.copies.users import UserCopy, user_copies
+from entraide_kit.filters import Filter, ListQuery, ListSpec
+from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .copies import sessions, taught_groups
@@ -21,6 +25,7 @@ from .models import Student
 _center = centers.table
 _group = groups.table
 _program = programs.table
+_profile = profiles.table
 
 # The table this service owns.
 students = Repository(Student)
@@ -75,8 +80,53 @@ def students_query() -> Select:
     )
 
 
+# Reads (GET answers, and the answers of writes once flushed) run on asyncpg
+# (``entraide_kit.fastread``): rows are flat named tuples, the student's columns
+# (``row.id``, ``row.center_id``...) beside the labels of ``students_query()``.
+
+
+async def page_rows(
+    session: AsyncSession, params: PageParams, stmt: Select, query: ListQuery
+) -> tuple[int, list[Any]]:
+    """(count, the page's rows) of ``stmt`` with the list's filters, in one statement."""
+    return await fastread.page(session, STUDENT_LIST.apply(stmt, query), params)
+
+
 async def get_row(session: AsyncSession, student_id: int) -> Any:
-    return (await session.execute(students_query().where(col(Student.id) == student_id))).first()
+    """One ``students_query()`` row, with its centre's supervisor (``center_supervisor``,
+    None without a centre in the copy), or None."""
+    await session.flush()  # a write's answer reads what it wrote
+    stmt = students_query().add_columns(_center.c.supervisor.label("center_supervisor"))
+    return await fastread.first(session, stmt.where(col(Student.id) == student_id))
+
+
+async def users_with_profiles(
+    session: AsyncSession, user_ids: Sequence[int]
+) -> dict[int, tuple[UserCopy, dict[str, Any] | None]]:
+    """Many users from the copy, each with its profile's copy (None without one), in
+    one statement."""
+    wanted = {int(i) for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = (
+        select(
+            user_copies,
+            _profile.c.id.label("profile_id"),
+            *(_profile.c[name] for name in PROFILE_FIELDS),
+        )
+        .outerjoin(_profile, _profile.c.id == user_copies.c.id)
+        .where(user_copies.c.id.in_(wanted))
+    )
+    found: dict[int, tuple[UserCopy, dict[str, Any] | None]] = {}
+    for r in await fastread.rows(session, stmt):
+        user = UserCopy(id=r.id, **{name: getattr(r, name) for name in USER_FIELDS})
+        profile = (
+            {name: getattr(r, name) for name in PROFILE_FIELDS}
+            if r.profile_id is not None
+            else None
+        )
+        found[r.id] = (user, profile)
+    return found
 
 
 async def by_user(session: AsyncSession, user_id: int) -> Student | None:
@@ -114,8 +164,8 @@ async def teaches(session: AsyncSession, trainer_id: int, group_id: int | None) 
     """Whether the trainer has an active weekly template with this group."""
     if group_id is None:
         return False
-    stmt = taught_groups(trainer_id).where(sessions.table.c.group_id == group_id).limit(1)
-    return (await session.execute(stmt)).first() is not None
+    stmt = taught_groups(trainer_id).where(sessions.table.c.group_id == group_id)
+    return await fastread.first(session, stmt) is not None
 
 
 async def next_center_numbers(session: AsyncSession, center_id: int, count: int) -> list[int]:

@@ -14,6 +14,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageDep
 
 from . import importer, service
+from .models import Student
 from .schemas import (
     ImportReport,
     StudentCreate,
@@ -28,6 +29,16 @@ router = APIRouter(prefix="/api/students", tags=["students"])
 # Roles are checked before the body and the id are looked at (a 403 is a 403).
 Managers = Annotated[Principal, Depends(require_roles(Role.admin, Role.center_supervisor))]
 StudentQuery = Annotated[ListQuery, Depends(service.STUDENT_LIST.dependency())]
+
+
+async def student_for_write(actor: Managers, student_id: int, session: SessionDep) -> Student:
+    """The student an update changes, locked; a 404 (no such student, or not the
+    supervisor's) before the body is read."""
+    return await service.student_for_write(session, actor, student_id)
+
+
+#: declared after the role and before the body: 403, then 404, then the body's 400
+StudentForWrite = Annotated[Student, Depends(student_for_write)]
 
 
 @router.get("/", response_model=StudentPage)
@@ -90,18 +101,28 @@ async def retrieve_student(
 
 @router.put("/{student_id}/", response_model=StudentRead)
 async def update_student(
-    actor: Managers, student_id: int, ctx: CtxDep, body: StudentPut, session: SessionDep
+    actor: Managers,
+    student_id: int,
+    student: StudentForWrite,
+    ctx: CtxDep,
+    body: StudentPut,
+    session: SessionDep,
 ) -> StudentRead:
     """Update a student (full update)."""
-    return await service.update_student(session, ctx, actor, student_id, body)
+    return await service.update_student(session, ctx, actor, student, body)
 
 
 @router.patch("/{student_id}/", response_model=StudentRead)
 async def partial_update_student(
-    actor: Managers, student_id: int, ctx: CtxDep, body: StudentUpdate, session: SessionDep
+    actor: Managers,
+    student_id: int,
+    student: StudentForWrite,
+    ctx: CtxDep,
+    body: StudentUpdate,
+    session: SessionDep,
 ) -> StudentRead:
     """Update a student (partial update)."""
-    return await service.update_student(session, ctx, actor, student_id, body)
+    return await service.update_student(session, ctx, actor, student, body)
 
 
 @router.delete("/{student_id}/", status_code=status.HTTP_204_NO_CONTENT)

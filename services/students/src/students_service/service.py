@@ -34,16 +34,17 @@ from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.programs import courses, programs
 from entraide_kit.db import flush_checked
 from entraide_kit.errors import (
+    NotFound,
     ServiceUnavailable,
     ValidationFailed,
 )
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import events, legacy, policies, repository, views
+from . import answers, events, legacy, policies, repository
 from .legacy import LegacyStudentCreate, LegacyStudentCreated, LegacyStudentPage, LegacyStudentRead
 from .models import Student
-from .repository import STUDENT_LIST
+from .repository import STUDENT_LIST  # noqa: F401 (the routers declare its query parameters)
 from .schemas import PROFILE_FIELDS, StudentCreated, StudentNew, StudentPage, StudentRead
 
 log = logging.getLogger("students")
@@ -244,7 +245,9 @@ async def delete_student(
 
 # ------------------------------------------------------------------ reads
 # The documented paths and the web client's (legacy.py) read the same rows of
-# ``repository.students_query()``; only the shape differs.
+# ``repository.students_query()``; only the shape differs. GETs read them on
+# asyncpg (flat rows: ``row.user_id``, ``row.center_name``); writes lock the
+# Student through the ORM first.
 
 
 async def _readable(
@@ -260,14 +263,32 @@ async def _readable(
     return student
 
 
+async def student_for_write(session: AsyncSession, actor: Principal, student_id: int) -> Student:
+    """The student an update changes, locked: a 404 if it does not exist or the actor
+    may not read it (the router asks before the body is read)."""
+    return await _readable(session, actor, student_id, for_update=True)
+
+
+async def _readable_row(session: AsyncSession, actor: Principal, student_id: int) -> Any:
+    """The student's ``students_query()`` row, if the actor may read it (404 otherwise),
+    in one statement (two for a trainer)."""
+    row = await repository.get_row(session, student_id)
+    if row is None:
+        raise NotFound()
+    center = {"supervisor": row.center_supervisor} if row.center_supervisor is not None else None
+    teaches = actor.role is Role.trainer and await repository.teaches(
+        session, actor.id, row.group_id
+    )
+    policies.can_read(actor, row, center, teaches_group=teaches)
+    return row
+
+
 async def _rows(
     session: AsyncSession, actor: Principal, params: PageParams, query: ListQuery
 ) -> tuple[int, list[Any]]:
     """(count, the page's rows) of the students the actor may see."""
     stmt = policies.scope(repository.students_query(), actor)
-    return await repository.students.page(
-        session, params, stmt=stmt, spec=STUDENT_LIST, query=query, scalars=False
-    )
+    return await repository.page_rows(session, params, stmt, query)
 
 
 async def _row(session: AsyncSession, student_id: int) -> Any:
@@ -276,16 +297,13 @@ async def _row(session: AsyncSession, student_id: int) -> Any:
 
 async def _legacy(session: AsyncSession, ctx: Context, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Many students' fields in the original representation: their users and profiles
-    in one query each."""
-    ids = [row[0].user_id for row in rows]
-    found = await users.users_by_id(session, ids)
-    found_profiles = await profiles.by_ids(session, ids)
-    return [
-        legacy.student_fields(
-            row, found.get(row[0].user_id), found_profiles.get(row[0].user_id), ctx.base_url
-        )
-        for row in rows
-    ]
+    in one statement."""
+    found = await repository.users_with_profiles(session, [row.user_id for row in rows])
+    fields = []
+    for row in rows:
+        user, profile = found.get(row.user_id, (None, None))
+        fields.append(legacy.student_fields(row, user, profile, ctx.base_url))
+    return fields
 
 
 async def _legacy_one(session: AsyncSession, ctx: Context, student_id: int) -> dict[str, Any]:
@@ -297,7 +315,7 @@ async def student_page(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> StudentPage:
     count, rows = await _rows(session, actor, params, query)
-    results = [views.student(r) for r in rows]
+    results = [answers.student(r) for r in rows]
     return StudentPage.model_construct(**build_page(ctx, params, count, results))
 
 
@@ -310,15 +328,15 @@ async def legacy_student_page(
 
 
 async def student(session: AsyncSession, actor: Principal, student_id: int) -> StudentRead:
-    found = await _readable(session, actor, student_id)
-    return views.student(await _row(session, found.id or 0))
+    return answers.student(await _readable_row(session, actor, student_id))
 
 
 async def legacy_student(
     session: AsyncSession, ctx: Context, actor: Principal, student_id: int
 ) -> LegacyStudentRead:
-    found = await _readable(session, actor, student_id)
-    return LegacyStudentRead(**await _legacy_one(session, ctx, found.id or 0))
+    row = await _readable_row(session, actor, student_id)
+    (fields,) = await _legacy(session, ctx, [row])
+    return LegacyStudentRead(**fields)
 
 
 # ------------------------------------------------------------------ writes' answers
@@ -329,7 +347,7 @@ async def create_student(
 ) -> StudentCreated:
     """A student and its account; the answer shows its one-time password, once."""
     made, account = await _create(session, ctx, actor, data)
-    return views.student_created(await _row(session, made.id or 0), account["initial_password"])
+    return answers.student_created(await _row(session, made.id or 0), account["initial_password"])
 
 
 async def legacy_create_student(
@@ -343,24 +361,23 @@ async def legacy_create_student(
 
 
 async def update_student(
-    session: AsyncSession, ctx: Context, actor: Principal, student_id: int, body: BaseModel
+    session: AsyncSession, ctx: Context, actor: Principal, found: Student, body: BaseModel
 ) -> StudentRead:
-    """A full (PUT) or partial (PATCH) update: ``body`` holds the fields sent."""
-    found = await _readable(session, actor, student_id, for_update=True)
+    """A full (PUT) or partial (PATCH) update of the (locked) student: ``body`` holds
+    the fields sent."""
     found = await _update(session, ctx, actor, found, body.model_dump(exclude_unset=True))
-    return views.student(await _row(session, found.id or 0))
+    return answers.student(await _row(session, found.id or 0))
 
 
 async def legacy_update_student(
     session: AsyncSession,
     ctx: Context,
     actor: Principal,
-    student_id: int,
+    found: Student,
     body: legacy.LegacyStudentPatch,
 ) -> LegacyStudentRead:
-    """The web client's update (PUT or PATCH): the student's fields and its account's
-    (``{"user": {"is_active": false}}`` deactivates it)."""
-    found = await _readable(session, actor, student_id, for_update=True)
+    """The web client's update (PUT or PATCH) of the (locked) student: its fields and
+    its account's (``{"user": {"is_active": false}}`` deactivates it)."""
     changes, account = legacy.split(body)
     found = await _update(session, ctx, actor, found, changes, account)
     return LegacyStudentRead(**await _legacy_one(session, ctx, found.id or 0))

@@ -17,7 +17,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf
 from entraide_kit.pagination import PageParams
 
-from .. import events, repository, views
+from .. import answers, events, repository
 from ..lists import ASSOCIATION_LIST
 from ..models import Association
 from ..schemas import AssociationDetail, AssociationOut, AssociationPage, AssociationRead
@@ -27,16 +27,11 @@ from .common import CONSTRAINTS, check_user, columns, keep_served_image, page_of
 async def list_associations(
     session: AsyncSession, ctx: Context, params: PageParams, query: ListQuery
 ) -> AssociationPage:
-    count, rows = await repository.associations.page(
-        session,
-        params,
-        stmt=repository.associations_query(),
-        spec=ASSOCIATION_LIST,
-        query=query,
-        scalars=False,
+    count, rows = await repository.read_page(
+        session, params, repository.associations_query(), ASSOCIATION_LIST, query
     )
     return page_of(
-        AssociationPage, ctx, params, count, [views.association_out(ctx, r) for r in rows]
+        AssociationPage, ctx, params, count, [answers.association_out(ctx, r) for r in rows]
     )
 
 
@@ -48,14 +43,14 @@ async def get_association(
     if row is None:
         raise NotFound()
     centers = await repository.centers_brief_of_association(session, association_id)
-    return views.association_detail(ctx, row, centers)
+    return answers.association_detail(ctx, row, centers)
 
 
 async def create_association(
     session: AsyncSession, ctx: Context, body: BodyOf[Any]
 ) -> AssociationRead:
     a = await _save(session, ctx, data=body.data, files=body.files)
-    return views.association(ctx, a)
+    return answers.association(ctx, a)
 
 
 async def association_for_write(session: AsyncSession, association_id: int) -> Association:
@@ -69,7 +64,7 @@ async def update_association(
     """Full or partial update (the body says which fields it sets) of an
     association from ``association_for_write``."""
     a = await _save(session, ctx, data=body.data, files=body.files, association=association)
-    return views.association_out(ctx, await repository.get_association_row(session, a.id or 0))
+    return answers.association_out(ctx, await repository.get_association_row(session, a.id or 0))
 
 
 async def delete_association(session: AsyncSession, association_id: int) -> None:

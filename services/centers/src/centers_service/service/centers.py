@@ -17,7 +17,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf
 from entraide_kit.pagination import PageParams
 
-from .. import events, policies, repository, views
+from .. import answers, events, policies, repository
 from ..lists import CENTER_LIST
 from ..models import Center, Group, Room
 from ..schemas import CenterDetail, CenterPage, CenterRead
@@ -36,15 +36,9 @@ async def list_centers(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> CenterPage:
     """A supervisor sees the centres they supervise."""
-    count, rows = await repository.centers.page(
-        session,
-        params,
-        stmt=policies.scope(repository.centers_query(), actor, col(Center.id)),
-        spec=CENTER_LIST,
-        query=query,
-        scalars=False,
-    )
-    return page_of(CenterPage, ctx, params, count, [views.center(ctx, r) for r in rows])
+    stmt = policies.scope(repository.centers_query(), actor, col(Center.id))
+    count, rows = await repository.read_page(session, params, stmt, CENTER_LIST, query)
+    return page_of(CenterPage, ctx, params, count, [answers.center(ctx, r) for r in rows])
 
 
 async def get_center(
@@ -54,11 +48,11 @@ async def get_center(
     row = await repository.get_center_row(session, center_id)
     if row is None:
         raise NotFound()
-    policies.can_read_center(actor, row[0])
+    policies.can_read_center(actor, row)
     rooms = await repository.rooms_of_center(session, center_id)
     groups = await repository.groups_of_center(session, center_id)
-    equipment = await repository.equipment_of_rooms(session, [r.id or 0 for r in rooms])
-    return views.center_detail(ctx, row, rooms, groups, equipment)
+    equipment = await repository.equipment_of_rooms(session, [r.id for r in rooms])
+    return answers.center_detail(ctx, row, rooms, groups, equipment)
 
 
 async def create_center(session: AsyncSession, ctx: Context, body: BodyOf[Any]) -> CenterRead:
@@ -92,7 +86,7 @@ async def delete_center(session: AsyncSession, center_id: int) -> None:
 
 
 async def _answer(session: AsyncSession, ctx: Context, center: Center) -> CenterRead:
-    return views.center(ctx, await repository.get_center_row(session, center.id or 0))
+    return answers.center(ctx, await repository.get_center_row(session, center.id or 0))
 
 
 async def _save(

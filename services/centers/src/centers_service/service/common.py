@@ -3,15 +3,12 @@ constraints' messages, the checks of referenced users and centres, pages."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any, TypeVar
 
-import httpx
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from entraide_kit import http
 from entraide_kit.auth import Principal, Role
 from entraide_kit.context import Context
 from entraide_kit.copies import users
@@ -23,7 +20,6 @@ from .. import policies
 from ..schemas import TEXT_FIELDS, URL_FIELDS
 
 P = TypeVar("P", bound=BaseModel)
-log = logging.getLogger("entraide.copies")
 
 CONSTRAINTS = {
     "uq_associations_name": ("name", "association with this name already exists."),
@@ -109,38 +105,12 @@ def keep_served_image(
         values[field] = current
 
 
-async def find_user(session: AsyncSession, ctx: Context, user_id: int) -> users.UserCopy | None:
-    """``users.get_user`` with a context: the user from the copy, else (once)
-    from auth with the caller's token. The kit's still takes the HTTP request;
-    this goes when it takes a ``Context``."""
-    found = (await users.users_by_id(session, [user_id])).get(user_id)
-    if found is not None:
-        return found
-    auth_url = ctx.setting("auth_url")
-    if not auth_url or not ctx.authorization:
-        return None
-    try:
-        async with http.client(ctx, auth_url, timeout=3.0) as client:
-            resp = await client.get(
-                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
-                headers={"Authorization": ctx.authorization},
-            )
-    except httpx.HTTPError as exc:
-        log.warning("auth could not be asked about user %s: %s", user_id, exc)
-        return None
-    if resp.status_code != 200:
-        return None
-    # Kept: the event that follows brings the same or a newer state.
-    await users.upsert_user(session, user_id, resp.json())
-    return (await users.users_by_id(session, [user_id])).get(user_id)
-
-
 async def check_user(
     session: AsyncSession, ctx: Context, field: str, user_id: int | None, role: Role
 ) -> None:
     if user_id is None:
         return
-    user = await find_user(session, ctx, user_id)
+    user = await users.get_user(session, user_id, ctx=ctx)
     if user is None:
         raise invalid_pk(field, user_id)
     if user.role != role.value:

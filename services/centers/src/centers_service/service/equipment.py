@@ -15,7 +15,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf
 from entraide_kit.pagination import PageParams
 
-from .. import policies, repository, views
+from .. import answers, policies, repository
 from ..lists import EQUIPMENT_LIST
 from ..models import Equipment
 from ..schemas import EquipmentPage, EquipmentRead
@@ -25,26 +25,20 @@ from .common import CONSTRAINTS, columns, invalid_pk, page_of, refuse_nulls, tar
 async def list_equipment(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> EquipmentPage:
-    count, rows = await repository.equipment.page(
-        session,
-        params,
-        stmt=policies.scope(repository.equipment_query(), actor, col(Equipment.center_id)),
-        spec=EQUIPMENT_LIST,
-        query=query,
-        scalars=False,
-    )
-    results = [views.equipment(ctx, r[0], r.room_name) for r in rows]
+    stmt = policies.scope(repository.equipment_query(), actor, col(Equipment.center_id))
+    count, rows = await repository.read_page(session, params, stmt, EQUIPMENT_LIST, query)
+    results = [answers.equipment(ctx, r, r.room_name) for r in rows]
     return page_of(EquipmentPage, ctx, params, count, results)
 
 
 async def get_equipment(
     session: AsyncSession, ctx: Context, actor: Principal, equipment_id: int
 ) -> EquipmentRead:
-    found = await repository.equipment_with_center(session, equipment_id)
-    if found is None:
+    item = await repository.equipment_with_center(session, equipment_id)
+    if item is None:
         raise NotFound()
-    policies.can_read_in_center(actor, found[1])
-    return views.equipment(ctx, found[0], found.room_name)
+    policies.can_read_under(actor, item.center_supervisor_id)
+    return answers.equipment(ctx, item, item.room_name)
 
 
 async def create_equipment(
@@ -78,7 +72,7 @@ async def equipment_for_write(
 
 
 async def _answer(session: AsyncSession, ctx: Context, item: Equipment) -> EquipmentRead:
-    return views.equipment(ctx, item, await repository.room_name(session, item.room_id))
+    return answers.equipment(ctx, item, await repository.room_name(session, item.room_id))
 
 
 async def _save(

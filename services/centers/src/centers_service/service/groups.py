@@ -13,7 +13,7 @@ from entraide_kit.errors import NotFound
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams
 
-from .. import events, policies, repository, views
+from .. import answers, events, policies, repository
 from ..lists import GROUP_LIST
 from ..models import Group
 from ..schemas import GroupPage, GroupRead
@@ -23,23 +23,17 @@ from .common import CONSTRAINTS, columns, page_of, refuse_nulls, target_center
 async def list_groups(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> GroupPage:
-    count, rows = await repository.groups.page(
-        session,
-        params,
-        stmt=policies.scope(repository.groups_query(), actor, col(Group.center_id)),
-        spec=GROUP_LIST,
-        query=query,
-        scalars=False,
-    )
-    return page_of(GroupPage, ctx, params, count, [views.group(r[0], r.center_name) for r in rows])
+    stmt = policies.scope(repository.groups_query(), actor, col(Group.center_id))
+    count, rows = await repository.read_page(session, params, stmt, GROUP_LIST, query)
+    return page_of(GroupPage, ctx, params, count, [answers.group(r, r.center_name) for r in rows])
 
 
 async def get_group(session: AsyncSession, actor: Principal, group_id: int) -> GroupRead:
-    found = await repository.group_with_center(session, group_id)
-    if found is None:
+    group = await repository.group_with_center(session, group_id)
+    if group is None:
         raise NotFound()
-    policies.can_read_in_center(actor, found[1])
-    return views.group(found[0], found[1].name)
+    policies.can_read_under(actor, group.center_supervisor_id)
+    return answers.group(group, group.center_name)
 
 
 async def create_group(session: AsyncSession, actor: Principal, body: BaseModel) -> GroupRead:
@@ -70,8 +64,7 @@ async def group_for_write(session: AsyncSession, actor: Principal, group_id: int
 
 
 async def _answer(session: AsyncSession, group: Group) -> GroupRead:
-    center = await repository.centers.get(session, group.center_id)
-    return views.group(group, center.name if center else "")
+    return answers.group(group, await repository.center_name(session, group.center_id) or "")
 
 
 async def _save(

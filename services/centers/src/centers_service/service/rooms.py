@@ -15,7 +15,7 @@ from entraide_kit.filters import ListQuery
 from entraide_kit.forms import BodyOf
 from entraide_kit.pagination import PageParams
 
-from .. import events, policies, repository, views
+from .. import answers, events, policies, repository
 from ..lists import ROOM_LIST
 from ..models import Room
 from ..schemas import RoomPage, RoomRead
@@ -25,27 +25,20 @@ from .common import CONSTRAINTS, columns, page_of, refuse_nulls, target_center
 async def list_rooms(
     session: AsyncSession, ctx: Context, actor: Principal, params: PageParams, query: ListQuery
 ) -> RoomPage:
-    count, rows = await repository.rooms.page(
-        session,
-        params,
-        stmt=policies.scope(repository.rooms_query(), actor, col(Room.center_id)),
-        spec=ROOM_LIST,
-        query=query,
-        scalars=False,
-    )
-    equipment = await repository.equipment_of_rooms(session, [r[0].id for r in rows])
-    results = [views.room(ctx, r[0], r.center_name, equipment.get(r[0].id, [])) for r in rows]
+    stmt = policies.scope(repository.rooms_query(), actor, col(Room.center_id))
+    count, rows = await repository.read_page(session, params, stmt, ROOM_LIST, query)
+    equipment = await repository.equipment_of_rooms(session, [r.id for r in rows])
+    results = [answers.room(ctx, r, r.center_name, equipment.get(r.id, [])) for r in rows]
     return page_of(RoomPage, ctx, params, count, results)
 
 
 async def get_room(session: AsyncSession, ctx: Context, actor: Principal, room_id: int) -> RoomRead:
-    found = await repository.room_with_center(session, room_id)
-    if found is None:
+    room = await repository.room_with_center(session, room_id)
+    if room is None:
         raise NotFound()
-    room, center = found[0], found[1]
-    policies.can_read_in_center(actor, center)
+    policies.can_read_under(actor, room.center_supervisor_id)
     items = (await repository.equipment_of_rooms(session, [room_id])).get(room_id, [])
-    return views.room(ctx, room, center.name, items)
+    return answers.room(ctx, room, room.center_name, items)
 
 
 async def create_room(
@@ -80,9 +73,9 @@ async def room_for_write(session: AsyncSession, actor: Principal, room_id: int) 
 
 
 async def _answer(session: AsyncSession, ctx: Context, room: Room) -> RoomRead:
-    center = await repository.centers.get(session, room.center_id)
+    center_name = await repository.center_name(session, room.center_id)
     items = (await repository.equipment_of_rooms(session, [room.id or 0])).get(room.id or 0, [])
-    return views.room(ctx, room, center.name if center else "", items)
+    return answers.room(ctx, room, center_name or "", items)
 
 
 async def _save(

@@ -1,11 +1,14 @@
-"""Read shapes of exams, questions and results."""
+"""Read shapes of exams, questions and results.
+
+Rows are the repository's flat read rows (``fastread``: a record's columns
+as attributes, beside the labels of its joins) or ORM records: both read the
+same attributes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from .models import Question, Submission
 from .schemas import (
     Answer,
     ExamDetail,
@@ -17,7 +20,7 @@ from .schemas import (
 )
 
 
-def question(q: Question) -> QuestionRead:
+def question(q: Any) -> QuestionRead:
     return QuestionRead(
         id=q.id or 0,
         training=q.training_id,
@@ -33,7 +36,7 @@ def question(q: Question) -> QuestionRead:
     )
 
 
-def question_for_student(q: Question) -> QuestionForStudent:
+def question_for_student(q: Any) -> QuestionForStudent:
     return QuestionForStudent(
         id=q.id or 0,
         training=q.training_id,
@@ -56,16 +59,16 @@ def _student(row: Any) -> StudentInfo | None:
     )
 
 
-def _exam_fields(row: Any, question_ids: Sequence[int]) -> dict[str, Any]:
-    e = row[0]
+def _exam_fields(e: Any, question_ids: Sequence[int]) -> dict[str, Any]:
+    """``e``: a flat ``exams_query()`` row (the exam's columns and the names)."""
     return {
         "id": e.id,
         "title": e.title,
         "exam_type": e.exam_type,
         "student": e.student_id,
-        "student_details": _student(row),
+        "student_details": _student(e),
         "training": e.training_id,
-        "training_name": row.training_name,
+        "training_name": e.training_name,
         "questions": list(question_ids),
         "status": e.status,
         "score": e.score,
@@ -83,13 +86,13 @@ def exam(row: Any, question_ids: Sequence[int]) -> ExamRead:
 def exam_detail(
     row: Any,
     question_ids: Sequence[int],
-    questions: dict[int, Question],
-    submissions: Sequence[Submission],
+    questions: dict[int, Any],
+    submissions: Sequence[Any],
     *,
     for_student: bool,
 ) -> ExamDetail:
     ordered = [questions[q] for q in question_ids if q in questions]
-    completed = row[0].status == "completed"
+    completed = row.status == "completed"
     details: list[Any] = [question_for_student(q) if for_student else question(q) for q in ordered]
     answers = [
         Answer(
@@ -103,16 +106,16 @@ def exam_detail(
     return ExamDetail(**_exam_fields(row, question_ids), question_details=details, answers=answers)
 
 
-def result(row: Any, earned: float) -> Result:
-    e = row[0]
+def result(e: Any, earned: float) -> Result:
+    """``e``: a flat ``exams_query()`` row."""
     return Result(
         exam=e.id,
         title=e.title,
         exam_type=e.exam_type,
         student=e.student_id,
-        student_details=_student(row),
+        student_details=_student(e),
         training=e.training_id,
-        training_name=row.training_name,
+        training_name=e.training_name,
         score=e.score,
         earned_points=earned,
         total_points=e.total_points,

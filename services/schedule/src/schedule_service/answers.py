@@ -1,5 +1,7 @@
 """Read shapes built from rows of ``repository.sessions_query()`` / ``instances_query()``
-(the copies' names come with the row: no query per record)."""
+(the copies' names come with the row: no query per record). The rows are
+``fastread``'s: the template's (or the instance's) columns by their names, then
+the labels."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from entraide_kit.copies.users import UserCopy
 
-from .models import DAYS, STATUSES, ScheduleSession, SessionInstance
+from .models import DAYS, STATUSES
 from .schemas import (
     CourseCenter,
     CourseDetails,
@@ -69,7 +71,7 @@ def user_mini(user: UserCopy) -> TrainerDetails:
 
 def user_row(row: Any) -> TrainerDetails:
     """A row of the users copy, as ``user_mini`` shows it."""
-    return user_mini(UserCopy(**row._mapping))
+    return user_mini(UserCopy(**row._asdict()))
 
 
 def trainer_ref(user: UserCopy) -> TrainerRef:
@@ -116,34 +118,32 @@ def course_details(course_id: int, row: Any) -> CourseDetails:
     )
 
 
-def session(row: Any) -> SessionRead:
-    """``row``: a row of ``sessions_query()``."""
-    s: ScheduleSession = row[0]
+def session(s: Any) -> SessionRead:
+    """``s``: a row of ``sessions_query()``."""
     return SessionRead(
-        id=s.id or 0,
+        id=s.id,
         day=s.day,
         start_time=s.start_time,
         end_time=s.end_time,
         academic_year=s.academic_year,
         is_active=s.is_active,
         trainer=s.trainer_id,
-        trainer_details=session_trainer(s.trainer_id, row),
+        trainer_details=session_trainer(s.trainer_id, s),
         room=s.room_id,
-        room_details=room_details(s.room_id, row),
+        room_details=room_details(s.room_id, s),
         group=s.group_id,
-        group_details=group_details(s.group_id, row),
+        group_details=group_details(s.group_id, s),
         training_course=s.training_course_id,
-        training_course_details=course_details(s.training_course_id, row),
+        training_course_details=course_details(s.training_course_id, s),
         created_at=s.created_at,
         updated_at=s.updated_at,
     )
 
 
-def instance(row: Any) -> InstanceRead:
-    """``row``: a row of ``instances_query()``."""
-    i: SessionInstance = row[0]
+def instance(i: Any) -> InstanceRead:
+    """``i``: a row of ``instances_query()``."""
     return InstanceRead(
-        id=i.id or 0,
+        id=i.id,
         schedule_template=i.schedule_template_id,
         specific_date=i.specific_date,
         custom_start_time=i.custom_start_time,
@@ -152,12 +152,12 @@ def instance(row: Any) -> InstanceRead:
         custom_trainer=i.custom_trainer_id,
         status=i.status,
         notes=i.notes,
-        effective_start_time=row.effective_start_time,
-        effective_end_time=row.effective_end_time,
-        effective_trainer=trainer_details(row.effective_trainer_id, row),
-        effective_room=room_details(row.effective_room_id, row),
-        group=row[1].group_id,
-        center=row[1].center_id,
+        effective_start_time=i.effective_start_time,
+        effective_end_time=i.effective_end_time,
+        effective_trainer=trainer_details(i.effective_trainer_id, i),
+        effective_room=room_details(i.effective_room_id, i),
+        group=i.group_id,
+        center=i.center_id,
         created_at=i.created_at,
         updated_at=i.updated_at,
     )
@@ -170,23 +170,21 @@ def group_full(group: Any) -> GroupFull:
     )
 
 
-def week_session(row: Any) -> WeekSession:
-    """``row``: a row of ``instances_query()``."""
-    i: SessionInstance = row[0]
-    s: ScheduleSession = row[1]
+def week_session(i: Any) -> WeekSession:
+    """``i``: a row of ``instances_query()``."""
     return WeekSession(
-        id=i.id or 0,
+        id=i.id,
         schedule_template=i.schedule_template_id,
         specific_date=i.specific_date,
-        effective_start_time=row.effective_start_time,
-        effective_end_time=row.effective_end_time,
+        effective_start_time=i.effective_start_time,
+        effective_end_time=i.effective_end_time,
         status=i.status,
-        effective_trainer=trainer_details(row.effective_trainer_id, row),
-        effective_room=room_details(row.effective_room_id, row),
-        group=s.group_id,
-        group_details=group_details(s.group_id, row),
-        training_course=s.training_course_id,
-        training_course_details=course_details(s.training_course_id, row),
+        effective_trainer=trainer_details(i.effective_trainer_id, i),
+        effective_room=room_details(i.effective_room_id, i),
+        group=i.group_id,
+        group_details=group_details(i.group_id, i),
+        training_course=i.training_course_id,
+        training_course_details=course_details(i.training_course_id, i),
     )
 
 
@@ -206,18 +204,16 @@ def generated(rows: Sequence[Any], people: Mapping[int, UserCopy]) -> list[Gener
     ]
 
 
-def timetable_session(row: Any) -> TimetableSession:
-    i: SessionInstance = row[0]
+def timetable_session(i: Any) -> TimetableSession:
+    """``i``: a row of ``instances_query()``."""
     return TimetableSession(
-        id=i.id or 0,
+        id=i.id,
         specific_date=i.specific_date,
-        effective_start_time=row.effective_start_time,
-        effective_end_time=row.effective_end_time,
+        effective_start_time=i.effective_start_time,
+        effective_end_time=i.effective_end_time,
         status=i.status,
         schedule_template_details=TimetableTemplate(
-            training_course_details=TimetableCourse(
-                program=ProgramName(name=row.program_name or "")
-            )
+            training_course_details=TimetableCourse(program=ProgramName(name=i.program_name or ""))
         ),
     )
 
@@ -246,10 +242,9 @@ def weekly_summary(
     trainers: dict[int, dict[str, Any]] = {}
     rooms: dict[int, dict[str, Any]] = {}
     for row in rows:
-        i: SessionInstance = row[0]
-        per_day.setdefault(i.specific_date, dict.fromkeys(STATUSES, 0))[i.status] += 1
-        totals[i.status] += 1
-        if i.status == "cancelled":
+        per_day.setdefault(row.specific_date, dict.fromkeys(STATUSES, 0))[row.status] += 1
+        totals[row.status] += 1
+        if row.status == "cancelled":
             continue
         length = hours(row)
         trainer = trainers.setdefault(

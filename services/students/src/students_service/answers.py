@@ -1,4 +1,5 @@
-"""Read shapes of students, from rows of ``repository.students_query()``."""
+"""Read shapes of students, from rows of ``repository.students_query()`` (flat rows:
+the student's columns beside the joined names)."""
 
 from __future__ import annotations
 
@@ -17,29 +18,28 @@ def student_created(row: Any, initial_password: str) -> StudentCreated:
 
 
 def _fields(row: Any) -> dict[str, Any]:
-    s = row[0]
     first, last = row.first_name or "", row.last_name or ""
     return dict(
-        id=s.id,
-        exam_id=s.exam_id,
-        center_code=s.center_code,
-        center=s.center_id,
+        id=row.id,
+        exam_id=row.exam_id,
+        center_code=row.center_code,
+        center=row.center_id,
         center_name=row.center_name,
-        program=s.program_id,
+        program=row.program_id,
         program_name=row.program_name,
-        academic_year=s.academic_year,
-        joining_date=s.joining_date,
-        training_course=s.training_course_id,
-        group=s.group_id,
+        academic_year=row.academic_year,
+        joining_date=row.joining_date,
+        training_course=row.training_course_id,
+        group=row.group_id,
         group_name=row.group_name,
         user_info=f"{first} {last} - (Student)".strip(),
         user=UserSummary(
-            id=s.user_id,
+            id=row.user_id,
             email=row.email or "",
             first_name=first,
             last_name=last,
             is_active=bool(row.is_active) if row.is_active is not None else True,
         ),
-        created_at=s.created_at,
-        updated_at=s.updated_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

@@ -1,4 +1,8 @@
-"""Read shapes built from rows (and nested data loaded in bulk beforehand)."""
+"""Read shapes built from rows (and nested data loaded in bulk beforehand).
+
+Rows are the repository's flat read rows (``fastread``: a record's columns
+as attributes, beside the labels of its joins) or, for the answer of a
+write, the ORM record itself: both read the same attributes."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 from entraide_kit.context import Context
 from entraide_kit.storage import media_url
 
-from .models import Association, Center, Equipment, Group, Room
 from .schemas import (
     AssociationDetail,
     AssociationOut,
@@ -32,7 +35,7 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
-def _association_fields(ctx: Context, a: Association) -> dict[str, Any]:
+def _association_fields(ctx: Context, a: Any) -> dict[str, Any]:
     logo = media_url(ctx, a.logo)
     return dict(
         id=a.id or 0,
@@ -60,19 +63,18 @@ def _association_fields(ctx: Context, a: Association) -> dict[str, Any]:
     )
 
 
-def association(ctx: Context, a: Association) -> AssociationRead:
+def association(ctx: Context, a: Any) -> AssociationRead:
     """The contract's create answer: ``supervisor`` is the id."""
     return AssociationRead(**_association_fields(ctx, a))
 
 
 def supervisor(row: Any) -> SupervisorOut | None:
-    """``row``: an ``associations_query()`` row. Null without a supervisor; empty
-    names while the user's copy has not arrived yet."""
-    a: Association = row[0]
-    if a.supervisor_id is None:
+    """``row``: a flat ``associations_query()`` row. Null without a supervisor;
+    empty names while the user's copy has not arrived yet."""
+    if row.supervisor_id is None:
         return None
     return SupervisorOut(
-        id=a.supervisor_id,
+        id=row.supervisor_id,
         first_name=row.supervisor_first_name or "",
         last_name=row.supervisor_last_name or "",
         email=row.supervisor_email or "",
@@ -83,13 +85,13 @@ def supervisor(row: Any) -> SupervisorOut | None:
 
 def association_out(ctx: Context, row: Any) -> AssociationOut:
     """Reads and updates: ``supervisor`` as an object, as the original backend answered."""
-    fields = _association_fields(ctx, row[0])
+    fields = _association_fields(ctx, row)
     fields["supervisor"] = supervisor(row)
     return AssociationOut(**fields)
 
 
-def association_detail(ctx: Context, row: Any, centers: Sequence[Center]) -> AssociationDetail:
-    fields = _association_fields(ctx, row[0])
+def association_detail(ctx: Context, row: Any, centers: Sequence[Any]) -> AssociationDetail:
+    fields = _association_fields(ctx, row)
     fields["supervisor"] = supervisor(row)
     return AssociationDetail(
         **fields,
@@ -107,8 +109,8 @@ def association_detail(ctx: Context, row: Any, centers: Sequence[Center]) -> Ass
     )
 
 
-def _center_fields(ctx: Context, row: Any) -> dict[str, Any]:
-    c: Center = row[0]
+def _center_fields(ctx: Context, c: Any) -> dict[str, Any]:
+    """``c``: a flat ``centers_query()`` row (the centre's columns and the names)."""
     logo = media_url(ctx, c.logo)
     return {
         "id": c.id or 0,
@@ -126,31 +128,31 @@ def _center_fields(ctx: Context, row: Any) -> dict[str, Any]:
         "instagram_link": _blank(c.instagram_link),
         "twitter_link": _blank(c.twitter_link),
         "association": c.association_id,
-        "association_name": row.association_name,
+        "association_name": c.association_name,
         "affiliated_to": c.affiliated_to,
         "other_affiliation": c.other_affiliation,
         "is_active": c.is_active,
         "is_verified": c.is_verified,
         "supervisor": c.supervisor_id,
-        "supervisor_first_name": row.supervisor_first_name,
-        "supervisor_last_name": row.supervisor_last_name,
-        "supervisor_username": row.supervisor_username,
+        "supervisor_first_name": c.supervisor_first_name,
+        "supervisor_last_name": c.supervisor_last_name,
+        "supervisor_username": c.supervisor_username,
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
 
 
 def center(ctx: Context, row: Any) -> CenterRead:
-    """``row``: (Center, association_name, supervisor_first_name, _last_name, _username)."""
+    """``row``: a flat ``centers_query()`` row."""
     return CenterRead(**_center_fields(ctx, row))
 
 
 def center_detail(
     ctx: Context,
     row: Any,
-    rooms: Sequence[Room],
-    groups: Sequence[Group],
-    equipment_by_room: Mapping[int, Sequence[Equipment]],
+    rooms: Sequence[Any],
+    groups: Sequence[Any],
+    equipment_by_room: Mapping[int, Sequence[Any]],
 ) -> CenterDetail:
     return CenterDetail(
         **_center_fields(ctx, row),
@@ -168,7 +170,7 @@ def center_detail(
     )
 
 
-def room_summary(ctx: Context, r: Room, items: Sequence[Equipment]) -> RoomSummary:
+def room_summary(ctx: Context, r: Any, items: Sequence[Any]) -> RoomSummary:
     picture = media_url(ctx, r.picture)
     return RoomSummary(
         id=r.id or 0,
@@ -185,7 +187,7 @@ def room_summary(ctx: Context, r: Room, items: Sequence[Equipment]) -> RoomSumma
     )
 
 
-def equipment(ctx: Context, e: Equipment, room_name: str | None) -> EquipmentRead:
+def equipment(ctx: Context, e: Any, room_name: str | None) -> EquipmentRead:
     picture = media_url(ctx, e.picture)
     return EquipmentRead(
         id=e.id or 0,
@@ -203,7 +205,7 @@ def equipment(ctx: Context, e: Equipment, room_name: str | None) -> EquipmentRea
     )
 
 
-def room(ctx: Context, r: Room, center_name: str, items: Sequence[Equipment]) -> RoomRead:
+def room(ctx: Context, r: Any, center_name: str, items: Sequence[Any]) -> RoomRead:
     picture = media_url(ctx, r.picture)
     nested = [equipment(ctx, e, r.name) for e in items]
     return RoomRead(
@@ -224,7 +226,7 @@ def room(ctx: Context, r: Room, center_name: str, items: Sequence[Equipment]) ->
     )
 
 
-def group(g: Group, center_name: str) -> GroupRead:
+def group(g: Any, center_name: str) -> GroupRead:
     return GroupRead(
         id=g.id or 0,
         name=g.name,

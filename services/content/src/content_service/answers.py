@@ -1,5 +1,9 @@
 """Read shapes built from rows (children loaded in bulk beforehand), and the answer
-written once as JSON bytes (no second validation by a response model)."""
+written once as JSON bytes (no second validation by a response model).
+
+A row is a lean row of its table (``entraide_kit.fastread``, on reads) or the
+record itself (the answer of a write): both are read by attribute, the columns'
+names, so the annotations name the records."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from entraide_kit.context import Context
 from entraide_kit.copies.users import UserCopy
 from entraide_kit.storage import media_url
 
-from .models import AnnualDistribution, Program, Teacher, TrainingCourse, WeeklyPlan
 from .repository import GroupOf
 from .schemas import (
     CenterSummary,
@@ -28,7 +27,8 @@ from .schemas import (
 MEDIA_PATH = "/api/programs/media"
 
 
-def program(ctx: Context, p: Program) -> ProgramRead:
+def program(ctx: Context, p: Any) -> ProgramRead:
+    """``p``: a Program, or a (flat) row of ``repository.programs_query()``."""
     return ProgramRead(
         id=p.id or 0,
         name=p.name,
@@ -40,41 +40,59 @@ def program(ctx: Context, p: Program) -> ProgramRead:
     )
 
 
-def distribution(ctx: Context, d: AnnualDistribution, p: Program) -> DistributionRead:
-    return DistributionRead(
-        id=d.id or 0,
-        programe=program(ctx, p),
-        academic_year=d.academic_year,
-        trainer=d.trainer_id,
-        created_at=d.created_at,
-        updated_at=d.updated_at,
+def _program_of(ctx: Context, row: Any) -> ProgramRead:
+    """The programme joined to a row (its ``program__*`` columns)."""
+    return ProgramRead(
+        id=row.program__id,
+        name=row.program__name,
+        description=row.program__description,
+        duration_years=row.program__duration_years,
+        logo=media_url(ctx, row.program__logo),
+        created_at=row.program__created_at,
+        updated_at=row.program__updated_at,
     )
 
 
 def distribution_row(ctx: Context, row: Any) -> DistributionRead:
-    """``row``: (AnnualDistribution, Program)."""
-    return distribution(ctx, row[0], row[1])
+    """``row``: a ``repository.distributions_query()`` row (the distribution's columns,
+    its programme's as ``program__*``)."""
+    return DistributionRead(
+        id=row.id,
+        programe=_program_of(ctx, row),
+        academic_year=row.academic_year,
+        trainer=row.trainer_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def weekly_plan_row(ctx: Context, row: Any) -> WeeklyPlanRead:
-    """``row``: (WeeklyPlan, AnnualDistribution, Program)."""
-    w: WeeklyPlan = row[0]
+    """``row``: a ``repository.weekly_plans_query()`` row (the plan's columns, its
+    distribution's as ``distribution__*``, their programme's as ``program__*``)."""
+    distribution = DistributionRead(
+        id=row.distribution__id,
+        programe=_program_of(ctx, row),
+        academic_year=row.distribution__academic_year,
+        trainer=row.distribution__trainer_id,
+        created_at=row.distribution__created_at,
+        updated_at=row.distribution__updated_at,
+    )
     return WeeklyPlanRead(
-        id=w.id or 0,
-        annual_distribution=distribution(ctx, row[1], row[2]),
-        month=w.month,
-        week_number=w.week_number,
-        title=w.title,
-        description=w.description,
-        trainer=w.trainer_id,
-        created_at=w.created_at,
-        updated_at=w.updated_at,
+        id=row.id,
+        annual_distribution=distribution,
+        month=row.month,
+        week_number=row.week_number,
+        title=row.title,
+        description=row.description,
+        trainer=row.trainer_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
 def course_row(ctx: Context, row: Any) -> CourseRead:
-    """``row``: (TrainingCourse, Program, centre copy columns, trainer copy columns)."""
-    c: TrainingCourse = row[0]
+    """``row``: a ``repository.courses_query()`` row (the course's columns, its
+    programme's as ``program__*``, the centre and trainer copy columns)."""
     center = None
     if row.center_ref is not None:
         center = CenterSummary(
@@ -96,14 +114,14 @@ def course_row(ctx: Context, row: Any) -> CourseRead:
             is_active=row.trainer_is_active,
         )
     return CourseRead(
-        id=c.id or 0,
-        name=course_name(row[1].name, center.name if center else None, trainer),
-        program=program(ctx, row[1]),
+        id=row.id,
+        name=course_name(row.program__name, center.name if center else None, trainer),
+        program=_program_of(ctx, row),
         center=center,
         trainer=trainer,
-        academic_year=c.academic_year,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
+        academic_year=row.academic_year,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -133,7 +151,7 @@ def user_of_teacher(row: Any) -> UserCopy | None:
 
 
 def _teacher_fields(row: Any, groups: Sequence[GroupOf]) -> dict[str, Any]:
-    t: Teacher = row[0]
+    """``row``: a (flat) ``repository.teachers_query()`` row."""
     user = None
     if row.user_ref is not None:
         user = TeacherUser(
@@ -144,24 +162,25 @@ def _teacher_fields(row: Any, groups: Sequence[GroupOf]) -> dict[str, Any]:
             is_active=row.user_is_active,
         )
     return {
-        "id": t.id or 0,
+        "id": row.id,
         "user": user,
-        "center": t.center_id,
+        "center": row.center_id,
         "center_name": row.center_name,
-        "program": t.program_id,
+        "program": row.program_id,
         "program_name": row.program_name,
         "groups": [g.id for g in groups],
         "groups_details": [GroupSummary(id=g.id, name=g.name or "") for g in groups],
-        "contract_with": t.contract_with,
-        "contract_start_date": t.contract_start_date,
-        "contract_end_date": t.contract_end_date,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
+        "contract_with": row.contract_with,
+        "contract_start_date": row.contract_start_date,
+        "contract_end_date": row.contract_end_date,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
 
 
 def teacher_row(row: Any, groups: Sequence[GroupOf]) -> TeacherRead:
-    """``row``: (Teacher, user copy columns, center_name, program_name)."""
+    """``row``: a teachers_query row (the teacher's columns, its user's, center_name,
+    program_name)."""
     return TeacherRead(**_teacher_fields(row, groups))
 
 
