@@ -33,10 +33,10 @@ a write's ``flush()`` runs inside the write's transaction and sees it.
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select
+from sqlalchemy import ARRAY, Integer, Select, any_, literal
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -90,6 +90,14 @@ def compile_for_asyncpg(stmt: ClauseElement) -> tuple[str, list[Any]]:
         processor = processors.get(name)
         args.append(processor(value) if processor is not None and value is not None else value)
     return sql, args
+
+
+def any_of(column: Any, ids: Iterable[int | None]) -> Any:
+    """``column = ANY($1)``, the ids as one array parameter: one statement shape
+    (one prepared statement) whatever their number, and nothing to expand at
+    each call (``IN`` with 20 ids cost 70 us of compiling a time)."""
+    wanted = sorted({int(i) for i in ids if i is not None})
+    return column == any_(literal(wanted, ARRAY(Integer)))
 
 
 def _row_type(keys: Sequence[str]) -> Any:
@@ -165,6 +173,14 @@ class Lookup(NamedTuple):
     @classmethod
     def prepare(cls, stmt: Select[Any]) -> Lookup:
         return cls(str(flatten(stmt).compile(dialect=_DIALECT)))
+
+    async def fetch_direct(self, db: Any, *args: Any) -> Any | None:
+        """The row, on the database's lookup pool, outside any session
+        (``Database.fetchrow``)."""
+        record = await db.fetchrow(self.sql, *args)
+        if record is None:
+            return None
+        return _row_type(list(record.keys()))(*record)
 
     async def fetch(self, session: AsyncSession, *args: Any) -> Any | None:
         record = await (await _driver(session, self.sql, args)).fetchrow(self.sql, *args)

@@ -1,37 +1,16 @@
 """The few writes every service makes the same way, on SQLModel records that
-carry ``version`` (bumped on each change, carried by events) and ``updated_at``."""
+carry ``version`` (bumped on each change, carried by events) and ``updated_at``.
+Reads go through the repositories (``entraide_kit.repository``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 T = TypeVar("T", bound=SQLModel)
-
-
-async def get(
-    session: AsyncSession, model: type[T], pk: int, *, for_update: bool = False
-) -> T | None:
-    stmt = select(model).where(model.id == pk)  # type: ignore[attr-defined]
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def get_or_404(
-    session: AsyncSession, model: type[T], pk: int, *, for_update: bool = False
-) -> T:
-    """The record, or the contract's 404 (``{"detail": "Not found."}``)."""
-    from .errors import NotFound
-
-    found = await get(session, model, pk, for_update=for_update)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 async def add(session: AsyncSession, obj: T) -> T:

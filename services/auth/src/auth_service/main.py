@@ -38,8 +38,7 @@ async def token_guard(request: Request, principal: Principal) -> None:
     The row read here is kept on the request: reading one's own profile needs
     nothing more (``router.caller_as_checked``).
     """
-    async with request.app.state.db.lookup_session() as session:
-        user = await CALLER.fetch(session, principal.id)
+    user = await CALLER.fetch_direct(request.app.state.db, principal.id)
     if user is None or not user.is_active or user.token_version != principal.token_version:
         raise InvalidToken()
     request.scope[CHECKED_USER] = user

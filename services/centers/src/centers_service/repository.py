@@ -191,7 +191,7 @@ async def _children(
     grouped: dict[int, list[Any]] = defaultdict(list)
     if not wanted:
         return grouped
-    stmt = select(model).where(column.in_(wanted)).order_by(*order_by)
+    stmt = select(model).where(fastread.any_of(column, wanted)).order_by(*order_by)
     key = column.key
     for row in await fastread.rows(session, stmt):
         grouped[int(getattr(row, key))].append(row)
