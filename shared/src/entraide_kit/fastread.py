@@ -54,7 +54,10 @@ _ROW_TYPES: dict[tuple[str, ...], Any] = {}
 
 def flatten(stmt: Select[Any]) -> Select[Any]:
     """``select(Room, Center.name)`` as ``select(*rooms.c, Center.name)``: each
-    ORM entity replaced by its table's columns (rows read as the entity)."""
+    ORM entity replaced by its table's columns (rows read as the entity). Two
+    entities with columns of the same name (``id``, ``created_at``): the first
+    keeps the name, SQLAlchemy labels the next ``id_1``; select the second's
+    columns with labels of their own instead."""
     raw: list[Any] = list(stmt._raw_columns)
     if not any(getattr(c, "is_selectable", False) for c in raw):
         return stmt
@@ -104,11 +107,6 @@ def _row_type(keys: Sequence[str]) -> Any:
     key = tuple(keys)
     known = _ROW_TYPES.get(key)
     if known is None:
-        if len(set(key)) != len(key):
-            # select(A, B) with columns of the same name (id, created_at): a named
-            # tuple would rename them to _3, _7... and be read wrongly by name.
-            twice = sorted({k for k in key if key.count(k) > 1})
-            raise ValueError(f"columns named twice in one read: {twice}; label them")
         known = collections.namedtuple("Row", key, rename=True)  # type: ignore[misc,no-redef]
         _ROW_TYPES[key] = known
     return known
