@@ -136,6 +136,38 @@ def test_process_wrapper(tmp_path: Path) -> None:
         proc.stop()
 
 
+def test_a_pid_file_survives_a_stepped_clock(tmp_path: Path) -> None:
+    """Start times are boot time plus ticks: a clock stepped by NTP moves them all
+    (35 s once in CI, and the stack's processes were then neither killed nor
+    stopped). The command line still names the process; another command at a
+    recycled pid is not it."""
+    import sys
+
+    argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+    proc = Process("sleeper", argv, log_file=tmp_path / "s.log", pid_file=tmp_path / "s.pid")
+    proc.start()
+    try:
+        info = json.loads((tmp_path / "s.pid").read_text())
+        info["create_time"] -= 35.0
+        (tmp_path / "s.pid").write_text(json.dumps(info))
+        reader = Process("sleeper", [], log_file=tmp_path / "s.log", pid_file=tmp_path / "s.pid")
+        assert reader.pid == proc.pid and reader.is_running()
+        reader.kill()
+        assert not proc.is_running()
+        # A recycled pid: the recorded start time and command are another program's.
+        other = Process("other", argv, log_file=tmp_path / "o.log", pid_file=tmp_path / "o.pid")
+        other.start()
+        info = json.loads((tmp_path / "o.pid").read_text())
+        info["create_time"] -= 35.0
+        info["argv"] = [sys.executable, "-m", "something.else"]
+        (tmp_path / "o.pid").write_text(json.dumps(info))
+        stranger = Process("other", [], log_file=tmp_path / "o.log", pid_file=tmp_path / "o.pid")
+        assert stranger.pid is None
+        other.stop()
+    finally:
+        proc.stop()
+
+
 @pytest.fixture(scope="module")
 def gateway(
     tmp_path_factory: pytest.TempPathFactory, echo_server: EchoServer

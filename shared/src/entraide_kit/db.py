@@ -95,7 +95,7 @@ class Database:
         async with self._lookups_lock:
             if self._lookups is None:
                 self._lookups = await asyncpg.create_pool(
-                    _asyncpg_dsn(self.url), min_size=1, max_size=self.LOOKUP_POOL_SIZE
+                    _asyncpg_dsn(self.url), min_size=0, max_size=self.LOOKUP_POOL_SIZE
                 )
         return self._lookups
 

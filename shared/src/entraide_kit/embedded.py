@@ -180,6 +180,18 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def _same_command(pid: int, argv: Any) -> bool:
+    """Whether the process runs the command line recorded in its pid file."""
+    if not isinstance(argv, list) or not argv:
+        return False
+    try:
+        import psutil
+
+        return [str(a) for a in psutil.Process(pid).cmdline()] == [str(a) for a in argv]
+    except Exception:
+        return False
+
+
 def _process_create_time(pid: int) -> float | None:
     try:
         import psutil
@@ -237,8 +249,13 @@ class Process:
             return None
         created = info.get("create_time")
         actual = _process_create_time(pid)
-        if created is not None and actual is not None and abs(float(created) - actual) > 1.0:
-            return None  # the pid was recycled by another program
+        # Another start time: the pid was recycled by another program, or the clock
+        # was stepped since (a VM's clock jumped 35 s during a CI run: start times
+        # are boot time plus ticks, so every one moved, and the stack's processes
+        # were neither killed nor stopped). The command line tells them apart.
+        moved = created is not None and actual is not None and abs(float(created) - actual) > 1.0
+        if moved and not _same_command(pid, info.get("argv")):
+            return None
         return pid
 
     def _write_pid_file(self, pid: int) -> None:
