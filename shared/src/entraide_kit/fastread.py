@@ -1,6 +1,6 @@
 """Lean reads: SQLAlchemy Core statements run straight on asyncpg.
 
-Measured on a page of 20 rooms (bench/asgitime.py's neighbour, issue 18):
+Measured on a page of 20 rooms, in process (issue 18; README, Performance):
 ``session.execute`` of the ORM statement costs 0.57 ms of CPU, of its Core
 twin 0.49 ms, and the same SQL sent by asyncpg 0.08 ms: SQLAlchemy's
 execution context and result processing, not PostgreSQL, were a third of a
