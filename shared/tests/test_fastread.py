@@ -101,6 +101,18 @@ async def test_any_of_is_one_statement_shape_whatever_the_ids(db: Database) -> N
     assert counter.statements[0] == counter.statements[1]  # the same prepared statement
 
 
+async def test_the_rows_of_many_parents_in_one_statement(db: Database) -> None:
+    async with db.lookup_session() as s:
+        with count_queries(db.engine) as counter:
+            by_hall = await fastread.children(
+                s, FrSeat, col(FrSeat.hall_id), [1, 2, None], col(FrSeat.id)
+            )
+            none = await fastread.children(s, FrSeat, col(FrSeat.hall_id), [])
+    assert counter.count == 1  # nothing asked for no parents
+    assert [r.id for r in by_hall[2]] == [1, 4, 7, 10] and set(by_hall) == {1, 2}
+    assert none == {}
+
+
 async def test_the_first_entity_keeps_a_clashing_name(db: Database) -> None:
     stmt: Any = (
         select(FrSeat, FrHall)

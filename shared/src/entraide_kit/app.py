@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
 import logging
-import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -135,7 +133,6 @@ def create_app(
             await _teardown(app, tasks, nats, db)
 
     app = FastAPI(
-        **_telemetry_off(),
         title=title,
         description=description,
         version="1.0",
@@ -173,17 +170,6 @@ def create_app(
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app
-
-
-def _telemetry_off() -> dict[str, Any]:
-    """FastAPI's native OpenTelemetry asks on every request whether a provider is
-    configured (~20 us); with no OTLP endpoint set there is none to find, so it
-    is told so once. (A FastAPI without the option takes nothing.)"""
-    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
-        return {}
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        return {}
-    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 async def _teardown(

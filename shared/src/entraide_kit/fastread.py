@@ -36,7 +36,7 @@ import collections
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, Integer, Select, any_, literal
+from sqlalchemy import ARRAY, Integer, Select, any_, literal, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
@@ -141,6 +141,28 @@ async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
     return [make(*r) for r in records]
 
 
+async def children(
+    session: AsyncSession,
+    model: Any,
+    column: Any,
+    parent_ids: Iterable[int | None],
+    *order_by: Any,
+    where: Sequence[Any] = (),
+) -> dict[int, list[Any]]:
+    """The rows of many parents (``column`` the foreign key) in one statement
+    (``any_of``), grouped by parent in ``order_by``'s order: a page's nested
+    data, one statement per level."""
+    grouped: dict[int, list[Any]] = collections.defaultdict(list)
+    wanted = {int(i) for i in parent_ids if i is not None}
+    if not wanted:
+        return grouped
+    stmt = select(model).where(any_of(column, wanted), *where).order_by(*order_by)
+    key = column.key
+    for row in await rows(session, stmt):
+        grouped[int(getattr(row, key))].append(row)
+    return grouped
+
+
 async def first(session: AsyncSession, stmt: Select[Any]) -> Any | None:
     """The first row, or None."""
     found = await rows(session, stmt.limit(1))
@@ -163,7 +185,7 @@ async def page(
 class Lookup(NamedTuple):
     """A single-row read compiled once, for the hottest paths (token guards):
     ``Lookup.prepare(select(User).where(User.id == bindparam("id")))``, then
-    ``await lookup.fetch(session, user_id)``, the arguments in the order of the
+    ``await lookup.fetch_direct(db, user_id)``, the arguments in the order of the
     statement's parameters."""
 
     sql: str
@@ -176,12 +198,6 @@ class Lookup(NamedTuple):
         """The row, on the database's lookup pool, outside any session
         (``Database.fetchrow``)."""
         record = await db.fetchrow(self.sql, *args)
-        if record is None:
-            return None
-        return _row_type(list(record.keys()))(*record)
-
-    async def fetch(self, session: AsyncSession, *args: Any) -> Any | None:
-        record = await (await _driver(session, self.sql, args)).fetchrow(self.sql, *args)
         if record is None:
             return None
         return _row_type(list(record.keys()))(*record)

@@ -125,31 +125,3 @@ def body_openapi(model: type[BaseModel], *, files: Sequence[str] = ()) -> dict[s
             },
         }
     }
-
-
-def found_first(check: Callable[[Any, int], Awaitable[bool]], param: str) -> Any:
-    """A dependency answering the contract's 404 for a record that does not exist
-    before the body is read, as DRF does (``get_object()`` before the serializer):
-    declared after the role and before the body, ``_: Annotated[None,
-    found_first(service.room_exists, "room_id")]``. ``check(session, pk)`` is
-    the service's (a plain, unlocked existence query); the write itself then
-    loads and locks the row."""
-    import inspect
-
-    from fastapi import Depends
-
-    from .db import SessionDep
-    from .errors import NotFound
-
-    async def dependency(**values: Any) -> None:
-        if not await check(values["session"], values[param]):
-            raise NotFound()
-
-    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=int),
-            inspect.Parameter("session", inspect.Parameter.KEYWORD_ONLY, annotation=SessionDep),
-        ]
-    )
-    dependency.__name__ = f"{param}_found"
-    return Depends(dependency)

@@ -230,6 +230,14 @@ def cmd_psql(args: argparse.Namespace) -> int:
             stack.postgres.stop()
 
 
+def cmd_rebuild_copies(args: argparse.Namespace) -> int:
+    """Replay the event stream into a service's read copies, with the environment
+    the service runs with (its database's generated password, NATS's port)."""
+    stack = _existing_stack()
+    argv = [sys.executable, "-m", "entraide_kit.events.rebuild", args.service]
+    return subprocess.call(argv, env=stack.service_env(args.service))
+
+
 def cmd_env(args: argparse.Namespace) -> int:
     """Print the environment a service runs with (to run it by hand, e.g. under a debugger)."""
     stack = _existing_stack()
@@ -272,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     psql.add_argument("service", nargs="?", default="auth", choices=SERVICE_NAMES)
     psql.add_argument("psql_args", nargs=argparse.REMAINDER)
     psql.set_defaults(func=cmd_psql)
+
+    rebuild = sub.add_parser(
+        "rebuild-copies", help="replay the event stream into a service's read copies"
+    )
+    rebuild.add_argument("service", choices=SERVICE_NAMES)
+    rebuild.set_defaults(func=cmd_rebuild_copies)
 
     env = sub.add_parser("env", help="print a service's environment as shell exports")
     env.add_argument("service", nargs="?", default="auth", choices=SERVICE_NAMES)

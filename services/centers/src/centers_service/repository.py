@@ -9,7 +9,6 @@ keep the ORM (the repositories' ``get`` / ``require(for_update=True)``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -182,38 +181,22 @@ async def room_name(session: AsyncSession, room_id: int | None) -> str | None:
     return found.name if found is not None else None
 
 
-async def _children(
-    session: AsyncSession, model: Any, column: Any, parent_ids: list[int], *order_by: Any
-) -> dict[int, list[Any]]:
-    """The flat rows of many parents (``column`` the foreign key) in one
-    statement, grouped by parent, in ``order_by``'s order."""
-    wanted = {int(i) for i in parent_ids if i is not None}
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    if not wanted:
-        return grouped
-    stmt = select(model).where(fastread.any_of(column, wanted)).order_by(*order_by)
-    key = column.key
-    for row in await fastread.rows(session, stmt):
-        grouped[int(getattr(row, key))].append(row)
-    return grouped
-
-
 async def equipment_of_rooms(session: AsyncSession, room_ids: list[int]) -> dict[int, list[Any]]:
     """The equipment of many rooms in one statement, by name."""
-    return await _children(
+    return await fastread.children(
         session, Equipment, col(Equipment.room_id), room_ids, col(Equipment.name), col(Equipment.id)
     )
 
 
 async def rooms_of_center(session: AsyncSession, center_id: int) -> list[Any]:
-    found = await _children(
+    found = await fastread.children(
         session, Room, col(Room.center_id), [center_id], col(Room.capacity), col(Room.id)
     )
     return found.get(center_id, [])
 
 
 async def groups_of_center(session: AsyncSession, center_id: int) -> list[Any]:
-    found = await _children(
+    found = await fastread.children(
         session, Group, col(Group.center_id), [center_id], col(Group.name), col(Group.id)
     )
     return found.get(center_id, [])

@@ -8,23 +8,18 @@ straight from asyncpg, read by attribute as the records are: ``read_*``,
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     and_,
-    any_,
     exists,
     func,
-    literal,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col
@@ -172,12 +167,12 @@ async def learner_can_see(session: AsyncSession, question_id: int) -> bool:
 
 
 async def unit_counts(session: AsyncSession, course_ids: Iterable[int | None]) -> dict[int, int]:
-    ids = _ids(course_ids)
+    ids = {int(i) for i in course_ids if i is not None}
     if not ids:
         return {}
     stmt: Select[Any] = (
         select(col(Unit.course_id), func.count().label("units"))  # type: ignore[assignment]
-        .where(col(Unit.course_id) == any_(_array(ids)))
+        .where(fastread.any_of(col(Unit.course_id), ids))
         .group_by(col(Unit.course_id))
     )
     return {int(row.course_id): int(row.units) for row in await fastread.rows(session, stmt)}
@@ -200,16 +195,6 @@ _COURSE_REF: tuple[Any, ...] = (
     col(Course.is_active).label("course__is_active"),
     col(Course.program_id).label("course__program_id"),
 )
-
-
-def _ids(ids: Iterable[int | None]) -> list[int]:
-    return sorted({int(i) for i in ids if i is not None})
-
-
-def _array(ids: list[int]) -> Any:
-    """The ids as one array parameter (``= ANY($1)``): one statement shape, one
-    prepared statement, whatever the number of ids."""
-    return literal(ids, ARRAY(Integer))
 
 
 async def read_with_course(
@@ -244,15 +229,9 @@ async def _rows_of(
 ) -> dict[int, list[Any]]:
     """The lean rows of many parents in one statement, grouped by parent, in the
     repository's order."""
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    ids = _ids(parent_ids)
-    if not ids:
-        return grouped
-    stmt = select(repo.model).where(column == any_(_array(ids)), *where).order_by(*repo.order_by)
-    key = column.key
-    for row in await fastread.rows(session, stmt):
-        grouped[getattr(row, key)].append(row)
-    return grouped
+    return await fastread.children(
+        session, repo.model, column, parent_ids, *repo.order_by, where=where
+    )
 
 
 async def unit_rows_of(session: AsyncSession, course_ids: Iterable[int]) -> dict[int, list[Any]]:
