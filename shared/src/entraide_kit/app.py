@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from .answercache import AnswerCacheMiddleware
 from .auth import TokenGuard, TokenVerifier
 from .db import Database
 from .errors import install_error_handlers
@@ -148,6 +149,13 @@ def create_app(
     app.state.token_guard = token_guard
     install_error_handlers(app)
     install_openapi(app)
+    # Added first, so it runs inside the edge: a kept answer is still rate
+    # limited, counted and logged like any other.
+    app.add_middleware(
+        AnswerCacheMiddleware,
+        max_bytes=settings.answer_cache_mb << 20,
+        service=settings.service_name,
+    )
     app.add_middleware(EdgeMiddleware, service=settings.service_name)
 
     for router in routers:

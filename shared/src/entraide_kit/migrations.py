@@ -24,8 +24,12 @@ def alembic_config(script_location: Path, connection: Connection | None = None) 
 
 
 def _upgrade(connection: Connection, script_location: Path, lock_id: int, revision: str) -> None:
+    from .answercache import watch_tables
+
     connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
     command.upgrade(alembic_config(script_location, connection), revision)
+    # Every table the migrations made, watched by the answer cache's generation.
+    watch_tables(connection)
 
 
 async def upgrade(

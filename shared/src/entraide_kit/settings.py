@@ -88,6 +88,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, validation_alias="ENTRAIDE_MAX_BODY_BYTES"
     )
+    # Answers of @cacheable endpoints kept per process (answercache.py); 0: off.
+    answer_cache_mb: int = Field(32, ge=0, le=4096, validation_alias="ENTRAIDE_ANSWER_CACHE_MB")
     trusted_proxies: str = Field("127.0.0.1,::1", validation_alias="ENTRAIDE_TRUSTED_PROXIES")
 
     # From SIGTERM to exit (shutdown_budget): requests get half, the teardown the rest.

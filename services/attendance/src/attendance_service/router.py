@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import Principal, Role, require_roles
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -68,6 +69,7 @@ def _download(file: Download) -> Response:
 
 
 @router.get("/", response_model=RecordPage)
+@cacheable
 async def list_records(
     actor: Staff,
     ctx: CtxDep,
@@ -95,6 +97,7 @@ async def bulk_create(actor: Staff, ctx: CtxDep, body: BulkIn, session: SessionD
 
 
 @router.get("/by_session/", response_model=list[RecordRead])
+@cacheable
 async def by_session(
     actor: Staff,
     session: ReadSessionDep,
@@ -113,6 +116,7 @@ async def by_session(
 
 
 @router.get("/by_student/", response_model=list[RecordRead])
+@cacheable
 async def by_student(
     actor: Readers,
     session: ReadSessionDep,
@@ -127,6 +131,7 @@ async def by_student(
 
 
 @router.get("/by_group/", response_model=list[RecordRead])
+@cacheable
 async def by_group(
     actor: Staff,
     session: ReadSessionDep,
@@ -139,6 +144,7 @@ async def by_group(
 
 
 @router.get("/stats/", response_model=Stats)
+@cacheable
 async def stats(
     actor: Staff,
     session: ReadSessionDep,
@@ -161,6 +167,7 @@ async def stats(
 
 
 @router.get("/student_stats/", response_model=list[StudentStats])
+@cacheable
 async def student_stats(
     actor: Staff,
     session: ReadSessionDep,
@@ -177,6 +184,7 @@ async def student_stats(
 
 
 @router.get("/report/", response_model=Report)
+@cacheable
 async def report(
     actor: Staff,
     session: ReadSessionDep,
@@ -204,6 +212,7 @@ async def report(
 
 
 @router.get("/{record_id}/", response_model=RecordRead)
+@cacheable
 async def retrieve_record(actor: Readers, record_id: int, session: ReadSessionDep) -> RecordRead:
     """Retrieve a record (students: their own only)."""
     return await service.get_record(session, actor, record_id)

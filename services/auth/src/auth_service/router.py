@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import (
     AdminOrSupervisor,
     CurrentUser,
@@ -138,6 +139,7 @@ async def jwks(issuer: Issuer) -> JWKS:
 
 
 @users.get("/", response_model=UserPage, responses=FORBIDDEN)
+@cacheable
 async def list_users(
     _actor: AdminOrSupervisor,
     ctx: CtxDep,
@@ -223,12 +225,14 @@ async def logout(
 
 
 @users.get("/me/", response_model=UserRead, responses=UNAUTHORIZED)
+@cacheable
 async def me(user: MeAsChecked, ctx: CtxDep) -> UserRead:
     """The caller's profile."""
     return service.profile(ctx, user)
 
 
 @users.get("/profile/", response_model=UserRead, responses=UNAUTHORIZED)
+@cacheable
 async def profile(user: MeAsChecked, ctx: CtxDep) -> UserRead:
     """Alias of /me/."""
     return service.profile(ctx, user)
@@ -259,6 +263,7 @@ async def change_password(
 
 
 @users.get("/{user_id}/", response_model=UserRead, responses=FORBIDDEN)
+@cacheable
 async def retrieve_user(
     _actor: AdminOrSupervisor, user_id: int, session: ReadSessionDep, ctx: CtxDep
 ) -> UserRead:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import AdminOnly, AdminOrSupervisor, CurrentUser
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -75,6 +76,7 @@ AssociationDep = Annotated[Association, Depends(association_by_id)]
 
 
 @associations.get("/", response_model=AssociationPage)
+@cacheable
 async def list_associations(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: AssociationQuery
 ) -> AssociationPage:
@@ -96,6 +98,7 @@ async def create_association(
 
 
 @associations.get("/{association_id}/", response_model=AssociationDetail)
+@cacheable
 async def retrieve_association(
     _: CurrentUser, ctx: CtxDep, association_id: int, session: ReadSessionDep
 ) -> AssociationDetail:
@@ -149,6 +152,7 @@ CenterDep = Annotated[Center, Depends(center_by_id)]
 
 
 @centers.get("/centers/", response_model=CenterPage)
+@cacheable
 async def list_centers(
     actor: AdminOrSupervisor,
     ctx: CtxDep,
@@ -174,6 +178,7 @@ async def create_center(
 
 
 @centers.get("/centers/{center_id}/", response_model=CenterDetail)
+@cacheable
 async def retrieve_center(
     actor: AdminOrSupervisor, ctx: CtxDep, center_id: int, session: ReadSessionDep
 ) -> CenterDetail:
@@ -227,6 +232,7 @@ RoomDep = Annotated[Room, Depends(room_by_id)]
 
 
 @centers.get("/rooms/", response_model=RoomPage)
+@cacheable
 async def list_rooms(
     actor: AdminOrSupervisor, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: RoomQuery
 ) -> RoomPage:
@@ -248,6 +254,7 @@ async def create_room(
 
 
 @centers.get("/rooms/{room_id}/", response_model=RoomRead)
+@cacheable
 async def retrieve_room(
     actor: AdminOrSupervisor, ctx: CtxDep, room_id: int, session: ReadSessionDep
 ) -> RoomRead:
@@ -307,6 +314,7 @@ EquipmentDep = Annotated[Equipment, Depends(equipment_by_id)]
 
 
 @centers.get("/equipment/", response_model=EquipmentPage)
+@cacheable
 async def list_equipment(
     actor: AdminOrSupervisor,
     ctx: CtxDep,
@@ -332,6 +340,7 @@ async def create_equipment(
 
 
 @centers.get("/equipment/{equipment_id}/", response_model=EquipmentRead)
+@cacheable
 async def retrieve_equipment(
     actor: AdminOrSupervisor, ctx: CtxDep, equipment_id: int, session: ReadSessionDep
 ) -> EquipmentRead:
@@ -393,6 +402,7 @@ GroupDep = Annotated[Group, Depends(group_by_id)]
 
 
 @centers.get("/groups/", response_model=GroupPage)
+@cacheable
 async def list_groups(
     actor: AdminOrSupervisor,
     ctx: CtxDep,
@@ -413,6 +423,7 @@ async def create_group(
 
 
 @centers.get("/groups/{group_id}/", response_model=GroupRead)
+@cacheable
 async def retrieve_group(
     actor: AdminOrSupervisor, group_id: int, session: ReadSessionDep
 ) -> GroupRead:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import Principal, Role, require_roles
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -63,6 +64,7 @@ ExamDep = Annotated[Exam, Depends(exam_by_id)]
 
 
 @router.get("/questions/", response_model=QuestionPage)
+@cacheable
 async def list_questions(
     actor: Writers, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: QuestionQuery
 ) -> QuestionPage:
@@ -79,6 +81,7 @@ async def create_question(
 
 
 @router.get("/questions/{question_id}/", response_model=QuestionRead)
+@cacheable
 async def retrieve_question(
     actor: Writers, question_id: int, session: ReadSessionDep
 ) -> QuestionRead:
@@ -113,6 +116,7 @@ async def delete_question(actor: Writers, question_id: int, session: SessionDep)
 
 
 @router.get("/results/", response_model=ResultPage)
+@cacheable
 async def list_results(
     actor: Staff, ctx: CtxDep, session: ReadSessionDep, page: PageDep
 ) -> ResultPage:
@@ -121,6 +125,7 @@ async def list_results(
 
 
 @router.get("/results/my-results/", response_model=list[Result])
+@cacheable
 async def my_results(actor: StudentOnly, session: ReadSessionDep) -> list[Result]:
     """The caller's own results (students)."""
     return await service.my_results(session, actor)
@@ -130,6 +135,7 @@ async def my_results(actor: StudentOnly, session: ReadSessionDep) -> list[Result
 
 
 @router.get("/", response_model=ExamPage)
+@cacheable
 async def list_exams(
     actor: Staff, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: ExamQuery
 ) -> ExamPage:
@@ -146,6 +152,7 @@ async def create_exam(
 
 
 @router.get("/{exam_id}/", response_model=ExamDetail)
+@cacheable
 async def retrieve_exam(actor: Readers, exam_id: int, session: ReadSessionDep) -> ExamDetail:
     """Retrieve an exam with its questions (a student: their own, published, without answers)."""
     return await service.get_exam(session, actor, exam_id)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import AdminOnly, CurrentUser
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -75,6 +76,7 @@ ProgramForWrite = Annotated[Program, Depends(program_for_write)]
 
 
 @programs.get(f"{PROGRAMS}/", response_model=ProgramPage)
+@cacheable
 async def list_programs(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: ProgramQuery
 ) -> ProgramPage:
@@ -96,6 +98,7 @@ async def create_program(
 
 
 @programs.get(f"{PROGRAMS}/{{program_id}}/", response_model=ProgramRead)
+@cacheable
 async def retrieve_program(
     _: CurrentUser, program_id: int, ctx: CtxDep, session: ReadSessionDep
 ) -> ProgramRead:
@@ -166,6 +169,7 @@ DistributionForWrite = Annotated[AnnualDistribution, Depends(distribution_for_wr
 
 
 @programs.get(f"{DISTRIBUTIONS}/", response_model=DistributionPage)
+@cacheable
 async def list_distributions(
     _: CurrentUser,
     ctx: CtxDep,
@@ -187,6 +191,7 @@ async def create_distribution(
 
 
 @programs.get(f"{DISTRIBUTIONS}/{{distribution_id}}/", response_model=DistributionRead)
+@cacheable
 async def retrieve_distribution(
     _: CurrentUser, distribution_id: int, ctx: CtxDep, session: ReadSessionDep
 ) -> DistributionRead:
@@ -241,6 +246,7 @@ WeeklyPlanForWrite = Annotated[WeeklyPlan, Depends(plan_for_write)]
 
 
 @programs.get(f"{PLANS}/", response_model=WeeklyPlanPage)
+@cacheable
 async def list_weekly_plans(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: WeeklyPlanQuery
 ) -> WeeklyPlanPage:
@@ -259,6 +265,7 @@ async def create_weekly_plan(
 
 
 @programs.get(f"{PLANS}/{{plan_id}}/", response_model=WeeklyPlanRead)
+@cacheable
 async def retrieve_weekly_plan(
     _: CurrentUser, plan_id: int, ctx: CtxDep, session: ReadSessionDep
 ) -> WeeklyPlanRead:
@@ -313,6 +320,7 @@ CourseForWrite = Annotated[TrainingCourse, Depends(course_for_write)]
 
 
 @programs.get(f"{COURSES}/", response_model=CoursePage)
+@cacheable
 async def list_courses(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: CourseQuery
 ) -> CoursePage:
@@ -330,6 +338,7 @@ async def create_course(
 
 
 @programs.get(f"{COURSES}/{{course_id}}/", response_model=CourseRead)
+@cacheable
 async def retrieve_course(
     _: CurrentUser, course_id: int, ctx: CtxDep, session: ReadSessionDep
 ) -> CourseRead:
@@ -387,6 +396,7 @@ TeacherForWrite = Annotated[Teacher, Depends(teacher_for_write)]
 
 
 @teachers.get("/", response_model=TeacherPage)
+@cacheable
 async def list_teachers(
     actor: policies.TeacherReader,
     ctx: CtxDep,
@@ -410,6 +420,7 @@ async def create_teacher(
 
 
 @teachers.get("/{teacher_id}/", response_model=TeacherRead)
+@cacheable
 async def retrieve_teacher(
     actor: policies.TeacherReader, teacher_id: int, session: ReadSessionDep
 ) -> TeacherRead:
@@ -453,6 +464,7 @@ async def delete_teacher(
 
 
 @teachers.get("/{teacher_id}/courses/", response_model=CoursePage)
+@cacheable
 async def courses_of_teacher(
     actor: policies.CourseOfTeacherReader,
     teacher_id: int,

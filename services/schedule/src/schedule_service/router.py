@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import AdminOrSupervisor, CurrentUser, Principal, Role, require_roles
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -116,6 +117,7 @@ TemplateDep = Annotated[ScheduleSession, Depends(template_by_id)]
 
 
 @sessions.get("/", response_model=SessionPage)
+@cacheable
 async def list_sessions(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: SessionQuery
 ) -> SessionPage:
@@ -134,6 +136,7 @@ async def create_session(
 
 
 @sessions.get("/by_trainer/", response_model=list[SessionRead])
+@cacheable
 async def sessions_by_trainer(
     _: CurrentUser, session: ReadSessionDep, trainer_id: TrainerId
 ) -> list[SessionRead]:
@@ -142,6 +145,7 @@ async def sessions_by_trainer(
 
 
 @sessions.get("/by_center/", response_model=list[SessionRead])
+@cacheable
 async def sessions_by_center(
     _: CurrentUser, session: ReadSessionDep, center_id: CenterId
 ) -> list[SessionRead]:
@@ -150,6 +154,7 @@ async def sessions_by_center(
 
 
 @sessions.get("/by_group/", response_model=list[SessionRead])
+@cacheable
 async def sessions_by_group(
     _: CurrentUser, session: ReadSessionDep, group_id: GroupId
 ) -> list[SessionRead]:
@@ -162,6 +167,7 @@ async def sessions_by_group(
 
 
 @sessions.get("/trainers_by_center/", response_model=list[TrainerDetails])
+@cacheable
 async def trainers_by_center(
     actor: CentreReader,
     session: ReadSessionDep,
@@ -180,6 +186,7 @@ async def trainers_by_center(
 
 
 @sessions.get("/groups_by_center/", response_model=list[GroupFull])
+@cacheable
 async def groups_by_center(
     actor: CentreReader,
     session: ReadSessionDep,
@@ -202,6 +209,7 @@ async def groups_by_center(
 
 
 @sessions.get("/trainer_schedule/", response_model=TrainerSchedule)
+@cacheable
 async def trainer_schedule(
     actor: ScheduleReader,
     ctx: CtxDep,
@@ -224,6 +232,7 @@ async def trainer_schedule(
 
 
 @sessions.get("/group_schedule/", response_model=GroupSchedule)
+@cacheable
 async def group_schedule(
     actor: CentreReader,
     ctx: CtxDep,
@@ -253,6 +262,7 @@ async def check_conflicts(
 
 
 @sessions.get("/{session_id}/", response_model=SessionRead)
+@cacheable
 async def retrieve_session(_: CurrentUser, session_id: int, session: ReadSessionDep) -> SessionRead:
     """Retrieve a weekly template."""
     return await service.get_session(session, session_id)
@@ -306,6 +316,7 @@ InstanceDep = Annotated[SessionInstance, Depends(instance_by_id)]
 
 
 @instances.get("/", response_model=InstancePage)
+@cacheable
 async def list_instances(
     _: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: InstanceQuery
 ) -> InstancePage:
@@ -333,6 +344,7 @@ async def generate_for_week(
 
 
 @instances.get("/trainer_timetable/", response_model=TrainerTimetable)
+@cacheable
 async def trainer_timetable(
     _: CurrentUser,
     ctx: CtxDep,
@@ -346,6 +358,7 @@ async def trainer_timetable(
 
 
 @instances.get("/group_timetable/", response_model=GroupTimetable)
+@cacheable
 async def group_timetable(
     _: CurrentUser,
     ctx: CtxDep,
@@ -397,6 +410,7 @@ async def group_calendar(
 
 
 @instances.get("/weekly_summary/", response_model=WeeklySummary)
+@cacheable
 async def weekly_summary(
     _: CurrentUser,
     session: ReadSessionDep,
@@ -412,6 +426,7 @@ async def weekly_summary(
 
 
 @instances.get("/{instance_id}/", response_model=InstanceRead)
+@cacheable
 async def retrieve_instance(
     _: CurrentUser, instance_id: int, session: ReadSessionDep
 ) -> InstanceRead:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
 
+from entraide_kit.answercache import cacheable
 from entraide_kit.auth import CurrentUser, Principal, Role, require_roles
 from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
@@ -42,6 +43,7 @@ StudentForWrite = Annotated[Student, Depends(student_for_write)]
 
 
 @router.get("/", response_model=StudentPage)
+@cacheable
 async def list_students(
     actor: CurrentUser, ctx: CtxDep, session: ReadSessionDep, page: PageDep, query: StudentQuery
 ) -> StudentPage:
@@ -92,6 +94,7 @@ async def bulk_import(
 
 
 @router.get("/{student_id}/", response_model=StudentRead)
+@cacheable
 async def retrieve_student(
     actor: CurrentUser, student_id: int, session: ReadSessionDep
 ) -> StudentRead:
