@@ -82,6 +82,21 @@ GENERATION_SQL = "SELECT coalesce(sum(n), 0)::bigint FROM entraide_generation"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+GENERATION_KEY = "entraide.generation"
+
+
+async def request_generation(scope: Scope) -> int:
+    """The database's generation as this request first read it: once per request,
+    before anything it reads. What was read under the same generation is still
+    what the database holds (auth's token guard keeps callers' rows by it)."""
+    try:
+        return int(scope[GENERATION_KEY])
+    except KeyError:
+        generation = await scope["app"].state.db.generation()
+        scope[GENERATION_KEY] = generation
+        return generation
+
+
 def cacheable(endpoint: F) -> F:
     """Mark a GET endpoint whose answer depends only on the request, its caller
     and the service's database (see the module's docstring)."""
@@ -268,9 +283,8 @@ class AnswerCacheMiddleware:
             self._paths.move_to_end(path)
             await self.app(scope, receive, send)
             return
-        db = scope["app"].state.db
         try:
-            generation = await db.generation()
+            generation = await request_generation(scope)
         except Exception as exc:  # the endpoint's own statements will say what is wrong
             log.warning("no generation: %s", exc)
             await self.app(scope, receive, send)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlmodel import col
 
 from entraide_kit import fastread
+from entraide_kit.answercache import request_generation
 from entraide_kit.app import create_app, lazy_app
 from entraide_kit.auth import Principal
 from entraide_kit.errors import InvalidToken
@@ -32,13 +33,37 @@ log = logging.getLogger("auth")
 CALLER = fastread.Lookup.prepare(select(User).where(col(User.id) == bindparam("user_id")))
 
 
+#: callers' rows kept per app (``app.state.callers``: id -> (generation, row))
+CALLERS_KEPT = 4096
+
+
+async def _caller(request: Request, user_id: int) -> Any:
+    """The caller's row: read again only when the database changed since
+    (``answercache.request_generation``: one tiny statement, which a kept
+    answer reads anyway), so a kept users/me costs one round trip, not two."""
+    db = request.app.state.db
+    try:
+        generation = await request_generation(request.scope)
+    except Exception:  # no generation (a database without it): read every time
+        return await CALLER.fetch_direct(db, user_id)
+    callers: dict[int, tuple[int, Any]] = request.app.state.callers
+    kept = callers.get(user_id)
+    if kept is not None and kept[0] == generation:
+        return kept[1]
+    user = await CALLER.fetch_direct(db, user_id)
+    if len(callers) >= CALLERS_KEPT:
+        callers.clear()
+    callers[user_id] = (generation, user)
+    return user
+
+
 async def token_guard(request: Request, principal: Principal) -> None:
     """Refuse tokens of users who were deleted, deactivated, or revoked their tokens.
 
     The row read here is kept on the request: reading one's own profile needs
     nothing more (``router.caller_as_checked``).
     """
-    user = await CALLER.fetch_direct(request.app.state.db, principal.id)
+    user = await _caller(request, principal.id)
     if user is None or not user.is_active or user.token_version != principal.token_version:
         raise InvalidToken()
     request.scope[CHECKED_USER] = user
@@ -63,7 +88,7 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
     def public_keys(_: Any) -> dict[str, Any]:
         return {key.kid: key.public}
 
-    return create_app(
+    app = create_app(
         settings=settings,
         title="Entraide auth service",
         description="Users, tokens, the public key set and uploaded profile pictures.",
@@ -73,6 +98,8 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
         token_guard=token_guard,
         lifespan_hooks=[storage_hook(url_path=MEDIA_PATH), bootstrap],
     )
+    app.state.callers = {}
+    return app
 
 
 __getattr__ = lazy_app(build_app, globals())
