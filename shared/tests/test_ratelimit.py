@@ -102,10 +102,76 @@ async def test_redis_limiter_shares_the_count() -> None:
         await b.close()
 
 
-async def test_redis_down_fails_open() -> None:
+async def test_redis_down_serves_counting_in_the_process() -> None:
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
     try:
         decision = await limiter.hit("k", 1, 60)
         assert decision.allowed
+        assert not (await limiter.hit("k", 1, 60)).allowed
     finally:
         await limiter.close()
+
+
+async def _connected_nats(url: str) -> Any:
+    from entraide_kit.events.connection import Nats
+
+    nats = Nats(url, name="limits-test")
+    await nats.ready()
+    return nats
+
+
+async def test_nats_counters_are_one_budget_for_every_process(
+    private_nats: Callable[[], str],
+) -> None:
+    from entraide_kit.ratelimit import STORE_ERRORS, NatsRateLimiter
+
+    url = private_nats()
+    first, second = await _connected_nats(url), await _connected_nats(url)
+    try:
+        # Two processes (two services, two workers) counting the same client.
+        a = NatsRateLimiter(first, window=3600)
+        b = NatsRateLimiter(second, window=3600)
+        errors = STORE_ERRORS.labels("nats")._value.get()
+        seen = []
+        for limiter in (a, b, a, b, b):
+            decision = await limiter.hit("ip:203.0.113.9", 4, 3600)
+            seen.append((decision.remaining, decision.allowed))
+        assert seen == [(3, True), (2, True), (1, True), (0, True), (0, False)]
+        # Another client, and a key with the characters addresses hold.
+        assert (await a.hit("ip:::1", 4, 3600)).remaining == 3
+        assert (await b.hit("user:42", 4, 3600)).remaining == 3
+        assert STORE_ERRORS.labels("nats")._value.get() == errors
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_nats_down_counts_in_the_process_and_says_so() -> None:
+    from entraide_kit.events.connection import Nats
+    from entraide_kit.ratelimit import STORE_ERRORS, NatsRateLimiter
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    limiter = NatsRateLimiter(Nats(f"nats://127.0.0.1:{port}", name="down"), window=3600)
+    errors = STORE_ERRORS.labels("nats")._value.get()
+    started = time.monotonic()
+    decisions = [await limiter.hit("ip:203.0.113.10", 2, 3600) for _ in range(3)]
+    assert time.monotonic() - started < 1.0  # no wait on a store that is not there
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert STORE_ERRORS.labels("nats")._value.get() == errors + 3
+
+
+async def test_peek_reads_without_counting(private_nats: Callable[[], str]) -> None:
+    from entraide_kit.ratelimit import NatsRateLimiter
+
+    nats = await _connected_nats(private_nats())
+    try:
+        for limiter in (NatsRateLimiter(nats, window=3600), MemoryRateLimiter()):
+            assert await limiter.peek("login:abc", 900) == 0
+            await limiter.hit("login:abc", 10, 900)
+            await limiter.hit("login:abc", 10, 900)
+            assert await limiter.peek("login:abc", 900) == 2
+            assert await limiter.peek("login:abc", 900) == 2
+    finally:
+        await nats.close()

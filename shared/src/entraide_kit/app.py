@@ -96,13 +96,17 @@ def create_app(
         if public_keys is None:
             await verifier.refresh()
         app.state.verifier = verifier
-        app.state.rate_limiter = make_rate_limiter(settings.redis_url)
         nats = Nats(
             settings.nats_url,
             name=settings.service_name,
             stream_replicas=settings.nats_stream_replicas,
         )
         app.state.nats = nats
+        app.state.rate_limiter = make_rate_limiter(
+            settings.redis_url,
+            nats if settings.events_enabled else None,
+            window=settings.rate_limit_window,
+        )
         app.state.relay = OutboxRelay(db=db, nats=nats)
         app.state.consumer = ConsumerRunner(
             service=settings.service_name, db=db, nats=nats, subscriptions=all_subscriptions

@@ -29,6 +29,10 @@ class AuthSettings(ServiceSettings):
     # web client): one-time passwords are still generated and returned once,
     # but no token carries the flag.
     force_password_change: bool = True
+    # Failed logins per account (lockout.py): past this many in the window,
+    # that email gets a 429 until the window ends.
+    login_failure_limit: int = Field(10, ge=1)
+    login_failure_window: int = Field(900, ge=1)
     # Hashing is CPU-bound: at most this many hashes run at once, in threads.
     hash_concurrency: int = Field(2, ge=1)
 

@@ -20,6 +20,7 @@ from entraide_kit.storage import media_router, storage_hook
 
 from . import MIGRATIONS, service
 from .config import AuthSettings, get_settings
+from .lockout import LoginGuard
 from .models import User
 from .router import CHECKED_USER, MEDIA_PATH, tokens, users
 from .tokens import TokenIssuer, load_signing_key
@@ -76,6 +77,11 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def bootstrap(app: FastAPI) -> AsyncIterator[None]:
         app.state.issuer = TokenIssuer(key, settings)
+        app.state.login_guard = LoginGuard(
+            app.state.rate_limiter,
+            limit=settings.login_failure_limit,
+            window=settings.login_failure_window,
+        )
         if settings.admin_email and settings.admin_password:
             async with app.state.db.session() as session, session.begin():
                 created = await service.ensure_admin(

@@ -26,6 +26,7 @@ from entraide_kit.storage import StorageDep
 
 from . import provisioning, service
 from .lists import USER_LIST
+from .lockout import LoginGuard
 from .models import User
 from .schemas import (
     JWKS,
@@ -77,6 +78,11 @@ async def get_issuer(request: Request) -> TokenIssuer:
     return issuer
 
 
+async def get_login_guard(request: Request) -> LoginGuard:
+    guard: LoginGuard = request.app.state.login_guard
+    return guard
+
+
 async def get_verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.verifier
     return verifier
@@ -84,6 +90,7 @@ async def get_verifier(request: Request) -> TokenVerifier:
 
 Issuer = Annotated[TokenIssuer, Depends(get_issuer)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
+Guard = Annotated[LoginGuard, Depends(get_login_guard)]
 
 
 async def target_user(_actor: AdminOrSupervisor, user_id: int, session: SessionDep) -> User:
@@ -117,9 +124,14 @@ BAD: dict[int | str, dict[str, Any]] = {400: {"description": "Field errors: {fie
 
 
 @tokens.post("/", response_model=TokenPair, responses={**UNAUTHORIZED, **BAD})
-async def obtain_token(body: TokenObtainIn, session: SessionDep, issuer: Issuer) -> TokenPair:
-    """Obtain an access and a refresh token with an email and a password."""
-    return await service.obtain_tokens(session, issuer, email=body.email, password=body.password)
+async def obtain_token(
+    body: TokenObtainIn, session: SessionDep, issuer: Issuer, guard: Guard
+) -> TokenPair:
+    """Obtain an access and a refresh token with an email and a password (429
+    for an account with too many failed logins, whatever the address)."""
+    return await service.obtain_tokens(
+        session, issuer, guard, email=body.email, password=body.password
+    )
 
 
 @tokens.post("/refresh/", response_model=AccessOut, responses={**UNAUTHORIZED, **BAD})

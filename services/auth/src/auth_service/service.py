@@ -27,6 +27,7 @@ from entraide_kit.storage import Storage, media_url, read_image
 
 from . import events, policies, repository
 from .lists import USER_LIST
+from .lockout import LoginGuard
 from .models import User
 from .passwords import (
     burn_verify,
@@ -140,10 +141,16 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
 
 
 async def obtain_tokens(
-    session: AsyncSession, issuer: TokenIssuer, *, email: str, password: str
+    session: AsyncSession, issuer: TokenIssuer, guard: LoginGuard, *, email: str, password: str
 ) -> TokenPair:
-    """An access and a refresh token for these credentials."""
-    user = await authenticate(session, email=email, password=password)
+    """An access and a refresh token for these credentials; a 429 for an account
+    with too many failed logins in the window (``lockout.py``)."""
+    await guard.check(email)
+    try:
+        user = await authenticate(session, email=email, password=password)
+    except AuthenticationFailed:
+        await guard.failed(email)
+        raise
     return TokenPair(**issuer.pair(user))
 
 

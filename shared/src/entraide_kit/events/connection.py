@@ -73,6 +73,19 @@ class Nats:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
+    @property
+    def client(self) -> Client | None:
+        """The connected client, or None (not connected yet, or reconnecting)."""
+        return self._nc if self.connected else None
+
+    async def wait_connected(self, within: float) -> Client | None:
+        """The client once the first connection is made (``ready()``, run by the
+        relay and the consumer), waiting at most ``within`` seconds for it."""
+        if not self._ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), within)
+        return self.client
+
     async def ready(self) -> JetStreamContext:
         """Connect (retrying forever) and make sure the streams exist."""
         if self._js is not None:
