@@ -175,3 +175,38 @@ async def test_peek_reads_without_counting(private_nats: Callable[[], str]) -> N
             assert await limiter.peek("login:abc", 900) == 2
     finally:
         await nats.close()
+
+
+async def test_a_burst_of_one_clients_hits_is_counted_exactly(
+    private_nats: Callable[[], str],
+) -> None:
+    import asyncio
+
+    from entraide_kit.ratelimit import NatsRateLimiter
+
+    url = private_nats()
+    first, second = await _connected_nats(url), await _connected_nats(url)
+    try:
+        a = NatsRateLimiter(first, window=3600)
+        b = NatsRateLimiter(second, window=3600)
+        await a.hit("user:7", 100, 3600)  # the stream made, the first count
+        sent = []
+        for limiter in (a, b):
+            increment = limiter._increment
+
+            async def counted(client: Any, subject: str, by: int, inc: Any = increment) -> int:
+                sent.append(by)
+                return int(await inc(client, subject, by))
+
+            limiter._increment = counted  # type: ignore[method-assign]
+        decisions = await asyncio.gather(
+            *(limiter.hit("user:7", 100, 3600) for limiter in (a, b) * 30)
+        )
+        # Every hit has its own place in the total, whichever process counted it.
+        assert sorted(d.remaining for d in decisions) == list(range(39, 99))
+        assert sum(sent) == 60 and len(sent) < 10, sent  # bursts go as one increment
+        assert (await a.hit("user:7", 100, 3600)).remaining == 38
+        assert await b.peek("user:7", 3600) == 62
+    finally:
+        await first.close()
+        await second.close()

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Counter
 
@@ -165,6 +165,9 @@ class NatsRateLimiter:
         self._lock = asyncio.Lock()
         self._retry_at = 0.0
         self._warned_at = 0.0
+        # counter subject -> hits waiting for the increment in flight to return
+        self._queued: dict[str, list[asyncio.Future[int]]] = {}
+        self._drains: set[asyncio.Task[None]] = set()
 
     async def hit(self, key: str, limit: int, window: int) -> RateDecision:
         if time.monotonic() < self._retry_at:
@@ -180,16 +183,69 @@ class NatsRateLimiter:
         try:
             if not self._stream_ready:
                 await self._ensure_stream(client)
-            reply = await client.request(
-                self._subject(key, start), b"", timeout=self.TIMEOUT, headers={"Nats-Incr": "1"}
-            )
-            ack = json.loads(reply.data)
-            count = int(ack["val"])
+            count = await self._add_one(client, self._subject(key, start))
         except Exception as exc:
             self._retry_at = time.monotonic() + self.BACKOFF
             self._stream_ready = False
             return await self._alone(key, limit, window, repr(exc))
         return _decide(count, limit, reset)
+
+    async def _add_one(self, client: Any, subject: str) -> int:
+        """Count one hit and return the counter's new total. Hits of the same
+        counter arriving while an increment of it is in flight wait, and go
+        together as the next one (``Nats-Incr: n``), each given its own place in
+        the total: exact, and one round trip for a burst of one client's
+        requests instead of one each."""
+        queued = self._queued.get(subject)
+        if queued is not None:  # an increment of this counter is in flight
+            waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            queued.append(waiter)
+            return await waiter
+        self._queued[subject] = []
+        try:
+            total = await self._increment(client, subject, 1)
+        except BaseException:
+            self._fail(subject, [])
+            raise
+        rest = self._queued.pop(subject)
+        if rest:
+            # Those who queued meanwhile go as one increment, in a task: this
+            # request does not wait for their turn.
+            self._queued[subject] = []
+            self._drains.add(asyncio.create_task(self._drain(client, subject, rest)))
+        return total
+
+    async def _drain(self, client: Any, subject: str, batch: list[asyncio.Future[int]]) -> None:
+        try:
+            while batch:
+                try:
+                    total = await self._increment(client, subject, len(batch))
+                except Exception:
+                    self._fail(subject, batch)
+                    return
+                except BaseException:
+                    self._fail(subject, batch)
+                    raise
+                for place, each in enumerate(batch, start=total - len(batch) + 1):
+                    if not each.done():
+                        each.set_result(place)
+                batch = self._queued.pop(subject)
+                if batch:
+                    self._queued[subject] = []
+        finally:
+            self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def _increment(self, client: Any, subject: str, by: int) -> int:
+        reply = await client.request(
+            subject, b"", timeout=self.TIMEOUT, headers={"Nats-Incr": str(by)}
+        )
+        return int(json.loads(reply.data)["val"])
+
+    def _fail(self, subject: str, batch: list[asyncio.Future[int]]) -> None:
+        """The waiters of a failed increment (and those queued behind it) count alone."""
+        for each in batch + self._queued.pop(subject, []):
+            if not each.done():
+                each.set_exception(RuntimeError("the shared counter did not answer"))
 
     async def peek(self, key: str, window: int) -> int:
         client = self._nats.client
@@ -254,7 +310,8 @@ class NatsRateLimiter:
         return await self._local.hit(key, limit, window)
 
     async def close(self) -> None:
-        return None
+        for task in list(self._drains):
+            task.cancel()
 
 
 def make_rate_limiter(
