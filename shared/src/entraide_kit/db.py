@@ -112,7 +112,15 @@ class Database:
         async with self._lookups_lock:
             if self._lookups is None:
                 self._lookups = await asyncpg.create_pool(
-                    _asyncpg_dsn(self.url), min_size=0, max_size=self.LOOKUP_POOL_SIZE
+                    _asyncpg_dsn(self.url),
+                    min_size=0,
+                    max_size=self.LOOKUP_POOL_SIZE,
+                    # Its connections run single reads and never change their
+                    # session (no SET, LISTEN, advisory lock or open
+                    # transaction): asyncpg's reset on release (a round trip of
+                    # RESET ALL, UNLISTEN *, ...; a fifth of a kept users/me,
+                    # py-spy) has nothing to undo.
+                    reset=_keep_session,
                 )
         return self._lookups
 
@@ -121,6 +129,10 @@ class Database:
             pool, self._lookups = self._lookups, None
             pool.terminate()
         await self.engine.dispose()
+
+
+async def _keep_session(connection: Any) -> None:
+    """The lookup pool's reset: none (see ``Database._lookup_pool``)."""
 
 
 def _json_text(value: Any) -> str:
