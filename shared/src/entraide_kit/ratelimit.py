@@ -233,7 +233,7 @@ class NatsRateLimiter:
                 if batch:
                     self._queued[subject] = []
         finally:
-            self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._drains.discard(asyncio.current_task())
 
     async def _increment(self, client: Any, subject: str, by: int) -> int:
         reply = await client.request(
