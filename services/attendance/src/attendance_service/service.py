@@ -372,6 +372,11 @@ async def bulk_create(
             continue
         wanted[student_id] = entry  # the last entry for a student wins
     known = await repository.students_by_ids(session, wanted)
+    missing = set(wanted) - set(known)
+    # Students created a moment ago may not be in the copy yet: their owner is
+    # asked once for all of them before any is called unknown.
+    if missing and await students.learn(session, missing, ctx=ctx):
+        known = await repository.students_by_ids(session, wanted)
     rows = []
     for student_id, entry in wanted.items():
         problem = check_member(known.get(student_id), ref, student_id)
@@ -408,3 +413,11 @@ async def bulk_create(
             for r in saved
         ],
     )
+
+
+async def follow_instance(session: AsyncSession, instance_id: int, values: dict[str, Any]) -> None:
+    """An instance's new trainer, group or centre follows into its records' scope,
+    each changed record with a new version and its event (the record stream
+    keeps the values the records now hold)."""
+    changed = await repository.follow_instance(session, instance_id, values)
+    await events.records_changed(session, changed)

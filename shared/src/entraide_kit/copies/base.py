@@ -38,6 +38,7 @@ class CopyTable:
         from_snapshot: Callable[[Mapping[str, Any]], dict[str, Any]],
         owner_url_setting: str | None = None,
         owner_path: str | None = None,
+        owner_list_path: str | None = None,
         indexes: Iterable[tuple[str, list[str]]] = (),
     ) -> None:
         self.name = name
@@ -46,6 +47,9 @@ class CopyTable:
         self.from_snapshot = from_snapshot
         self.owner_url_setting = owner_url_setting
         self.owner_path = owner_path
+        # The owner's list filtered by ids (``{ids}``: comma-separated), one page
+        # of at most LEARN_BATCH: what ``learn`` asks for a batch of misses.
+        self.owner_list_path = owner_list_path
         self.indexes = list(indexes)
         self.table = sa.Table(name, sa.MetaData(), *columns())
         self.fields = [c.name for c in self.table.columns if c.name != "id"]
@@ -103,6 +107,44 @@ class CopyTable:
             return {}
         rows = await session.execute(sa.select(self.table).where(self.table.c.id.in_(wanted)))
         return {r.id: r._mapping for r in rows}
+
+    #: ids asked of the owner per call (its page size cap)
+    LEARN_BATCH = 100
+
+    async def learn(self, session: AsyncSession, ids: Iterable[int], *, ctx: Context) -> set[int]:
+        """Ask the owner, with the caller's token, for records the copy lacks (just
+        created, their events not there yet): one call per ``LEARN_BATCH`` ids,
+        not one per id. What it answers is kept (the events that follow bring the
+        same or a newer state); the ids it knows are returned. An id the owner
+        does not show this caller stays unknown."""
+        wanted = sorted({int(i) for i in ids})
+        base = ctx.setting(self.owner_url_setting) if self.owner_url_setting else None
+        if not wanted or not base or not ctx.authorization or not self.owner_list_path:
+            return set()
+        learned: set[int] = set()
+        async with http.client(ctx, base, timeout=3.0) as client:
+            for start in range(0, len(wanted), self.LEARN_BATCH):
+                chunk = wanted[start : start + self.LEARN_BATCH]
+                url = base.rstrip("/") + self.owner_list_path.format(
+                    ids=",".join(map(str, chunk)), size=len(chunk)
+                )
+                try:
+                    resp = await client.get(url, headers={"Authorization": ctx.authorization})
+                except httpx.HTTPError as exc:
+                    log.warning(
+                        "could not ask %s about %d %s: %s", base, len(chunk), self.name, exc
+                    )
+                    break
+                if resp.status_code != 200:
+                    log.warning("%s answered %s about %s", base, resp.status_code, self.name)
+                    break
+                body = resp.json()
+                for item in body.get("results", []) if isinstance(body, dict) else []:
+                    record_id = item.get("id")
+                    if isinstance(record_id, int) and record_id in chunk:
+                        await self.upsert(session, record_id, item)
+                        learned.add(record_id)
+        return learned
 
     async def get(
         self,

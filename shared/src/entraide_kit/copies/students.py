@@ -56,6 +56,7 @@ students = CopyTable(
     from_snapshot=_values,
     owner_url_setting="students_url",
     owner_path="/api/students/{id}/",
+    owner_list_path="/api/students/?id__in={ids}&page_size={size}",
     indexes=[
         ("ix_student_copies_user", ["user"]),
         ("ix_student_copies_group", ["group"]),
