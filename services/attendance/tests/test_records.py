@@ -580,3 +580,76 @@ async def test_a_record_out_of_reach_is_a_404_before_its_body_is_read(api: Api) 
     # A student may not write at all: 403 before anything is looked up.
     fatima = 11
     assert (await api("PATCH", "99999999/", fatima, json=invalid)).status_code == 403
+
+
+async def test_an_instance_change_republishes_its_records_through_nats(
+    api: Api, attendance_app: Any
+) -> None:
+    """schedule's instance event in through NATS, the rewritten records out through
+    NATS: each with a new version and the values it now holds (issue 19)."""
+    import asyncio
+    import time
+
+    import orjson
+    from nats.js.errors import NotFoundError
+
+    from entraide_kit.events.envelope import STREAM
+
+    js = await attendance_app.state.nats.ready()
+    # Record ids start again in every test: only what this test publishes counts.
+    since = (await js.stream_info(STREAM)).state.last_seq
+    created = (
+        await api(
+            "POST",
+            "",
+            json={
+                "date": "2024-06-10",
+                "student": 101,
+                "session_instance": INSTANCE,
+                "status": "present",
+            },
+        )
+    ).json()
+    subject = f"entraide.attendance.record.{created['id']}"
+
+    async def last(until: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                msg = await js.get_last_msg(STREAM, subject)
+                event: dict[str, Any] = orjson.loads(msg.data)
+                if (msg.seq or 0) > since and until(event):
+                    return event
+            except NotFoundError:
+                pass
+            assert time.monotonic() < deadline, subject
+            await asyncio.sleep(0.1)
+
+    first = await last(lambda e: True)
+    assert first["data"]["trainer"] == TRAINER_A
+    moved = Envelope(
+        subject=f"entraide.schedule.instance.{INSTANCE}",
+        producer="schedule",
+        entity="instance",
+        id=INSTANCE,
+        op="upsert",
+        version=int(time.time()),  # newer than whatever an earlier test sent
+        data={
+            "schedule_template": TEMPLATE_A,
+            "specific_date": "2024-06-10",
+            "status": "scheduled",
+            "effective_start_time": "08:30:00",
+            "effective_end_time": "10:30:00",
+            "effective_trainer": TRAINER_B,
+            "group": 100,
+            "center": 10,
+        },
+    )
+    await js.publish(
+        moved.subject, moved.model_dump_json().encode(), headers={"Nats-Msg-Id": moved.event_id}
+    )
+    rewritten = await last(lambda e: e["data"]["trainer"] == TRAINER_B)
+    assert rewritten["version"] == first["version"] + 1
+    assert rewritten["data"]["status"] == "present" and rewritten["data"]["student"] == 101
+    assert (await api("GET", f"{created['id']}/", TRAINER_B)).status_code == 200
+    assert (await api("GET", f"{created['id']}/", TRAINER_A)).status_code == 404

@@ -18,15 +18,16 @@ from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.events import Envelope
 
-from . import repository
+from . import service
 from .copies import instances, sessions
 
 
 async def instance_followed(session: AsyncSession, envelope: Envelope) -> None:
-    """An instance's new trainer, group or centre follows into its records' scope."""
+    """An instance's new trainer, group or centre follows into its records' scope
+    (new versions of those records, and their events)."""
     if envelope.op == "upsert" and envelope.data:
         data = envelope.data
-        await repository.follow_instance(
+        await service.follow_instance(
             session,
             int(envelope.id),
             {

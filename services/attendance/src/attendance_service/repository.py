@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -327,8 +328,28 @@ async def upsert_many(
     return list(await session.execute(_upsert_statement(session_column), arrays))
 
 
-async def follow_instance(session: AsyncSession, instance_id: int, values: dict[str, Any]) -> None:
-    """Keep the scope columns of an instance's records current when the instance changes."""
-    await session.execute(
-        update(R).where(col(R.session_instance_id) == instance_id).values(**values)
+async def follow_instance(
+    session: AsyncSession, instance_id: int, values: dict[str, Any]
+) -> list[Any]:
+    """Keep the scope columns of an instance's records current when the instance
+    changes: the records whose values differ get them, a new version and
+    ``updated_at``; those rows come back (for their events)."""
+    differs = or_(*(getattr(R, name).is_distinct_from(value) for name, value in values.items()))
+    result = await session.execute(
+        update(R)
+        .where(col(R.session_instance_id) == instance_id, differs)
+        .values(**values, version=col(R.version) + 1, updated_at=func.now())
+        .returning(
+            col(R.id),
+            col(R.date),
+            col(R.student_id),
+            col(R.session_template_id),
+            col(R.session_instance_id),
+            col(R.status),
+            col(R.group_id),
+            col(R.trainer_id),
+            col(R.center_id),
+            col(R.version),
+        )
     )
+    return list(result.all())

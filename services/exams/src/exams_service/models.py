@@ -74,5 +74,6 @@ class Submission(SQLModel, table=True):
     # None until graded (SA and LA wait for a trainer).
     points: float | None = None
     graded_by: int | None = None
+    version: int = 1
     created_at: dt.datetime = Field(default_factory=_now, sa_column=_ts())
     updated_at: dt.datetime = Field(default_factory=_now, sa_column=_ts())

@@ -166,19 +166,31 @@ async def submission_rows(session: AsyncSession, exam_id: int) -> list[Any]:
     return await fastread.rows(session, stmt)
 
 
-async def upsert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def upsert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert or replace answers; the saved rows (their new versions) come back."""
     stmt = insert(Submission).values(rows)
-    await session.execute(
+    table = Submission.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
         stmt.on_conflict_do_update(
             constraint="uq_submissions_student_exam_question",
             set_={
                 "student_answer": stmt.excluded.student_answer,
                 "points": stmt.excluded.points,
                 "graded_by": None,
+                "version": table.c.version + 1,
                 "updated_at": func.now(),
             },
+        ).returning(
+            table.c.id,
+            table.c.exam_id,
+            table.c.question_id,
+            table.c.student_id,
+            table.c.points,
+            table.c.graded_by,
+            table.c.version,
         )
     )
+    return list(result.all())
 
 
 def _earned_query(exam_ids: Sequence[int]) -> Select:

@@ -22,7 +22,7 @@ from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import answers, grading, policies, repository
+from . import answers, events, grading, policies, repository
 from .copies import weekly_plans
 from .lists import EXAM_LIST, QUESTION_LIST
 from .models import Exam, Question
@@ -123,6 +123,7 @@ async def delete_question(session: AsyncSession, actor: Principal, question_id: 
     policies.can_change_question(actor, question)
     await session.delete(question)
     await flush_checked(session, QUESTION_IN_USE)
+    await events.question_deleted(session, question)
 
 
 async def _save_question(
@@ -158,8 +159,11 @@ async def _save_question(
     if "points" in changes:
         values["points"] = changes["points"]
     if question is None:
-        return await records.add(session, Question(**values, added_by=actor.id))
-    return await records.save(session, question, values)
+        saved = await records.add(session, Question(**values, added_by=actor.id))
+    else:
+        saved = await records.save(session, question, values)
+    await events.question_changed(session, saved)
+    return saved
 
 
 # ------------------------------------------------------------------ results
@@ -226,7 +230,9 @@ async def update_exam(
 async def delete_exam(session: AsyncSession, actor: Principal, exam_id: int) -> None:
     exam = await exam_for_write(session, actor, exam_id)
     await policies.can_manage_program(session, actor, exam.training_id)
-    await records.remove(session, exam)
+    answered = await repository.submissions_of(session, exam.id or 0)
+    await records.remove(session, exam)  # its submissions go with it (ON DELETE CASCADE)
+    await events.exam_deleted(session, exam, answered)
 
 
 async def exam_for_write(session: AsyncSession, actor: Principal, exam_id: int) -> Exam:
@@ -302,6 +308,7 @@ async def _save_exam(
         await complete(session, exam)
     elif data.status != exam.status:
         exam = await records.save(session, exam, {"status": data.status})
+    await events.exam_changed(session, exam, ids)
     return exam
 
 
@@ -348,7 +355,8 @@ async def submit(session: AsyncSession, actor: Principal, exam: Exam, body: Subm
                 "points": grading.grade(q.type, q.correct_answer, answer.answer, q.points),
             }
         )
-    await repository.upsert_answers(session, rows)
+    saved = await repository.upsert_answers(session, rows)
+    await events.submissions_changed(session, saved)
     graded = sum(1 for r in rows if r["points"] is not None)
     return SubmitOut(submitted=len(rows), graded=graded, waiting_for_grade=len(rows) - graded)
 
@@ -373,6 +381,8 @@ async def grade(session: AsyncSession, actor: Principal, exam: Exam, body: Grade
         raise ValidationFailed({"points": [f"At most {question.points} points for this question."]})
     submission.points = body.points
     submission.graded_by = actor.id
+    submission.version += 1
     submission.updated_at = dt.datetime.now(dt.UTC)
     await session.flush()
+    await events.submissions_changed(session, [submission])
     return await _detail(session, actor, await repository.exam_row(session, exam.id or 0))
