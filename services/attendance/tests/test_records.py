@@ -635,6 +635,8 @@ async def test_an_instance_change_republishes_its_records_through_nats(
         op="upsert",
         version=int(time.time()),  # newer than whatever an earlier test sent
         data={
+            "id": INSTANCE,
+            "effective_room": None,
             "schedule_template": TEMPLATE_A,
             "specific_date": "2024-06-10",
             "status": "scheduled",

@@ -1,6 +1,7 @@
 """What the content service publishes (what it consumes is in ``handlers``).
 
-Publishes (``entraide.content.<entity>.<id>``), one typed payload per entity:
+Publishes (``entraide.content.<entity>.<id>``), one typed payload per entity
+(its model in ``entraide_kit.contracts``, built here with it):
 - ``course``: id, name, is_active, order, program
 - ``unit``: id, course, name, order
 - ``section``: id, unit, course, name, order
@@ -17,49 +18,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit import records
+from entraide_kit.contracts import Course as CoursePayload
+from entraide_kit.contracts import Lesson as LessonPayload
+from entraide_kit.contracts import Section as SectionPayload
+from entraide_kit.contracts import Unit as UnitPayload
 from entraide_kit.events import Outbox
 
 from .models import Course, Lesson, Section, Unit
 
 OUTBOX = Outbox("content")
-
-
-class CoursePayload(BaseModel):
-    id: int
-    name: str
-    is_active: bool
-    order: int
-    program: int | None
-
-
-class UnitPayload(BaseModel):
-    id: int
-    course: int
-    name: str
-    order: int
-
-
-class SectionPayload(BaseModel):
-    id: int
-    unit: int
-    course: int
-    name: str
-    order: int
-
-
-class LessonPayload(BaseModel):
-    id: int
-    section: int
-    unit: int
-    course: int
-    title: str
-    lesson_type: str
-    order: int
-    duration_minutes: int | None
 
 
 async def course_changed(session: AsyncSession, c: Course) -> None:

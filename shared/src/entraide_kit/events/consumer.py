@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import contracts
 from ..db import Database
 from ..shutdown import raise_if_cancelled
 from .connection import Nats
@@ -106,6 +107,10 @@ class ConsumerRunner:
         handlers = self.handlers_for(envelope.subject)
         if not handlers:
             raise PoisonMessage(f"no handler for {envelope.subject}")
+        try:
+            contracts.check(envelope.producer, envelope.entity, envelope.op, envelope.data)
+        except contracts.ContractViolation as exc:
+            raise PoisonMessage(f"payload does not match its contract: {exc}") from None
         async with self.db.session() as session, session.begin():
             newer = await session.execute(
                 _APPLY_IF_NEWER,

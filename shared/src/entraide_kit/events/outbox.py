@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import contracts
 from .envelope import Envelope, subject_for
 from .tables import outbox
 
@@ -37,10 +38,15 @@ class Outbox:
         )
 
     async def add(self, session: AsyncSession, envelopes: Iterable[Envelope]) -> None:
-        rows = [
-            {"event_id": e.event_id, "subject": e.subject, "payload": e.model_dump(mode="json")}
-            for e in envelopes
-        ]
+        """Write the events; each payload is checked against its subject's model
+        first (``contracts``): one that does not match raises, and the change
+        it describes is not committed."""
+        rows = []
+        for e in envelopes:
+            contracts.check(e.producer, e.entity, e.op, e.data, complete=True)
+            rows.append(
+                {"event_id": e.event_id, "subject": e.subject, "payload": e.model_dump(mode="json")}
+            )
         if not rows:
             return
         await session.execute(insert(outbox), rows)
