@@ -122,6 +122,40 @@ async def test_malformed_message_is_dead_lettered_and_the_rest_goes_on(services:
     assert dead.headers and "malformed" in dead.headers["Entraide-Reason"]
 
 
+async def test_an_event_not_matching_its_contract_is_dead_lettered_with_the_reason(
+    services: Services,
+) -> None:
+    js = await services.probe.state.nats.ready()
+    drifted = Envelope(
+        subject="entraide.auth.user.9997",
+        producer="auth",
+        entity="user",
+        id=9997,
+        op="upsert",
+        version=1,
+        # "email" renamed "mail": the copy would have read an empty address
+        data={"id": 9997, "mail": "x@entraide.ma", "role": "student", "is_active": True},
+    )
+    await js.publish(drifted.subject, drifted.model_dump_json().encode())
+    subject = "entraide_dlq.probe.entraide.auth.user.9997"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            dead = await js.get_last_msg(DLQ_STREAM, subject)
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "not dead-lettered"
+            await asyncio.sleep(0.1)
+    reason = (dead.headers or {})["Entraide-Reason"]
+    assert "does not match its contract" in reason and "mail" in reason and "email" in reason
+    async with services.probe.state.db.session() as s:
+        kept = await s.scalar(
+            text("SELECT count(*) FROM event_versions WHERE subject = :s"),
+            {"s": drifted.subject},
+        )
+    assert kept == 0
+
+
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retries(
     services: Services,
 ) -> None:
