@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
+from entraide_kit import contracts
 from entraide_kit.events.consumer import ConsumerRunner, Subscription
 from entraide_kit.events.envelope import DLQ_STREAM, STREAM, Envelope
 from entraide_kit.events.outbox import Outbox
@@ -266,13 +267,27 @@ async def test_logout_revokes_access_tokens_in_other_services(services: Services
         await asyncio.sleep(0.05)
 
 
+def _user_payload(user_id: int) -> dict[str, Any]:
+    """A whole auth user payload (the outbox takes only what matches its contract)."""
+    fields = dict.fromkeys(contracts.User.model_fields)
+    return fields | {
+        "id": user_id,
+        "email": f"relay{user_id}@e.ma",
+        "role": "trainer",
+        "is_active": True,
+        "token_version": 0,
+    }
+
+
 async def test_concurrent_relays_keep_each_subject_in_order(services: Services) -> None:
     """Several replicas relay at once; the stream's last message per subject is the newest."""
     services.auth.state.event_tasks["relay"].cancel()
     outbox_writer = Outbox("auth")
     async with services.auth.state.db.session() as s, s.begin():
         envelopes = [
-            outbox_writer.envelope("user", 1000 + i % 20, 1 + i // 20, {"n": i}, "upsert")
+            outbox_writer.envelope(
+                "user", 1000 + i % 20, 1 + i // 20, _user_payload(1000 + i % 20), "upsert"
+            )
             for i in range(600)
         ]
         await outbox_writer.add(s, envelopes)
@@ -307,7 +322,11 @@ async def test_a_failed_publish_leaves_its_row_pending_and_marks_the_others(
     async with db.session() as s, s.begin():
         await s.execute(text("UPDATE outbox SET published_at = now() WHERE published_at IS NULL"))
         await outbox_writer.add(
-            s, [outbox_writer.envelope("user", 2000 + i, 1, {"n": i}, "upsert") for i in range(5)]
+            s,
+            [
+                outbox_writer.envelope("user", 2000 + i, 1, _user_payload(2000 + i), "upsert")
+                for i in range(5)
+            ],
         )
         await s.execute(
             outbox.insert().values(
@@ -354,6 +373,7 @@ async def test_duplicates_and_reordering_are_harmless(
         payload = None
         if op == "upsert":
             payload = {
+                "id": user_id,
                 "email": f"u{user_id}@e.ma",
                 "first_name": f"v{versions[user_id]}",
                 "last_name": "",
