@@ -21,6 +21,7 @@ from entraide_kit.events.relay import OutboxRelay
 from entraide_kit.events.tables import outbox
 from entraide_kit.shutdown import stop_tasks
 from entraide_kit.testing.probe import consumer_for
+from entraide_kit.testing.stream import last_event
 
 from .conftest import Services
 
@@ -139,14 +140,7 @@ async def test_an_event_not_matching_its_contract_is_dead_lettered_with_the_reas
     )
     await js.publish(drifted.subject, drifted.model_dump_json().encode())
     subject = "entraide_dlq.probe.entraide.auth.user.9997"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            dead = await js.get_last_msg(DLQ_STREAM, subject)
-            break
-        except Exception:
-            assert time.monotonic() < deadline, "not dead-lettered"
-            await asyncio.sleep(0.1)
+    dead = await last_event(js, subject, stream=DLQ_STREAM)
     reason = (dead.headers or {})["Entraide-Reason"]
     assert "does not match its contract" in reason and "mail" in reason and "email" in reason
     async with services.probe.state.db.session() as s:

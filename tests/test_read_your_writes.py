@@ -6,7 +6,6 @@ all of them, with the caller's token)."""
 from __future__ import annotations
 
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from entraide_kit.testing.gateway import eventually, login, ok
 from entraide_stack import Stack, StackConfig
 
 YEAR = "2024-2025"
@@ -34,31 +34,16 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def _ok(resp: httpx.Response, status: int = 200) -> Any:
-    assert resp.status_code == status, resp.text
+def _until(call: Any) -> Any:
+    """Retried while another service's copy has not caught up (a 400)."""
+    resp = eventually(call, lambda r: r.status_code != 400, timeout=60)
+    assert resp.status_code in (200, 201), resp.text
     return resp.json()
-
-
-def _until(call: Any, deadline: float = 60.0) -> Any:
-    """Retry while another service's copy has not caught up (a 400)."""
-    end = time.monotonic() + deadline
-    while True:
-        resp = call()
-        if resp.status_code in (200, 201):
-            return resp.json()
-        assert resp.status_code == 400 and time.monotonic() < end, resp.text
-        time.sleep(0.2)
 
 
 def test_new_students_in_one_bulk_entry_with_nats_stopped(stack: Stack) -> None:
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as gw:
-        tokens = _ok(
-            gw.post(
-                "/api/token/",
-                json={"email": stack.admin_email, "password": stack.admin_password()},
-            )
-        )
-        admin = {"Authorization": f"Bearer {tokens['access']}"}
+        admin = login(gw, stack.admin_email, stack.admin_password())
         tag = uuid.uuid4().hex[:6]
 
         def made(path: str, body: dict[str, Any]) -> int:
@@ -96,7 +81,7 @@ def test_new_students_in_one_bulk_entry_with_nats_stopped(stack: Stack) -> None:
                 "is_active": True,
             },
         )
-        generated = _ok(
+        generated = ok(
             gw.post(
                 "/api/schedule/api/instances/generate_for_week/",
                 json={"start_date": MONDAY, "academic_year": YEAR},

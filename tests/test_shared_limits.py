@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from entraide_kit.testing.gateway import login, ok
 from entraide_stack import Stack, StackConfig
 
 ANONYMOUS = ["/api/token/jwks/", "/api/centers-app/centers/", "/api/schedule/api/sessions/"]
@@ -28,11 +29,7 @@ def stack() -> Iterator[Stack]:
 def test_a_users_count_falls_by_one_whichever_service_answers(stack: Stack) -> None:
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as gw:
         # (run first: the login is one of this address's anonymous requests)
-        login = gw.post(
-            "/api/token/", json={"email": stack.admin_email, "password": stack.admin_password()}
-        )
-        assert login.status_code == 200, login.text
-        headers = {"Authorization": f"Bearer {login.json()['access']}"}
+        headers = login(gw, stack.admin_email, stack.admin_password())
         paths = [
             "/api/accounts/users/me/",
             "/api/centers-app/centers/",
@@ -53,16 +50,12 @@ def test_a_users_count_falls_by_one_whichever_service_answers(stack: Stack) -> N
 def test_ten_failed_logins_lock_that_account_only(stack: Stack) -> None:
     password = "Sahara-Atlas-2024"
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as gw:
-        admin = gw.post(
-            "/api/token/", json={"email": stack.admin_email, "password": stack.admin_password()}
-        )
-        headers = {"Authorization": f"Bearer {admin.json()['access']}"}
+        headers = login(gw, stack.admin_email, stack.admin_password())
         emails = []
         for name in ("target", "neighbour"):
             email = f"{name}-{uuid.uuid4().hex[:6]}@entraide.ma"
             body = {"email": email, "password": password, "role": "trainer", "first_name": name}
-            made = gw.post("/api/accounts/users/", json=body, headers=headers)
-            assert made.status_code == 201, made.text
+            ok(gw.post("/api/accounts/users/", json=body, headers=headers), 201)
             emails.append(email)
         target, neighbour = emails
         for _ in range(10):
@@ -75,8 +68,7 @@ def test_ten_failed_logins_lock_that_account_only(stack: Stack) -> None:
             assert locked.status_code == 429, locked.text
             assert locked.json()["detail"].startswith("Too many failed logins for this account.")
             assert 1 <= int(locked.headers["retry-after"]) <= 900
-        other = gw.post("/api/token/", json={"email": neighbour, "password": password})
-        assert other.status_code == 200, other.text
+        assert login(gw, neighbour, password)
 
 
 def test_sixty_anonymous_requests_across_services_then_429_on_each(stack: Stack) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -112,38 +112,41 @@ async def test_redis_down_serves_counting_in_the_process() -> None:
         await limiter.close()
 
 
-async def _connected_nats(url: str) -> Any:
+@pytest.fixture
+async def two_processes(private_nats: Callable[[], str]) -> AsyncIterator[tuple[Any, Any]]:
+    """Two NATS connections to one server, as two services (or workers) have."""
     from entraide_kit.events.connection import Nats
 
-    nats = Nats(url, name="limits-test")
-    await nats.ready()
-    return nats
+    url = private_nats()
+    connections = [Nats(url, name=f"limits-test-{n}") for n in range(2)]
+    for nats in connections:
+        await nats.ready()
+    try:
+        yield connections[0], connections[1]
+    finally:
+        for nats in connections:
+            await nats.close()
 
 
 async def test_nats_counters_are_one_budget_for_every_process(
-    private_nats: Callable[[], str],
+    two_processes: tuple[Any, Any],
 ) -> None:
     from entraide_kit.ratelimit import STORE_ERRORS, NatsRateLimiter
 
-    url = private_nats()
-    first, second = await _connected_nats(url), await _connected_nats(url)
-    try:
-        # Two processes (two services, two workers) counting the same client.
-        a = NatsRateLimiter(first, window=3600)
-        b = NatsRateLimiter(second, window=3600)
-        errors = STORE_ERRORS.labels("nats")._value.get()
-        seen = []
-        for limiter in (a, b, a, b, b):
-            decision = await limiter.hit("ip:203.0.113.9", 4, 3600)
-            seen.append((decision.remaining, decision.allowed))
-        assert seen == [(3, True), (2, True), (1, True), (0, True), (0, False)]
-        # Another client, and a key with the characters addresses hold.
-        assert (await a.hit("ip:::1", 4, 3600)).remaining == 3
-        assert (await b.hit("user:42", 4, 3600)).remaining == 3
-        assert STORE_ERRORS.labels("nats")._value.get() == errors
-    finally:
-        await first.close()
-        await second.close()
+    first, second = two_processes
+    # Two processes (two services, two workers) counting the same client.
+    a = NatsRateLimiter(first, window=3600)
+    b = NatsRateLimiter(second, window=3600)
+    errors = STORE_ERRORS.labels("nats")._value.get()
+    seen = []
+    for limiter in (a, b, a, b, b):
+        decision = await limiter.hit("ip:203.0.113.9", 4, 3600)
+        seen.append((decision.remaining, decision.allowed))
+    assert seen == [(3, True), (2, True), (1, True), (0, True), (0, False)]
+    # Another client, and a key with the characters addresses hold.
+    assert (await a.hit("ip:::1", 4, 3600)).remaining == 3
+    assert (await b.hit("user:42", 4, 3600)).remaining == 3
+    assert STORE_ERRORS.labels("nats")._value.get() == errors
 
 
 async def test_nats_down_counts_in_the_process_and_says_so() -> None:
@@ -162,51 +165,41 @@ async def test_nats_down_counts_in_the_process_and_says_so() -> None:
     assert STORE_ERRORS.labels("nats")._value.get() == errors + 3
 
 
-async def test_peek_reads_without_counting(private_nats: Callable[[], str]) -> None:
+async def test_peek_reads_without_counting(two_processes: tuple[Any, Any]) -> None:
     from entraide_kit.ratelimit import NatsRateLimiter
 
-    nats = await _connected_nats(private_nats())
-    try:
-        for limiter in (NatsRateLimiter(nats, window=3600), MemoryRateLimiter()):
-            assert await limiter.peek("login:abc", 900) == 0
-            await limiter.hit("login:abc", 10, 900)
-            await limiter.hit("login:abc", 10, 900)
-            assert await limiter.peek("login:abc", 900) == 2
-            assert await limiter.peek("login:abc", 900) == 2
-    finally:
-        await nats.close()
+    nats, _ = two_processes
+    for limiter in (NatsRateLimiter(nats, window=3600), MemoryRateLimiter()):
+        assert await limiter.peek("login:abc", 900) == 0
+        await limiter.hit("login:abc", 10, 900)
+        await limiter.hit("login:abc", 10, 900)
+        assert await limiter.peek("login:abc", 900) == 2
+        assert await limiter.peek("login:abc", 900) == 2
 
 
 async def test_a_burst_of_one_clients_hits_is_counted_exactly(
-    private_nats: Callable[[], str],
+    two_processes: tuple[Any, Any],
 ) -> None:
     import asyncio
 
     from entraide_kit.ratelimit import NatsRateLimiter
 
-    url = private_nats()
-    first, second = await _connected_nats(url), await _connected_nats(url)
-    try:
-        a = NatsRateLimiter(first, window=3600)
-        b = NatsRateLimiter(second, window=3600)
-        await a.hit("user:7", 100, 3600)  # the stream made, the first count
-        sent = []
-        for limiter in (a, b):
-            increment = limiter._increment
+    first, second = two_processes
+    a = NatsRateLimiter(first, window=3600)
+    b = NatsRateLimiter(second, window=3600)
+    await a.hit("user:7", 100, 3600)  # the stream made, the first count
+    sent = []
+    for limiter in (a, b):
+        increment = limiter._increment
 
-            async def counted(client: Any, subject: str, by: int, inc: Any = increment) -> int:
-                sent.append(by)
-                return int(await inc(client, subject, by))
+        async def counted(client: Any, subject: str, by: int, inc: Any = increment) -> int:
+            sent.append(by)
+            return int(await inc(client, subject, by))
 
-            limiter._increment = counted  # type: ignore[method-assign]
-        decisions = await asyncio.gather(
-            *(limiter.hit("user:7", 100, 3600) for limiter in (a, b) * 30)
-        )
-        # Every hit has its own place in the total, whichever process counted it.
-        assert sorted(d.remaining for d in decisions) == list(range(39, 99))
-        assert sum(sent) == 60 and len(sent) < 10, sent  # bursts go as one increment
-        assert (await a.hit("user:7", 100, 3600)).remaining == 38
-        assert await b.peek("user:7", 3600) == 62
-    finally:
-        await first.close()
-        await second.close()
+        limiter._increment = counted  # type: ignore[method-assign]
+    decisions = await asyncio.gather(*(limiter.hit("user:7", 100, 3600) for limiter in (a, b) * 30))
+    # Every hit has its own place in the total, whichever process counted it.
+    assert sorted(d.remaining for d in decisions) == list(range(39, 99))
+    assert sum(sent) == 60 and len(sent) < 10, sent  # bursts go as one increment
+    assert (await a.hit("user:7", 100, 3600)).remaining == 38
+    assert await b.peek("user:7", 3600) == 62

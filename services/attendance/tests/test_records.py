@@ -303,6 +303,30 @@ async def test_scoping(api: Api) -> None:
     assert (await api("GET", "", None)).status_code == 401
 
 
+def _instance_moved_to(trainer: int, *, version: int) -> Envelope:
+    """schedule's event of INSTANCE given to ``trainer`` (its whole payload)."""
+    return Envelope(
+        subject=f"entraide.schedule.instance.{INSTANCE}",
+        producer="schedule",
+        entity="instance",
+        id=INSTANCE,
+        op="upsert",
+        version=version,
+        data={
+            "id": INSTANCE,
+            "schedule_template": TEMPLATE_A,
+            "specific_date": "2024-06-10",
+            "status": "scheduled",
+            "effective_start_time": "08:30:00",
+            "effective_end_time": "10:30:00",
+            "effective_trainer": trainer,
+            "effective_room": None,
+            "group": 100,
+            "center": 10,
+        },
+    )
+
+
 async def test_update_delete_and_instance_changes_follow(api: Api, attendance_app: Any) -> None:
     created = (
         await api(
@@ -322,24 +346,7 @@ async def test_update_delete_and_instance_changes_follow(api: Api, attendance_ap
     assert patched.status_code == 200 and patched.json()["status"] == "late"
     # schedule gives the instance to trainer B: the record follows.
     async with attendance_app.state.db.session() as s, s.begin():
-        env = Envelope(
-            subject=f"entraide.schedule.instance.{INSTANCE}",
-            producer="schedule",
-            entity="instance",
-            id=INSTANCE,
-            op="upsert",
-            version=2,
-            data={
-                "schedule_template": TEMPLATE_A,
-                "specific_date": "2024-06-10",
-                "status": "scheduled",
-                "effective_start_time": "08:30:00",
-                "effective_end_time": "10:30:00",
-                "effective_trainer": TRAINER_B,
-                "group": 100,
-                "center": 10,
-            },
-        )
+        env = _instance_moved_to(TRAINER_B, version=2)
         from attendance_service.handlers import SUBSCRIPTIONS
 
         handler = next(s_.handler for s_ in SUBSCRIPTIONS if s_.subject == instances.subject)
@@ -490,24 +497,7 @@ async def test_trainer_id_filter(api: Api, attendance_app: Any) -> None:
     async with attendance_app.state.db.session() as s, s.begin():
         from attendance_service.handlers import SUBSCRIPTIONS
 
-        env = Envelope(
-            subject=f"entraide.schedule.instance.{INSTANCE}",
-            producer="schedule",
-            entity="instance",
-            id=INSTANCE,
-            op="upsert",
-            version=2,
-            data={
-                "schedule_template": TEMPLATE_A,
-                "specific_date": "2024-06-10",
-                "status": "scheduled",
-                "effective_start_time": "08:30:00",
-                "effective_end_time": "10:30:00",
-                "effective_trainer": TRAINER_B,
-                "group": 100,
-                "center": 10,
-            },
-        )
+        env = _instance_moved_to(TRAINER_B, version=2)
         handler = next(s_.handler for s_ in SUBSCRIPTIONS if s_.subject == instances.subject)
         await handler(s, env)
     assert await students_of(ADMIN, trainer_id=TRAINER_A) == [101, 102]
@@ -587,17 +577,13 @@ async def test_an_instance_change_republishes_its_records_through_nats(
 ) -> None:
     """schedule's instance event in through NATS, the rewritten records out through
     NATS: each with a new version and the values it now holds (issue 19)."""
-    import asyncio
     import time
 
-    import orjson
-    from nats.js.errors import NotFoundError
-
-    from entraide_kit.events.envelope import STREAM
+    from entraide_kit.testing.stream import event, last_event, last_seq
 
     js = await attendance_app.state.nats.ready()
     # Record ids start again in every test: only what this test publishes counts.
-    since = (await js.stream_info(STREAM)).state.last_seq
+    since = await last_seq(js)
     created = (
         await api(
             "POST",
@@ -613,40 +599,12 @@ async def test_an_instance_change_republishes_its_records_through_nats(
     subject = f"entraide.attendance.record.{created['id']}"
 
     async def last(until: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                msg = await js.get_last_msg(STREAM, subject)
-                event: dict[str, Any] = orjson.loads(msg.data)
-                if (msg.seq or 0) > since and until(event):
-                    return event
-            except NotFoundError:
-                pass
-            assert time.monotonic() < deadline, subject
-            await asyncio.sleep(0.1)
+        return event(await last_event(js, subject, since=since, until=until))
 
     first = await last(lambda e: True)
     assert first["data"]["trainer"] == TRAINER_A
-    moved = Envelope(
-        subject=f"entraide.schedule.instance.{INSTANCE}",
-        producer="schedule",
-        entity="instance",
-        id=INSTANCE,
-        op="upsert",
-        version=int(time.time()),  # newer than whatever an earlier test sent
-        data={
-            "id": INSTANCE,
-            "effective_room": None,
-            "schedule_template": TEMPLATE_A,
-            "specific_date": "2024-06-10",
-            "status": "scheduled",
-            "effective_start_time": "08:30:00",
-            "effective_end_time": "10:30:00",
-            "effective_trainer": TRAINER_B,
-            "group": 100,
-            "center": 10,
-        },
-    )
+    # newer than whatever an earlier test sent for this instance
+    moved = _instance_moved_to(TRAINER_B, version=int(time.time()))
     await js.publish(
         moved.subject, moved.model_dump_json().encode(), headers={"Nats-Msg-Id": moved.event_id}
     )

@@ -140,6 +140,8 @@ class RedisRateLimiter:
 
 COUNTER_STREAM = "ENTRAIDE_LIMITS"
 COUNTER_PREFIX = "entraide-limits"
+#: the least a counter is kept (seconds): windows up to a day, whatever the requests' one
+KEEP_COUNTERS = 24 * 3600
 
 
 class NatsRateLimiter:
@@ -149,7 +151,7 @@ class NatsRateLimiter:
     start>``, the client's key hex-encoded: addresses hold dots and colons); a
     hit publishes ``Nats-Incr: 1`` to it and reads the new total from the
     acknowledgement. The stream keeps counters in memory, the last value of
-    each subject only, for a window and a minute: a NATS restart forgets the
+    each subject only, for a day (or the window, if longer) and a minute: a NATS restart forgets the
     current window's counts (a fresh budget), which a limit can afford."""
 
     #: how long a hit waits for the store before counting in the process
@@ -273,7 +275,7 @@ class NatsRateLimiter:
     def _subject(key: str, start: int) -> str:
         return f"{COUNTER_PREFIX}.{key.encode().hex()}.{start}"
 
-    async def _ensure_stream(self, client: object) -> None:
+    async def _ensure_stream(self, client: Any) -> None:
         async with self._lock:
             if self._stream_ready:
                 return
@@ -286,10 +288,12 @@ class NatsRateLimiter:
                 "allow_msg_counter": True,
                 "allow_direct": True,
                 "max_msgs_per_subject": 1,
-                "max_age": int((self._window + 60) * 1e9),
+                # Long enough for the longest window counted in it (the request
+                # limits', auth's failed logins'): a counter must outlive its window.
+                "max_age": int((max(self._window, KEEP_COUNTERS) + 60) * 1e9),
                 "num_replicas": self._nats.stream_replicas,
             }
-            reply = await client.request(  # type: ignore[attr-defined]
+            reply = await client.request(
                 f"$JS.API.STREAM.CREATE.{COUNTER_STREAM}",
                 json.dumps(config).encode(),
                 timeout=2.0,
