@@ -27,9 +27,9 @@ from sqlalchemy import text
 
 from attendance_service.config import AttendanceSettings
 from attendance_service.main import build_app
-from entraide_kit.embedded import EmbeddedPostgres, free_port
-from entraide_kit.testing import TokenFactory, create_database
-from entraide_kit.testing.apps import client, started
+from entraide_stack.embedded import EmbeddedPostgres, free_port
+from entraide_stack.testing import TokenFactory, create_database
+from entraide_stack.testing.apps import client, started
 
 FILL = """
 INSERT INTO attendance_records

@@ -33,8 +33,8 @@ import psutil
 from run import SERVICE_OF, Endpoint, _wrk, endpoints, login
 from seed import Manifest, bench_stack, say, settle
 
-from entraide_kit.embedded import Process
 from entraide_stack import Stack
+from entraide_stack.embedded import Process
 
 
 def service_pid(stack: Stack, name: str) -> int:

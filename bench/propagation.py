@@ -33,8 +33,8 @@ from auth_service.config import AuthSettings
 from auth_service.main import build_app
 from auth_service.tokens import generate_private_key_pem
 from entraide_kit.db import Database
-from entraide_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
-from entraide_kit.testing import create_database
+from entraide_stack.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from entraide_stack.testing import create_database
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -104,7 +104,7 @@ async def run(rate: int, seconds: int, users: int) -> list[str]:
                 [
                     sys.executable,
                     "-m",
-                    "entraide_kit.testing.probe",
+                    "entraide_stack.testing.probe",
                     "--database-url",
                     probe_url,
                     "--nats-url",

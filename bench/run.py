@@ -62,9 +62,9 @@ from seed import (
     settle,
 )
 
-from entraide_kit.embedded import Process
 from entraide_kit.pagination import DEFAULT_PAGE_SIZE
 from entraide_stack import Stack
+from entraide_stack.embedded import Process
 from entraide_stack.registry import SERVICES
 
 # ---------------------------------------------------------------------------- endpoints

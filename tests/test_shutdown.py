@@ -25,8 +25,8 @@ import httpx
 import psutil
 import pytest
 
-from entraide_kit.embedded import Process
 from entraide_stack import Stack, StackConfig
+from entraide_stack.embedded import Process
 from entraide_stack.registry import service
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGSTOP")

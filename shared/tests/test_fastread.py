@@ -19,7 +19,7 @@ from entraide_kit.db import Database
 from entraide_kit.errors import NotFound
 from entraide_kit.pagination import PageParams, build_page
 from entraide_kit.repository import Repository
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 
 class FrHall(SQLModel, table=True):

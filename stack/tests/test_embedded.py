@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from entraide_kit.embedded import (
+from entraide_stack.config import find_gateway_dir
+from entraide_stack.embedded import (
     EmbeddedNats,
     EmbeddedPostgres,
     EmbeddedTraefik,
@@ -22,7 +23,6 @@ from entraide_kit.embedded import (
     free_port,
     wait_http_ok,
 )
-from entraide_stack.config import find_gateway_dir
 
 from .conftest import EchoServer
 

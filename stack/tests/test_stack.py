@@ -213,7 +213,7 @@ PREFLIGHT = {
 
 def _gateway_allows(env: dict[str, str], tmp_path: Path, origins: list[str]) -> dict[str, bool]:
     """Which origins the real Traefik, rendered with ``env``, allows on a preflight."""
-    from entraide_kit.embedded import EmbeddedTraefik, free_port
+    from entraide_stack.embedded import EmbeddedTraefik, free_port
 
     gateway_dir = find_gateway_dir()
     traefik = EmbeddedTraefik(

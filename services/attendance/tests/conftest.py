@@ -14,9 +14,9 @@ from entraide_kit.copies.centers import centers
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import Api, caller, started
-from entraide_kit.testing.apps import client as app_client
+from entraide_stack.testing import TokenFactory, truncate_all
+from entraide_stack.testing.apps import Api, caller, started
+from entraide_stack.testing.apps import client as app_client
 
 ADMIN, SUP_A, SUP_B, TRAINER_A, TRAINER_B = 1, 2, 3, 4, 5
 ROLES = {

@@ -5,10 +5,16 @@ import io
 from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlmodel import col
 
+from attendance_service import events
 from attendance_service.copies import instances
+from attendance_service.models import AttendanceRecord
+from entraide_kit import contracts
 from entraide_kit.events import Envelope
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
+from entraide_stack.testing.stream import event, last_event, last_seq
 
 from .conftest import (
     ADMIN,
@@ -165,6 +171,63 @@ async def test_bulk_create_is_a_constant_number_of_statements(
             assert (await api("POST", "bulk_create/", json=body)).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_bulk_create_publishes_one_contract_event_per_record(
+    api: Api, attendance_app: Any
+) -> None:
+    """bulk_create's events are built by PostgreSQL in its one statement and
+    published by the relay: each an envelope of the record's subject and
+    version, its data the contract's model and what the single-record path
+    (``events.snapshot``) sends."""
+    js = await attendance_app.state.nats.ready()
+    since = await last_seq(js)
+    body = {
+        "session_instance_id": INSTANCE,
+        "date": "2024-06-10",
+        "attendance_records": [
+            {"student_id": 101, "status": "present"},
+            {"student_id": 102, "status": "late"},
+        ],
+    }
+    first = (await api("POST", "bulk_create/", json=body)).json()["records"]
+    body["attendance_records"] = [{"student_id": 102, "status": "absent"}]
+    second = (await api("POST", "bulk_create/", json=body)).json()["records"]
+    ids = {r["student"]: r["id"] for r in first}
+    assert second[0]["id"] == ids[102]
+
+    async def published(record_id: int, version: int) -> tuple[Envelope, Any]:
+        msg = await last_event(
+            js,
+            f"entraide.attendance.record.{record_id}",
+            since=since,
+            until=lambda e: e["version"] == version,
+        )
+        return Envelope.model_validate(event(msg)), msg
+
+    found = [await published(ids[101], 1), await published(ids[102], 2)]
+    async with attendance_app.state.db.session() as s:
+        records = {
+            r.id: r
+            for r in (
+                await s.execute(
+                    select(AttendanceRecord).where(col(AttendanceRecord.id).in_(ids.values()))
+                )
+            ).scalars()
+        }
+    for e, msg in found:
+        assert (e.subject, e.producer, e.entity, e.op) == (
+            f"entraide.attendance.record.{e.id}",
+            "attendance",
+            "record",
+            "upsert",
+        )
+        assert msg.headers["Nats-Msg-Id"] == e.event_id
+        contracts.check(e.producer, e.entity, e.op, e.data, complete=True)
+        assert e.occurred_at.tzinfo is not None
+        assert e.data == events.snapshot(records[int(e.id)])
+    assert found[1][0].data is not None and found[1][0].data["status"] == "absent"
+    assert found[0][0].event_id != found[1][0].event_id
 
 
 async def _contract_numbers(api: Api) -> None:
@@ -578,8 +641,6 @@ async def test_an_instance_change_republishes_its_records_through_nats(
     """schedule's instance event in through NATS, the rewritten records out through
     NATS: each with a new version and the values it now holds (issue 19)."""
     import time
-
-    from entraide_kit.testing.stream import event, last_event, last_seq
 
     js = await attendance_app.state.nats.ready()
     # Record ids start again in every test: only what this test publishes counts.

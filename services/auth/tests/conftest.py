@@ -13,8 +13,8 @@ from auth_service.main import build_app
 from auth_service.schemas import UserCreate
 from auth_service.service import create_user
 from auth_service.tokens import generate_private_key_pem
-from entraide_kit.testing import truncate_all
-from entraide_kit.testing.apps import started
+from entraide_stack.testing import truncate_all
+from entraide_stack.testing.apps import started
 
 PASSWORD = "Sahara-Atlas-2024"
 

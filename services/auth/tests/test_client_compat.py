@@ -12,7 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from entraide_kit.testing import truncate_all
+from entraide_stack.testing import truncate_all
 
 from .conftest import UserFactory, auth_settings
 

@@ -342,7 +342,7 @@ async def test_reading_ones_profile_costs_the_token_check_alone(
     auth_app: Any, client: httpx.AsyncClient, make_user: Any
 ) -> None:
     """users/me is the most frequent call: the row the token guard read answers it."""
-    from entraide_kit.testing.queries import count_queries
+    from entraide_stack.testing.queries import count_queries
 
     user = await make_user("trainer")
     with count_queries(auth_app.state.db.engine) as counter:

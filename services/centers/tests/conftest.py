@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from centers_service.config import CentersSettings
 from centers_service.main import build_app
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import Api, caller, started
-from entraide_kit.testing.apps import client as app_client
+from entraide_stack.testing import TokenFactory, truncate_all
+from entraide_stack.testing.apps import Api, caller, started
+from entraide_stack.testing.apps import client as app_client
 
 # The users the tests act as, as the users copy knows them (ids as in auth).
 ADMIN, SUP_A, SUP_B, TRAINER, ASSOC_SUP, STUDENT, SUP_IDLE = 1, 2, 3, 4, 5, 6, 7

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from entraide_kit.answercache import answer_cache
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import ADMIN, SUP_A, SUP_B, Api
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import Api
 

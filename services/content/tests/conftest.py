@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from content_service.config import ContentSettings
 from content_service.main import build_app
 from entraide_kit.copies.programs import courses, programs
-from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import Api, caller, started
-from entraide_kit.testing.apps import client as app_client
+from entraide_stack.testing import TokenFactory, truncate_all
+from entraide_stack.testing.apps import Api, caller, started
+from entraide_stack.testing.apps import client as app_client
 
 ADMIN, SUPERVISOR, ASSOC, TRAINER_A, TRAINER_B, STUDENT = 1, 2, 3, 4, 5, 6
 PROGRAM_A, PROGRAM_B = 1, 2  # trainer A teaches A, trainer B teaches B

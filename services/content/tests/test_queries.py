@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import ADMIN, STUDENT, TRAINER_A, Api
 from .test_courses import _ok, course

@@ -10,9 +10,9 @@ from entraide_kit.copies.centers import centers
 from entraide_kit.copies.programs import courses, programs
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import Api, caller, started
-from entraide_kit.testing.apps import client as app_client
+from entraide_stack.testing import TokenFactory, truncate_all
+from entraide_stack.testing.apps import Api, caller, started
+from entraide_stack.testing.apps import client as app_client
 from exams_service.config import ExamsSettings
 from exams_service.copies import weekly_plans
 from exams_service.main import build_app

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from nats.js.errors import NotFoundError
 
 from entraide_kit.events.envelope import STREAM
-from entraide_kit.testing.stream import event, last_event, last_seq
+from entraide_stack.testing.stream import event, last_event, last_seq
 
 from .conftest import ADMIN, PROGRAM_A, STUDENT_A, TRAINER_A, Api
 from .test_exams import _bank

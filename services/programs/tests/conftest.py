@@ -12,9 +12,9 @@ from sqlalchemy import text
 
 from entraide_kit.copies.users import upsert_user
 from entraide_kit.events import Envelope
-from entraide_kit.testing import TokenFactory, truncate_all
-from entraide_kit.testing.apps import Api, caller, started
-from entraide_kit.testing.apps import client as app_client
+from entraide_stack.testing import TokenFactory, truncate_all
+from entraide_stack.testing.apps import Api, caller, started
+from entraide_stack.testing.apps import client as app_client
 from programs_service.config import ProgramsSettings
 from programs_service.main import build_app
 

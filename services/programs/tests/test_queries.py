@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import (
     CENTER_A,

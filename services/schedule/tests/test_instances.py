@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from entraide_kit.copies.users import upsert_user
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import (
     CENTER_A,

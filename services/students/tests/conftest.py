@@ -20,7 +20,7 @@ from auth_service.tokens import generate_private_key_pem
 from entraide_kit.auth import TokenVerifier
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.programs import courses, programs
-from entraide_kit.testing import truncate_all
+from entraide_stack.testing import truncate_all
 from students_service.config import StudentsSettings
 from students_service.main import build_app as build_students
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 from students_service.copies import sessions
 
 from .conftest import CENTER_A, CENTER_B, COURSE_A, GROUP_A, GROUP_B, PROGRAM, Env

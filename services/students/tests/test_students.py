@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 
 from entraide_kit import accounts
-from entraide_kit.testing.queries import count_queries
+from entraide_stack.testing.queries import count_queries
 
 from .conftest import (
     CENTER_B,

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from . import tracing
 from .answercache import AnswerCacheMiddleware
 from .auth import TokenGuard, TokenVerifier
 from .db import Database
@@ -161,6 +162,10 @@ def create_app(
         service=settings.service_name,
     )
     app.add_middleware(EdgeMiddleware, service=settings.service_name)
+    # Spans over OTLP when an endpoint is set (a server span per request,
+    # outside the edge); otherwise the edge alone carries the trace context.
+    if tracing.configure(settings.service_name):
+        tracing.instrument_app(app)
 
     for router in routers:
         app.include_router(router)
@@ -196,6 +201,12 @@ async def _teardown(
     await nats.close(within=deadline.left(cap=1.5))
     await bounded(app.state.rate_limiter.close(), deadline.left(cap=0.5), what="rate limiter")
     await bounded(db.dispose(), deadline.left(), what="database pool")
+    if tracing.exporting():
+        await bounded(
+            asyncio.to_thread(tracing.flush, deadline.left(cap=1.0)),
+            deadline.left(cap=1.0),
+            what="spans",
+        )
 
 
 @asynccontextmanager

@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 
+from . import tracing
+
 if TYPE_CHECKING:
     from .db import Database
     from .storage import Storage
@@ -88,6 +90,11 @@ class Context:
             headers["Authorization"] = self.authorization
         if self.request_id:
             headers["X-Request-ID"] = self.request_id
+        # The trace as it is when the call is made (the httpx instrumentation,
+        # when spans are exported, replaces it with its client span's).
+        traceparent = tracing.traceparent()
+        if traceparent:
+            headers["traceparent"] = traceparent
         return headers
 
     def setting(self, name: str, default: Any = None) -> Any:

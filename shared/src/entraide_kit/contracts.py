@@ -16,7 +16,7 @@ subject or a new version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -291,6 +291,20 @@ PRODUCERS = frozenset(producer for producer, _ in PAYLOADS)
 
 class ContractViolation(ValueError):
     """An event whose payload is not its subject's model."""
+
+
+def check_fields(producer: str, entity: str, names: Iterable[str]) -> None:
+    """Raise ContractViolation unless ``names`` are exactly the fields of the
+    subject's model (a producer building its payloads in SQL: ``Outbox.upserts_of``)."""
+    model = PAYLOADS.get((producer, entity))
+    if model is None:
+        raise ContractViolation(f"no payload model for {producer}.{entity}")
+    sent, wanted = set(names), set(model.model_fields)
+    if sent != wanted:
+        raise ContractViolation(
+            f"{producer}.{entity}: not sent: {', '.join(sorted(wanted - sent)) or '-'};"
+            f" unknown: {', '.join(sorted(sent - wanted)) or '-'}"
+        )
 
 
 def check(

@@ -201,3 +201,40 @@ class Lookup(NamedTuple):
         if record is None:
             return None
         return _row_type(list(record.keys()))(*record)
+
+
+class Prepared(NamedTuple):
+    """A statement compiled once, its parameters by name: for the hottest
+    statements whose building and cache-key computing alone would cost more
+    than PostgreSQL's work (bulk entry's upsert, issue 18). ``Prepared.of(stmt)``
+    with ``bindparam``s for what changes, then ``await prepared.rows(session,
+    name=value, ...)``; parameters with a value in the statement (literals)
+    keep it. Runs on the session's connection, in its transaction: a
+    data-modifying statement with ``RETURNING`` commits with the session."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
+
+    @classmethod
+    def of(cls, stmt: ClauseElement) -> Prepared:
+        compiled: Any = stmt.compile(dialect=_DIALECT)
+        names = tuple(compiled.positiontup or ())
+        computed = [n for n in names if compiled.binds[n].callable is not None]
+        if computed:  # a Python default (insert's include_defaults) would be frozen
+            raise ValueError(f"parameters computed at each execution: {', '.join(computed)}")
+        defaults = {
+            name: compiled.binds[name].effective_value
+            for name in names
+            if compiled.binds[name].value is not None
+        }
+        return cls(compiled.string, names, defaults)
+
+    async def rows(self, session: AsyncSession, **values: Any) -> list[Any]:
+        """Every row it returns, as named tuples (``rows``)."""
+        args = [values[n] if n in values else self.defaults[n] for n in self.names]
+        records = await (await _driver(session, self.sql, args)).fetch(self.sql, *args)
+        if not records:
+            return []
+        make = _row_type(list(records[0].keys()))
+        return [make(*r) for r in records]

@@ -1,4 +1,6 @@
-"""JSON logs, one object per line, carrying the request id of the request being served."""
+"""JSON logs, one object per line, carrying the request id of the request being
+served and the trace id of the trace it belongs to (``tracing``: a request's,
+or an event's that a consumer handles; ``null`` outside any)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import sys
 from typing import Any
 
 import orjson
+
+from . import tracing
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -35,6 +39,10 @@ class JsonFormatter(logging.Formatter):
         rid = request_id_var.get()
         if rid:
             out["request_id"] = rid
+        current = tracing.ids()
+        out["trace_id"] = current[0] if current else None
+        if current:
+            out["span_id"] = current[1]
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value

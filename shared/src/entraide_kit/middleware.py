@@ -18,7 +18,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import metrics
+from . import metrics, tracing
 from .auth import resolve_principal
 from .errors import APIError
 from .logging import request_id_var
@@ -73,6 +73,8 @@ class EdgeMiddleware:
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
         token = request_id_var.set(request_id)
+        # The gateway's trace (or a new one) for the logs, calls and events below.
+        trace_token = None if internal else tracing.enter(_header(scope, b"traceparent"))
         extra_headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         status_holder = {"status": 500}
 
@@ -111,6 +113,7 @@ class EdgeMiddleware:
                     },
                 )
             request_id_var.reset(token)
+            tracing.leave(trace_token)
 
     async def _check(
         self, scope: Scope, settings: ServiceSettings, extra_headers: list[tuple[bytes, bytes]]

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from entraide_kit.embedded import psql_argv_for_url, tail_file
-
 from .config import StackConfig
+from .embedded import psql_argv_for_url, tail_file
 from .registry import SERVICE_NAMES, service
 from .stack import Stack, StackError
 

@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from entraide_kit.embedded import free_port
-
+from .embedded import free_port
 from .registry import SERVICE_NAMES, SERVICES, service
 
 DEFAULT_ADMIN_EMAIL = "admin@entraide.ma"

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from entraide_kit.embedded import (
+from entraide_kit.settings import DEFAULT_SHUTDOWN_TIMEOUT, shutdown_budget, shutdown_timeout_from
+
+from .config import DEFAULT_ADMIN_EMAIL, StackConfig, find_gateway_dir
+from .embedded import (
     LOOPBACK,
     EmbeddedError,
     EmbeddedNats,
@@ -32,9 +35,6 @@ from entraide_kit.embedded import (
     tail_file,
     write_secret,
 )
-from entraide_kit.settings import DEFAULT_SHUTDOWN_TIMEOUT, shutdown_budget, shutdown_timeout_from
-
-from .config import DEFAULT_ADMIN_EMAIL, StackConfig, find_gateway_dir
 from .registry import SERVICES, ServiceSpec, service
 
 log = logging.getLogger("entraide.stack")
@@ -339,7 +339,17 @@ class Stack:
             access_log=self.access_log,
             pid_file=c.run_dir / "traefik.pid",
             env=self.gateway_env(),
+            traces_endpoint=self.traces_endpoint(),
         )
+
+    def traces_endpoint(self) -> str | None:
+        """Where spans go (OTLP/HTTP), as the services read it: the traces URL,
+        or the base endpoint's ``/v1/traces``; None when tracing is off."""
+        env = self.common_env()
+        if env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+            return env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+        base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        return f"{base.rstrip('/')}/v1/traces" if base else None
 
     def _docs_installed(self) -> bool:
         import importlib.util

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from entraide_kit import fastread
+from entraide_kit import fastread, tracing
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
 from entraide_kit.copies.users import user_copies
@@ -40,6 +40,7 @@ from entraide_kit.pagination import PageParams
 from entraide_kit.repository import Repository
 
 from .copies import instances, sessions
+from .events import OUTBOX
 from .models import AttendanceRecord as R
 
 S = students.table
@@ -269,63 +270,137 @@ async def lock_record(session: AsyncSession, record_id: int, *where: Any) -> R |
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-# The columns bulk_create writes, each sent as one array: the statement's text is the
-# same for any number of records, so it is compiled (and prepared) once, not per call.
-_BULK_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("date", Date),
-    ("student_id", Integer),
-    ("session_template_id", Integer),
-    ("session_instance_id", Integer),
-    ("status", String),
-    ("notes", Text),
-    ("group_id", Integer),
-    ("trainer_id", Integer),
-    ("center_id", Integer),
-)
+# Payload field -> column of the upserted rows: the record's event, built in SQL.
+_EVENT_DATA = {
+    "id": "id",
+    "date": "date",
+    "student": "student_id",
+    "session_template": "session_template_id",
+    "session_instance": "session_instance_id",
+    "status": "status",
+    "group": "group_id",
+    "trainer": "trainer_id",
+    "center": "center_id",
+}
 
 
 @cache
-def _upsert_statement(session_column: str) -> Any:
-    names = [name for name, _ in _BULK_COLUMNS]
-    rows = (
-        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _BULK_COLUMNS))
-        .table_valued(*names)
+def _bulk_statement(session_column: str) -> fastread.Prepared:
+    """A class list in one statement, compiled once: the entries (one array per
+    field, so the text is the same for any number of records) of students of
+    the copy in the session's group (any, for a session without one) upserted,
+    an outbox row per record written and the relay woken; the saved rows come
+    back in the entries' order. No event is built in Python (issue 18)."""
+    entries = (
+        func.unnest(
+            bindparam("student_ids", type_=ARRAY(Integer)),
+            bindparam("statuses", type_=ARRAY(String)),
+            bindparam("notes", type_=ARRAY(Text)),
+        )
+        .table_valued("student_id", "status", "notes", with_ordinality="n")
         .render_derived()
     )
+    given = select(entries).cte("entries")
+    group = bindparam("group_id", type_=Integer)
+    members = (
+        select(
+            bindparam("date", type_=Date),
+            given.c.student_id,
+            bindparam("session_template_id", type_=Integer),
+            bindparam("session_instance_id", type_=Integer),
+            given.c.status,
+            given.c.notes,
+            group,
+            bindparam("trainer_id", type_=Integer),
+            bindparam("center_id", type_=Integer),
+        )
+        .select_from(given.join(S, S.c.id == given.c.student_id))
+        .where(or_(group.is_(None), S.c.group == group))
+    )
+    names = [
+        "date",
+        "student_id",
+        "session_template_id",
+        "session_instance_id",
+        "status",
+        "notes",
+        "group_id",
+        "trainer_id",
+        "center_id",
+    ]
     table = R.__table__  # type: ignore[attr-defined,unused-ignore]
-    stmt = insert(table).from_select(names, select(*(rows.c[name] for name in names)))
-    return stmt.on_conflict_do_update(
-        index_elements=["student_id", session_column, "date"],
-        index_where=col(getattr(R, session_column)).is_not(None),
-        set_={
-            "status": stmt.excluded.status,
-            "notes": stmt.excluded.notes,
-            "version": col(R.version) + 1,
-            "updated_at": func.now(),
-        },
-    ).returning(
-        col(R.id),
-        col(R.date),
-        col(R.student_id),
-        col(R.status),
-        col(R.notes),
-        col(R.version),
-        col(R.session_template_id),
-        col(R.session_instance_id),
-        col(R.group_id),
-        col(R.trainer_id),
-        col(R.center_id),
-        (literal_column("xmax") == 0).label("inserted"),
+    # The database's defaults (version 1, timestamps now()): nothing is computed
+    # in Python per call of the compiled statement.
+    stmt = insert(table).from_select(names, members, include_defaults=False)
+    saved = (
+        stmt.on_conflict_do_update(
+            index_elements=["student_id", session_column, "date"],
+            index_where=col(getattr(R, session_column)).is_not(None),
+            set_={
+                "status": stmt.excluded.status,
+                "notes": stmt.excluded.notes,
+                "version": col(R.version) + 1,
+                "updated_at": func.now(),
+            },
+        )
+        .returning(
+            col(R.id),
+            col(R.date),
+            col(R.student_id),
+            col(R.status),
+            col(R.notes),
+            col(R.version),
+            col(R.session_template_id),
+            col(R.session_instance_id),
+            col(R.group_id),
+            col(R.trainer_id),
+            col(R.center_id),
+            (literal_column("xmax") == 0).label("inserted"),
+        )
+        .cte("saved")
+    )
+    published = OUTBOX.upserts_of(saved, "record", _EVENT_DATA).cte("published")
+    return fastread.Prepared.of(
+        select(*(c for c in saved.c), OUTBOX.notify().label("woken"))
+        .select_from(saved.join(given, given.c.student_id == saved.c.student_id))
+        .add_cte(published)
+        .order_by(given.c.n)
     )
 
 
-async def upsert_many(
-    session: AsyncSession, rows: list[dict[str, Any]], *, by_instance: bool
+async def upsert_class_list(
+    session: AsyncSession,
+    entries: Sequence[tuple[int, str, str]],
+    *,
+    date: dt.date,
+    template_id: int | None,
+    instance_id: int | None,
+    group_id: int | None,
+    trainer_id: int | None,
+    center_id: int | None,
 ) -> list[Any]:
-    """Insert or update a session's records in one statement; (id, ..., inserted) rows."""
-    session_column = "session_instance_id" if by_instance else "session_template_id"
-    arrays = {name: [row[name] for row in rows] for name, _ in _BULK_COLUMNS}
-    return list(await session.execute(_upsert_statement(session_column), arrays))
+    """Insert or update a session's records for the ``(student, status, notes)``
+    entries whose student the copy knows in the session's group, and write their
+    events, in one statement; (id, ..., inserted) rows. Entries that are not
+    saved are the caller's to explain."""
+    if not entries:
+        return []
+    statement = _bulk_statement(
+        "session_instance_id" if instance_id is not None else "session_template_id"
+    )
+    return await statement.rows(
+        session,
+        student_ids=[e[0] for e in entries],
+        statuses=[e[1] for e in entries],
+        notes=[e[2] for e in entries],
+        date=date,
+        session_template_id=template_id,
+        session_instance_id=instance_id,
+        group_id=group_id,
+        trainer_id=trainer_id,
+        center_id=center_id,
+        traceparent=tracing.traceparent(),
+    )
 
 
 async def follow_instance(

@@ -371,37 +371,34 @@ async def bulk_create(
             errors.append(f'Student "{entry.student_id}": not a valid id.')
             continue
         wanted[student_id] = entry  # the last entry for a student wins
-    known = await repository.students_by_ids(session, wanted)
-    missing = set(wanted) - set(known)
-    # Students created a moment ago may not be in the copy yet: their owner is
-    # asked once for all of them before any is called unknown.
-    if missing and await students.learn(session, missing, ctx=ctx):
-        known = await repository.students_by_ids(session, wanted)
-    rows = []
-    for student_id, entry in wanted.items():
-        problem = check_member(known.get(student_id), ref, student_id)
-        if problem:
-            errors.append(f"Student {student_id}: {problem}")
-            continue
-        rows.append(
-            {
-                "date": body.date,
-                "student_id": student_id,
-                "session_template_id": ref.template_id,
-                "session_instance_id": ref.instance_id,
-                "status": entry.status,
-                "notes": entry.notes or "",
-                "group_id": ref.group,
-                "trainer_id": ref.trainer,
-                "center_id": ref.center,
-            }
-        )
-    saved = (
-        await repository.upsert_many(session, rows, by_instance=ref.instance_id is not None)
-        if rows
-        else []
-    )
-    await events.records_changed(session, saved)
+    entries = [(sid, str(e.status), e.notes or "") for sid, e in wanted.items()]
+    scope: dict[str, Any] = {
+        "date": body.date,
+        "template_id": ref.template_id,
+        "instance_id": ref.instance_id,
+        "group_id": ref.group,
+        "trainer_id": ref.trainer,
+        "center_id": ref.center,
+    }
+    # The members' records and their events (one per record) in one statement;
+    # only when some entry was not saved is the copy read to say why.
+    saved = await repository.upsert_class_list(session, entries, **scope)
+    if len(saved) < len(entries):
+        done = {r.student_id for r in saved}
+        rest = [e for e in entries if e[0] not in done]
+        known = await repository.students_by_ids(session, (e[0] for e in rest))
+        missing = {e[0] for e in rest} - set(known)
+        # Students created a moment ago may not be in the copy yet: their owner is
+        # asked once for all of them before any is called unknown.
+        if missing and await students.learn(session, missing, ctx=ctx):
+            learned = [e for e in rest if e[0] in missing]
+            saved += await repository.upsert_class_list(session, learned, **scope)
+            known = await repository.students_by_ids(session, (e[0] for e in rest))
+            done = {r.student_id for r in saved}
+        for student_id, _, _ in rest:
+            problem = check_member(known.get(student_id), ref, student_id)
+            if student_id not in done and problem:
+                errors.append(f"Student {student_id}: {problem}")
     created = sum(1 for r in saved if r.inserted)
     return BulkOut(
         message=f"Processed {len(saved)} attendance records",

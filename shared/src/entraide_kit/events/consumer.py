@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import contracts
+from .. import contracts, tracing
 from ..db import Database
 from ..shutdown import raise_if_cancelled
 from .connection import Nats
@@ -140,6 +140,11 @@ class ConsumerRunner:
         return await js.pull_subscribe_bind(durable=self.durable, stream=STREAM)
 
     async def handle(self, msg: Msg) -> None:
+        # Inside the trace of the request that caused the event (its header).
+        with tracing.consumed(msg.headers, msg.subject):
+            await self._handle(msg)
+
+    async def _handle(self, msg: Msg) -> None:
         try:
             try:
                 envelope = Envelope.model_validate_json(msg.data)
@@ -147,7 +152,14 @@ class ConsumerRunner:
                 raise PoisonMessage(f"malformed event: {exc.errors()[:3]}") from exc
             if envelope.subject != msg.subject:
                 raise PoisonMessage(f"envelope subject {envelope.subject} != {msg.subject}")
-            await self.apply(envelope)
+            if await self.apply(envelope):
+                # A line per event applied, as the access log has one per request.
+                log.info(
+                    "applied %s v%d",
+                    envelope.subject,
+                    envelope.version,
+                    extra={"event_id": envelope.event_id, "op": envelope.op},
+                )
         except PoisonMessage as exc:
             await self.dead_letter(msg, str(exc))
             return

@@ -18,8 +18,7 @@ import time
 from typing import Any
 
 import asyncpg
-import orjson
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
@@ -83,7 +82,15 @@ class OutboxRelay:
             .order_by(oldest.c.subject, oldest.c.id)
         )
         return (
-            select(outbox.c.id, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+            # The payload as the database's JSON text: sent as it is, not decoded
+            # and encoded again.
+            select(
+                outbox.c.id,
+                outbox.c.event_id,
+                outbox.c.subject,
+                cast(outbox.c.payload, Text).label("payload"),
+                outbox.c.traceparent,
+            )
             .where(outbox.c.published_at.is_(None), outbox.c.id.in_(heads))
             .order_by(outbox.c.id)
             .limit(self.batch_size)
@@ -106,8 +113,12 @@ class OutboxRelay:
                 *(
                     js.publish(
                         row.subject,
-                        orjson.dumps(row.payload),
-                        headers={"Nats-Msg-Id": row.event_id},
+                        row.payload.encode(),
+                        headers=(
+                            {"Nats-Msg-Id": row.event_id, "traceparent": row.traceparent}
+                            if row.traceparent
+                            else {"Nats-Msg-Id": row.event_id}
+                        ),
                         timeout=3,
                     )
                     for row in rows

@@ -28,6 +28,8 @@ outbox = sa.Table(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    # The W3C trace context of the transaction that wrote it (sent as a header).
+    sa.Column("traceparent", sa.String(55), nullable=True),
     sa.Index("ix_outbox_pending", "id", postgresql_where=sa.text("published_at IS NULL")),
     sa.Index(
         "ix_outbox_pending_subject",
@@ -121,6 +123,16 @@ def create_outbox_subject_index(op: Any) -> None:
         " autovacuum_vacuum_threshold = 5000, autovacuum_analyze_scale_factor = 0.0,"
         " autovacuum_analyze_threshold = 5000)"
     )
+
+
+def add_outbox_traceparent(op: Any) -> None:
+    """For a service's Alembic migration: the outbox keeps each event's trace
+    context (``entraide_kit.tracing``), which the relay sends as a header."""
+    op.execute("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS traceparent VARCHAR(55)")
+
+
+def drop_outbox_traceparent(op: Any) -> None:
+    op.execute("ALTER TABLE outbox DROP COLUMN IF EXISTS traceparent")
 
 
 def drop_outbox_subject_index(op: Any) -> None:

@@ -17,15 +17,15 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..app import create_app
-from ..auth import CurrentUser
-from ..db import Database
-from ..events.connection import Nats
-from ..events.consumer import ConsumerRunner, Subscription
-from ..events.envelope import Envelope
-from ..events.revocation import revocation_subscription
-from ..migrations import upgrade
-from ..settings import ServiceSettings
+from entraide_kit.app import create_app
+from entraide_kit.auth import CurrentUser
+from entraide_kit.db import Database
+from entraide_kit.events.connection import Nats
+from entraide_kit.events.consumer import ConsumerRunner, Subscription
+from entraide_kit.events.envelope import Envelope
+from entraide_kit.events.revocation import revocation_subscription
+from entraide_kit.migrations import upgrade
+from entraide_kit.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "probe_migrations"
 COPY_FIELDS = ("email", "first_name", "last_name", "role", "is_active")
@@ -113,7 +113,7 @@ async def _run_consumer(database_url: str, nats_url: str, ack_wait: float) -> No
 
 
 def main() -> None:
-    """``python -m entraide_kit.testing.probe --database-url U --nats-url N``: consume forever."""
+    """``python -m entraide_stack.testing.probe --database-url U --nats-url N``: consume forever."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--nats-url", required=True)

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from nats.js.errors import NotFoundError
 
-from ..events.envelope import STREAM
+from entraide_kit.events.envelope import STREAM
 
 
 async def last_seq(js: Any, stream: str = STREAM) -> int:

@@ -1,4 +1,4 @@
 from entraide_kit.migrations import run_env
-from entraide_kit.testing.probe import metadata
+from entraide_stack.testing.probe import metadata
 
 run_env(metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from entraide_kit.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from ..embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 
 class EmbeddedServers:

