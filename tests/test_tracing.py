@@ -10,7 +10,6 @@ import gzip
 import os
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +25,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from entraide_stack import Stack, StackConfig
-from entraide_stack.testing.gateway import login
+from entraide_stack.testing.gateway import eventually, login
 
 SERVICES = ["auth", "centers", "programs", "students", "attendance"]
 
@@ -127,15 +126,6 @@ def _lines_with(stack: Stack, service: str, trace_id: str) -> list[dict[str, Any
     return found
 
 
-def _until(check: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
 def test_one_trace_from_the_gateway_through_services_and_events(
     stack: Stack, collector: Collector
 ) -> None:
@@ -167,17 +157,18 @@ def test_one_trace_from_the_gateway_through_services_and_events(
 
     # Logs: the request in students, the account's creation in auth, and the
     # event applied by attendance's consumer, each line with the trace id.
-    students_lines = _until(lambda: _lines_with(stack, "students", trace_id))
+    students_lines = eventually(lambda: _lines_with(stack, "students", trace_id), bool)
     assert any(line.get("msg", "").startswith("POST /api/students/") for line in students_lines)
     assert all(line["trace_id"] == trace_id for line in students_lines)
-    auth_lines = _until(lambda: _lines_with(stack, "auth", trace_id))
+    auth_lines = eventually(lambda: _lines_with(stack, "auth", trace_id), bool)
     assert any("/api/accounts/" in line.get("msg", "") for line in auth_lines), auth_lines
-    consumed = _until(
+    consumed = eventually(
         lambda: [
             line
             for line in _lines_with(stack, "attendance", trace_id)
             if line.get("msg") == f"applied entraide.students.student.{student} v1"
-        ]
+        ],
+        bool,
     )
     assert consumed, "attendance applied the student event outside the request's trace"
 
@@ -187,7 +178,7 @@ def test_one_trace_from_the_gateway_through_services_and_events(
         return {s[0] for s in collector.of(trace_id)}
 
     wanted = {"entraide-students", "entraide-auth", "entraide-attendance", "entraide-gateway"}
-    _until(lambda: wanted <= services())
+    eventually(services, lambda found: wanted <= found)
     spans = collector.of(trace_id)
     assert wanted <= services(), (services(), {s[0] for s in collector.spans})
     consumer_kind = 5  # SPAN_KIND_CONSUMER
