@@ -18,8 +18,8 @@ Beside each run, the CPU used by each process (services, PostgreSQL,
 Traefik, NATS, wrk itself) and the resident memory of each service.
 
 Then single-request latency (median and p90 of ``--repeat``, one request at a
-time through the gateway) of the statistics, reports and timetables, and of
-generate_for_week creating a new week. Results also go to
+time through the gateway) of the statistics, reports, network roll-ups (issue
+20) and timetables, and of generate_for_week creating a new week. Results also go to
 ``DIR/results-<scale>-<time>.json``. Exits 1 when a request failed under load
 or a figure is missing.
 
@@ -555,6 +555,14 @@ def single_latency(stack: Stack, m: Manifest, token: str, repeat: int) -> list[d
             f"{att}/report/",
             {"start_date": "2024-10-01", "end_date": "2024-10-31", "group_id": group},
         ),
+        *(
+            (
+                f"network_stats, the network per {level}, the year",
+                f"{att}/network_stats/",
+                {"level": level, "academic_year": m.academic_year},
+            )
+            for level in ("association", "center", "group")
+        ),
         (
             "trainer_timetable, a week",
             "/api/schedule/api/instances/trainer_timetable/",
@@ -583,6 +591,8 @@ def single_latency(stack: Stack, m: Manifest, token: str, repeat: int) -> list[d
                 elapsed = (time.perf_counter() - t0) * 1000
                 if resp.status_code != 200:
                     raise RuntimeError(f"{name}: {resp.status_code} {resp.text[:300]}")
+                if resp.content == b"[]":  # a roll-up of nothing measures nothing
+                    raise RuntimeError(f"{name}: no rows (attendance's copies of the network?)")
                 size = len(resp.content)
                 if i >= 3:  # the first ones warm the caches
                     times.append(elapsed)
@@ -676,7 +686,7 @@ def verdicts(
         )
     if scale == "L":
         for row in latency:
-            if row["query"].startswith(("stats, a group", "report, a group")):
+            if row["query"].startswith(("stats, a group", "report, a group", "network_stats")):
                 ok = row["median_ms"] < 100
                 out.append(
                     f"{'met   ' if ok else 'MISSED'} scale L {row['query']}: median "

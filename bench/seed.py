@@ -1063,7 +1063,7 @@ async def insert_attendance(
                     CAST(:trainer AS integer[]), CAST(:center AS integer[]))
              AS u(d, s, t, i, st, g, tr, c)
         RETURNING id, date, student_id, session_template_id, session_instance_id, status,
-                  notes, group_id, trainer_id, center_id, version
+                  notes, group_id, trainer_id, center_id, is_justified, version
         """
     )
     db = Database(stack.database_url("attendance"), pool_size=1, max_overflow=0)
@@ -1114,7 +1114,16 @@ COUNTS = {
     "programs": ("training_programs", "teachers", "training_courses"),
     "students": ("students",),
     "schedule": ("schedule_sessions", "session_instances"),
-    "attendance": ("attendance_records", "student_copies", "instance_copies", "session_copies"),
+    # (the network roll-ups need the associations, centres and groups copied too)
+    "attendance": (
+        "attendance_records",
+        "student_copies",
+        "instance_copies",
+        "session_copies",
+        "association_copies",
+        "center_copies",
+        "group_copies",
+    ),
     "exams": ("questions", "exams"),
     "content": ("courses", "units", "sections", "lessons", "practices", "practice_questions"),
     "auth": ("users",),
@@ -1155,6 +1164,9 @@ def expected_counts(scale: Scale) -> dict[str, int]:
         "attendance.student_copies": s.students,
         "attendance.instance_copies": s.instances,
         "attendance.session_copies": s.templates,
+        "attendance.association_copies": s.associations,
+        "attendance.center_copies": s.centers,
+        "attendance.group_copies": s.groups,
         "exams.questions": s.questions,
         "exams.exams": s.exams,
         "content.courses": s.content_courses,

@@ -141,6 +141,10 @@ def test_load_runner(seeded: tuple[Path, str]) -> None:
         rf"^\| rooms list \(page_size=20\) \| 4 {row}",
         rf"^\| auth /healthz without the gateway \| 4 {row}",
         rf"^\| stats, a group over the year \| {number} \| {number} \|$",
+        *(
+            rf"^\| network_stats, the network per {level}, the year \| {number} \| {number} \|$"
+            for level in ("association", "center", "group")
+        ),
         rf"^\| generate_for_week, a new week \(\d weeks\) \| {number} \| {number} \|$",
         r"^checks passed",
     )

@@ -18,7 +18,7 @@ DAY = dt.date(2024, 6, 10)
 
 def _producers() -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
     from attendance_service import events as attendance
-    from attendance_service.models import AttendanceRecord
+    from attendance_service.models import Alert, AttendanceRecord
     from auth_service import events as auth
     from auth_service.models import User
     from centers_service import events as centers
@@ -176,6 +176,27 @@ def _producers() -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
                     group_id=100,
                     trainer_id=4,
                     center_id=10,
+                )
+            ),
+        ),
+        (
+            "attendance",
+            "alert",
+            lambda: attendance.alert_snapshot(
+                Alert(
+                    id=1,
+                    student_id=101,
+                    group_id=100,
+                    center_id=10,
+                    training_course_id=50,
+                    kind="consecutive_absences",
+                    value=3.0,
+                    threshold=3.0,
+                    first_date=DAY,
+                    last_date=DAY,
+                    status="acknowledged",
+                    acknowledged_by=4,
+                    acknowledged_at=dt.datetime(2024, 6, 10, 9, tzinfo=dt.UTC),
                 )
             ),
         ),

@@ -832,7 +832,7 @@ def test_compose_runs_every_service_like_the_launcher() -> None:
         assert svc["cap_drop"] == ["ALL"]
     # uploads survive a restart, in the image's media folder
     _, runtime_env = image_env({"SERVICE": "centers"})
-    for name in ("auth", "centers", "programs", "content"):
+    for name in ("auth", "centers", "programs", "attendance", "content"):
         assert any(
             v.endswith(f":{runtime_env['ENTRAIDE_MEDIA_DIR']}") for v in services[name]["volumes"]
         )

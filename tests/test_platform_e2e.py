@@ -207,6 +207,7 @@ def test_a_term_across_all_services(full_stack: Any, full_gw: httpx.Client) -> N
         "absent_count": 0,
         "late_count": 1,
         "attendance_rate": 100.0,
+        "justified_absences": 0,
     }
 
     # exams: the trainer writes a question and an exam; the student answers it

@@ -179,13 +179,20 @@ def test_one_trace_from_the_gateway_through_services_and_events(
 
     wanted = {"entraide-students", "entraide-auth", "entraide-attendance", "entraide-gateway"}
     eventually(services, lambda found: wanted <= found)
-    spans = collector.of(trace_id)
     assert wanted <= services(), (services(), {s[0] for s in collector.spans})
     consumer_kind = 5  # SPAN_KIND_CONSUMER
-    assert any(
-        s[0] == "entraide-attendance" and s[3] == consumer_kind and "students.student" in s[2]
-        for s in spans
-    ), spans
+
+    def consumer_span(spans: list[tuple[str, str, str, int]]) -> bool:
+        # Each service exports in batches: attendance's statements can reach the
+        # collector before its consumer span (which ends after them), so wait for
+        # that span itself rather than for any span of the service.
+        return any(
+            s[0] == "entraide-attendance" and s[3] == consumer_kind and "students.student" in s[2]
+            for s in spans
+        )
+
+    spans = eventually(lambda: collector.of(trace_id), consumer_span)
+    assert consumer_span(spans), spans
     # Nothing else in the collector claims these requests: all of them are children
     # of the one traceparent sent.
     assert {s[1] for s in spans} == {trace_id}

@@ -47,8 +47,9 @@ MEDIA_MIDDLEWARES = ("json-errors", "burst-limit", "media-headers")
 DOCS_MIDDLEWARES = ("burst-limit", "body-limit", "docs-headers")
 MEDIA_PRIORITY = "10000"
 
-# Services that keep uploads: S3 in a cluster (replicas share no disk).
-UPLOADS = ("auth", "centers", "programs", "content")
+# Services that keep uploads: S3 in a cluster (replicas share no disk). attendance:
+# the documents of absence justifications (issue 20).
+UPLOADS = ("auth", "centers", "programs", "attendance", "content")
 #: the content service's HMAC key for signed PDF links (README: kubectl create secret)
 LINK_SECRET = {"name": "entraide-content-link", "key": "secret"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from entraide_kit.contracts import User
 from entraide_kit.copies.profiles import profiles
 from entraide_kit.copies.users import UserCopy
 from entraide_kit.legacy import null_text, picture_url, user_object
@@ -22,10 +23,18 @@ USER = UserCopy(
 
 
 def test_profile_values_from_an_event_or_the_owners_answer() -> None:
-    values = profiles.from_snapshot(
-        {"phone_number": None, "birth_date": "2001-03-04", "city": "Larache", "cin_id": "LA123"}
+    event = User(
+        id=7,
+        email="fatima.zahra@entraide.ma",
+        role="student",
+        is_active=True,
+        token_version=0,
+        phone_number=None,
+        birth_date="2001-03-04",
+        city="Larache",
+        cin_id="LA123",
     )
-    assert values == {
+    assert profiles.from_payload(event) == {
         "phone_number": "",
         "cin_id": "LA123",
         "birth_city": "",
@@ -34,8 +43,13 @@ def test_profile_values_from_an_event_or_the_owners_answer() -> None:
         "profile_picture": None,
         "birth_date": dt.date(2001, 3, 4),
     }
-    assert profiles.from_snapshot({"birth_date": "not a date"})["birth_date"] is None
-    assert profiles.from_snapshot({"CIN_id": "AB12"})["cin_id"] == "AB12"  # auth's API spelling
+    odd = event.model_copy(update={"birth_date": "not a date"})
+    assert profiles.from_payload(odd)["birth_date"] is None
+    # auth's answer spells it CIN_id.
+    answered = profiles.from_answer(
+        7, {"email": "f@entraide.ma", "role": "student", "CIN_id": "AB12"}
+    )
+    assert profiles.from_payload(answered)["cin_id"] == "AB12"
 
 
 def test_user_object_has_the_original_names() -> None:

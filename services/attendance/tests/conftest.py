@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from attendance_service.config import AttendanceSettings
 from attendance_service.copies import instances, sessions
 from attendance_service.main import build_app
+from entraide_kit.contracts import Center, Instance, Session, Student, TrainingCourse
 from entraide_kit.copies.centers import centers
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.students import students
@@ -45,6 +46,7 @@ async def attendance_app(
     database_factory: Callable[[str], Awaitable[str]],
     private_nats: Callable[[], str],
     token_factory: TokenFactory,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[FastAPI]:
     settings = AttendanceSettings(
         database_url=await database_factory("attendance"),
@@ -54,27 +56,34 @@ async def attendance_app(
         log_json=False,
     )
     app = build_app(settings)
-    async with started(app, tokens=token_factory):
+    # Justifications' documents (issue 20) go to a folder of this test session's own.
+    media = {"ENTRAIDE_MEDIA_DIR": str(tmp_path_factory.mktemp("attendance-media"))}
+    async with started(app, tokens=token_factory, env=media):
         yield app
 
 
 async def seed(app: FastAPI) -> None:
     async with app.state.db.session() as s, s.begin():
-        await centers.upsert(s, 10, {"name": "Centre A", "supervisor": SUP_A})
-        await centers.upsert(s, 20, {"name": "Centre B", "supervisor": SUP_B})
+        for center, name, supervisor in ((10, "Centre A", SUP_A), (20, "Centre B", SUP_B)):
+            await centers.upsert(
+                s,
+                Center(
+                    id=center, name=name, supervisor=supervisor, is_active=True, is_verified=True
+                ),
+            )
         for sid, (user, group, center, first, last, arabic) in STUDENTS.items():
             await students.upsert(
                 s,
-                sid,
-                {
-                    "user": user,
-                    "first_name": first,
-                    "last_name": last,
-                    "email": f"{first.lower()}@student.entraide.ma",
-                    "exam_id": f"STU2024{sid}",
-                    "group": group,
-                    "center": center,
-                },
+                Student(
+                    id=sid,
+                    user=user,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first.lower()}@student.entraide.ma",
+                    exam_id=f"STU2024{sid}",
+                    group=group,
+                    center=center,
+                ),
             )
             await upsert_user(
                 s,
@@ -101,44 +110,35 @@ async def seed(app: FastAPI) -> None:
         )
         await courses.upsert(
             s,
-            COURSE_A,
-            {
-                "program": PROGRAM_A,
-                "program_name": "Développement Web",
-                "center": 10,
-                "center_name": "Centre A",
-                "academic_year": "2023-2024",
-                "trainer": TRAINER_A,
-            },
+            TrainingCourse(
+                id=COURSE_A,
+                program=PROGRAM_A,
+                program_name="Développement Web",
+                center=10,
+                center_name="Centre A",
+                academic_year="2023-2024",
+                trainer=TRAINER_A,
+            ),
         )
-        await sessions.upsert(
-            s,
-            TEMPLATE_A,
-            {
-                "day": "Monday",
-                "start_time": "08:30:00",
-                "end_time": "10:30:00",
-                "academic_year": "2023-2024",
-                "trainer": TRAINER_A,
-                "group": 100,
-                "center": 10,
-                "training_course": COURSE_A,
-            },
-        )
-        await sessions.upsert(
-            s,
-            TEMPLATE_B,
-            {
-                "day": "Tuesday",
-                "start_time": "10:30:00",
-                "end_time": "12:30:00",
-                "academic_year": "2023-2024",
-                "trainer": TRAINER_B,
-                "group": 200,
-                "center": 20,
-                "training_course": 501,
-            },
-        )
+        for tpl, day, start, end, trainer, group, center, course in (
+            (TEMPLATE_A, "Monday", "08:30:00", "10:30:00", TRAINER_A, 100, 10, COURSE_A),
+            (TEMPLATE_B, "Tuesday", "10:30:00", "12:30:00", TRAINER_B, 200, 20, 501),
+        ):
+            await sessions.upsert(
+                s,
+                Session(
+                    id=tpl,
+                    day=day,
+                    start_time=start,
+                    end_time=end,
+                    academic_year="2023-2024",
+                    trainer=trainer,
+                    group=group,
+                    center=center,
+                    training_course=course,
+                    is_active=True,
+                ),
+            )
         for iid, tpl, date, status, trainer, group, center in (
             (INSTANCE, TEMPLATE_A, MONDAY, "scheduled", TRAINER_A, 100, 10),
             (CANCELLED, TEMPLATE_A, MONDAY + dt.timedelta(days=7), "cancelled", TRAINER_A, 100, 10),
@@ -154,17 +154,17 @@ async def seed(app: FastAPI) -> None:
         ):
             await instances.upsert(
                 s,
-                iid,
-                {
-                    "schedule_template": tpl,
-                    "specific_date": date.isoformat(),
-                    "status": status,
-                    "effective_start_time": "08:30:00",
-                    "effective_end_time": "10:30:00",
-                    "effective_trainer": trainer,
-                    "group": group,
-                    "center": center,
-                },
+                Instance(
+                    id=iid,
+                    schedule_template=tpl,
+                    specific_date=date.isoformat(),
+                    status=status,
+                    effective_start_time="08:30:00",
+                    effective_end_time="10:30:00",
+                    effective_trainer=trainer,
+                    group=group,
+                    center=center,
+                ),
             )
 
 

@@ -67,6 +67,7 @@ async def test_create_has_the_contract_shape(api: Api) -> None:
         "session_instance_details",
         "status",
         "notes",
+        "is_justified",
         "created_at",
         "edited_at",
     }
@@ -258,6 +259,7 @@ async def test_stats_reproduce_the_contract_example(api: Api) -> None:
         "absent_count": 4,
         "late_count": 2,
         "attendance_rate": 85.71,
+        "justified_absences": 0,
     }
     empty = await api("GET", "stats/", params={**params, "group_id": 999})
     assert empty.json()["attendance_rate"] == 0.0
@@ -444,6 +446,8 @@ async def test_user_events_fill_the_user_copies(attendance_app: Any) -> None:
         op="upsert",
         version=1,
         data={
+            "id": 777,
+            "token_version": 0,
             "email": "amal@student.entraide.ma",
             "username": "amal",
             "first_name": "Amal",

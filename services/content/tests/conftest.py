@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from content_service.config import ContentSettings
 from content_service.main import build_app
+from entraide_kit.contracts import Program, TrainingCourse
 from entraide_kit.copies.programs import courses, programs
 from entraide_stack.testing import TokenFactory, truncate_all
 from entraide_stack.testing.apps import Api, caller, started
@@ -62,10 +63,14 @@ async def content_app(
 
 async def seed(app: FastAPI) -> None:
     async with app.state.db.session() as s, s.begin():
-        await programs.upsert(s, PROGRAM_A, {"name": "Infography", "duration_years": 2})
-        await programs.upsert(s, PROGRAM_B, {"name": "Electricity", "duration_years": 1})
-        await courses.upsert(s, 50, {"program": PROGRAM_A, "center": 10, "trainer": TRAINER_A})
-        await courses.upsert(s, 51, {"program": PROGRAM_B, "center": 20, "trainer": TRAINER_B})
+        await programs.upsert(s, Program(id=PROGRAM_A, name="Infography", duration_years=2))
+        await programs.upsert(s, Program(id=PROGRAM_B, name="Electricity", duration_years=1))
+        await courses.upsert(
+            s, TrainingCourse(id=50, program=PROGRAM_A, center=10, trainer=TRAINER_A)
+        )
+        await courses.upsert(
+            s, TrainingCourse(id=51, program=PROGRAM_B, center=20, trainer=TRAINER_B)
+        )
 
 
 @pytest.fixture

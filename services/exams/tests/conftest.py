@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from entraide_kit.contracts import Center, Program, Student, TrainingCourse, WeeklyPlan
 from entraide_kit.copies.centers import centers
 from entraide_kit.copies.programs import courses, programs
 from entraide_kit.copies.students import students
@@ -64,57 +65,48 @@ async def seed(app: FastAPI) -> None:
                     "role": role,
                 },
             )
-        await centers.upsert(s, 10, {"name": "Centre A", "supervisor": SUP_A})
-        await centers.upsert(s, 20, {"name": "Centre B", "supervisor": SUP_B})
-        await programs.upsert(s, PROGRAM_A, {"name": "Web Development", "duration_years": 2})
-        await programs.upsert(s, PROGRAM_B, {"name": "Electricity", "duration_years": 1})
-        await courses.upsert(
-            s,
-            50,
-            {
-                "program": PROGRAM_A,
-                "center": 10,
-                "trainer": TRAINER_A,
-                "academic_year": "2024-2025",
-            },
-        )
-        await courses.upsert(
-            s,
-            51,
-            {
-                "program": PROGRAM_B,
-                "center": 20,
-                "trainer": TRAINER_B,
-                "academic_year": "2024-2025",
-            },
-        )
+        for center, name, supervisor in ((10, "Centre A", SUP_A), (20, "Centre B", SUP_B)):
+            await centers.upsert(
+                s,
+                Center(
+                    id=center, name=name, supervisor=supervisor, is_active=True, is_verified=True
+                ),
+            )
+        await programs.upsert(s, Program(id=PROGRAM_A, name="Web Development", duration_years=2))
+        await programs.upsert(s, Program(id=PROGRAM_B, name="Electricity", duration_years=1))
+        for course, program, center, trainer in (
+            (50, PROGRAM_A, 10, TRAINER_A),
+            (51, PROGRAM_B, 20, TRAINER_B),
+        ):
+            await courses.upsert(
+                s,
+                TrainingCourse(
+                    id=course,
+                    program=program,
+                    center=center,
+                    trainer=trainer,
+                    academic_year="2024-2025",
+                ),
+            )
         await weekly_plans.upsert(
-            s, WEEK_A, {"programe": PROGRAM_A, "month": 10, "week_number": 40, "title": "HTML"}
+            s, WeeklyPlan(id=WEEK_A, programe=PROGRAM_A, month=10, week_number=40, title="HTML")
         )
-        await students.upsert(
-            s,
-            101,
-            {
-                "user": STUDENT_A,
-                "first_name": "Fatima",
-                "last_name": "Zahra",
-                "exam_id": "STU1",
-                "center": 10,
-                "program": PROGRAM_A,
-            },
-        )
-        await students.upsert(
-            s,
-            102,
-            {
-                "user": STUDENT_B,
-                "first_name": "Omar",
-                "last_name": "Idrissi",
-                "exam_id": "STU2",
-                "center": 20,
-                "program": PROGRAM_B,
-            },
-        )
+        for sid, user, first, last, exam_id, center, program in (
+            (101, STUDENT_A, "Fatima", "Zahra", "STU1", 10, PROGRAM_A),
+            (102, STUDENT_B, "Omar", "Idrissi", "STU2", 20, PROGRAM_B),
+        ):
+            await students.upsert(
+                s,
+                Student(
+                    id=sid,
+                    user=user,
+                    first_name=first,
+                    last_name=last,
+                    exam_id=exam_id,
+                    center=center,
+                    program=program,
+                ),
+            )
 
 
 @pytest.fixture

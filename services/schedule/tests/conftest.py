@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from entraide_kit.contracts import Center, Group, Room, TrainingCourse
 from entraide_kit.copies.centers import centers, groups, rooms
 from entraide_kit.copies.programs import courses
 from entraide_kit.copies.users import upsert_user
@@ -82,15 +83,31 @@ async def seed(app: FastAPI) -> None:
                     "is_active": user_id != TRAINER_IDLE,
                 },
             )
-        await centers.upsert(s, CENTER_A, {"name": "Rabat Training Center", "supervisor": SUP_A})
-        await centers.upsert(s, CENTER_B, {"name": "Fes Training Center", "supervisor": SUP_B})
+        for center, name, supervisor in (
+            (CENTER_A, "Rabat Training Center", SUP_A),
+            (CENTER_B, "Fes Training Center", SUP_B),
+        ):
+            await centers.upsert(
+                s,
+                Center(
+                    id=center, name=name, supervisor=supervisor, is_active=True, is_verified=True
+                ),
+            )
         for room_id, name, center in (
             (ROOM_A1, "Classroom A1", CENTER_A),
             (ROOM_A2, "Lab A2", CENTER_A),
             (ROOM_B1, "Classroom B1", CENTER_B),
         ):
             await rooms.upsert(
-                s, room_id, {"name": name, "type": "classroom", "capacity": 30, "center": center}
+                s,
+                Room(
+                    id=room_id,
+                    name=name,
+                    type="classroom",
+                    capacity=30,
+                    is_available=True,
+                    center=center,
+                ),
             )
         for group_id, name, center in (
             (GROUP_A1, "Group Alpha", CENTER_A),
@@ -99,8 +116,12 @@ async def seed(app: FastAPI) -> None:
         ):
             await groups.upsert(
                 s,
-                group_id,
-                {"name": name, "description": "Advanced programming group", "center": center},
+                Group(
+                    id=group_id,
+                    name=name,
+                    description="Advanced programming group",
+                    center=center,
+                ),
             )
         for course_id, program, center, center_name in (
             (COURSE_A, "Web Development", CENTER_A, "Rabat Training Center"),
@@ -109,16 +130,16 @@ async def seed(app: FastAPI) -> None:
         ):
             await courses.upsert(
                 s,
-                course_id,
-                {
-                    "program": 1,
-                    "program_name": program,
-                    "program_duration_years": 2,
-                    "center": center,
-                    "center_name": center_name,
-                    "academic_year": YEAR,
-                    "trainer": TRAINER,
-                },
+                TrainingCourse(
+                    id=course_id,
+                    program=1,
+                    program_name=program,
+                    program_duration_years=2,
+                    center=center,
+                    center_name=center_name,
+                    academic_year=YEAR,
+                    trainer=TRAINER,
+                ),
             )
 
 

@@ -18,6 +18,7 @@ from auth_service.schemas import UserCreate
 from auth_service.service import create_user
 from auth_service.tokens import generate_private_key_pem
 from entraide_kit.auth import TokenVerifier
+from entraide_kit.contracts import Center, Group, Program, TrainingCourse
 from entraide_kit.copies.centers import centers, groups
 from entraide_kit.copies.programs import courses, programs
 from entraide_stack.testing import truncate_all
@@ -61,18 +62,32 @@ class Env:
     async def seed(self, sup_a: int, sup_b: int) -> None:
         """The copies that centers' and programs' events would bring."""
         async with self.students.state.db.session() as s, s.begin():
-            await centers.upsert(
-                s, CENTER_A, {"name": "Centre A", "city": "Rabat", "supervisor": sup_a}
+            for center, name, city, supervisor in (
+                (CENTER_A, "Centre A", "Rabat", sup_a),
+                (CENTER_B, "Centre B", "Fes", sup_b),
+            ):
+                await centers.upsert(
+                    s,
+                    Center(
+                        id=center,
+                        name=name,
+                        city=city,
+                        supervisor=supervisor,
+                        is_active=True,
+                        is_verified=True,
+                    ),
+                )
+            await groups.upsert(s, Group(id=GROUP_A, name="Group A", center=CENTER_A))
+            await groups.upsert(s, Group(id=GROUP_B, name="Group B", center=CENTER_B))
+            await programs.upsert(s, Program(id=PROGRAM, name="Web Development", duration_years=2))
+            await programs.upsert(
+                s, Program(id=OTHER_PROGRAM, name="Electricity", duration_years=1)
             )
-            await centers.upsert(
-                s, CENTER_B, {"name": "Centre B", "city": "Fes", "supervisor": sup_b}
-            )
-            await groups.upsert(s, GROUP_A, {"name": "Group A", "center": CENTER_A})
-            await groups.upsert(s, GROUP_B, {"name": "Group B", "center": CENTER_B})
-            await programs.upsert(s, PROGRAM, {"name": "Web Development", "duration_years": 2})
-            await programs.upsert(s, OTHER_PROGRAM, {"name": "Electricity", "duration_years": 1})
             await courses.upsert(
-                s, COURSE_A, {"program": PROGRAM, "center": CENTER_A, "academic_year": "2024-2025"}
+                s,
+                TrainingCourse(
+                    id=COURSE_A, program=PROGRAM, center=CENTER_A, academic_year="2024-2025"
+                ),
             )
 
     async def auth_users(self, role: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from entraide_kit.contracts import Session
 from entraide_stack.testing.queries import count_queries
 from students_service.copies import sessions
 
@@ -223,10 +224,19 @@ async def test_a_trainer_reads_the_students_of_the_groups_they_teach(env: Env) -
     trainer = env.people["trainer"]
     headers = trainer["headers"]
     async with env.students.state.db.session() as s, s.begin():
-        await sessions.upsert(s, 1, {"trainer": trainer["id"], "group": GROUP_A, "is_active": True})
-        await sessions.upsert(
-            s, 2, {"trainer": trainer["id"], "group": GROUP_B, "is_active": False}
-        )
+        for template, group, active in ((1, GROUP_A, True), (2, GROUP_B, False)):
+            await sessions.upsert(
+                s,
+                Session(
+                    id=template,
+                    day="Monday",
+                    start_time="08:30:00",
+                    end_time="10:30:00",
+                    trainer=trainer["id"],
+                    group=group,
+                    is_active=active,
+                ),
+            )
     for path in (URL, "/api/students/"):
         mine = await env.client.get(path, params={"group": GROUP_A}, headers=headers)
         assert [s["id"] for s in mine.json()["results"]] == [in_a["id"]]

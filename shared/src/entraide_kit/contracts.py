@@ -27,6 +27,9 @@ VERSION = 1
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
+    #: the record the event is about (its subject's last token)
+    id: int
+
 
 # -- auth
 class User(Payload):
@@ -189,6 +192,30 @@ class Record(Payload):
     group: int | None = None
     trainer: int | None = None
     center: int | None = None
+    # An absence covered by an approved justification (issue 20); an older
+    # producer's event without it reads as false.
+    is_justified: bool = False
+
+
+class Alert(Payload):
+    """An attendance alert (issue 20): raised (version 1, ``open``), grown (a
+    longer run, a new rate), acknowledged or resolved."""
+
+    id: int
+    student: int
+    group: int | None = None
+    center: int | None = None
+    training_course: int | None = None
+    kind: str
+    value: float
+    threshold: float
+    first_date: str | None = None
+    last_date: str | None = None
+    status: str
+    acknowledged_by: int | None = None
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    note: str | None = None
 
 
 # -- exams
@@ -277,6 +304,7 @@ PAYLOADS: dict[tuple[str, str], type[Payload]] = {
     ("schedule", "session"): Session,
     ("schedule", "instance"): Instance,
     ("attendance", "record"): Record,
+    ("attendance", "alert"): Alert,
     ("exams", "question"): Question,
     ("exams", "exam"): Exam,
     ("exams", "submission"): Submission,
@@ -314,20 +342,23 @@ def check(
     data: Mapping[str, Any] | None,
     *,
     complete: bool = False,
-) -> None:
+) -> Payload | None:
     """Raise ContractViolation when an event of the platform does not match its
     model; events of other producers (tests' probes) are not the contracts'.
+    Returns the payload as its model (None for a delete, or another producer's
+    event): the consumer hands it to the handlers (``Envelope.payload``), which
+    read its attributes, so an event is validated once.
 
     ``complete`` (the producer's side): every field of the model is sent, the
     optional ones too. A consumer reads an event without an optional field as
     that field's None (an older producer, a hand-made event)."""
     if producer not in PRODUCERS:
-        return
+        return None
     model = PAYLOADS.get((producer, entity))
     if model is None:
         raise ContractViolation(f"no payload model for {producer}.{entity}")
     if op == "delete":
-        return
+        return None
     if data is None:
         raise ContractViolation(f"{producer}.{entity}: an upsert without data")
     if complete:
@@ -335,7 +366,7 @@ def check(
         if missing:
             raise ContractViolation(f"{producer}.{entity}: {', '.join(missing)}: not sent")
     try:
-        model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or '(payload)'}: {e['msg']}" for e in exc.errors()

@@ -79,6 +79,7 @@ def record(r: Any) -> RecordRead:
         session_instance_details=instance,
         status=r.status,
         notes=r.notes,
+        is_justified=r.is_justified,
         created_at=r.created_at,
         edited_at=r.updated_at,
     )
@@ -97,4 +98,5 @@ def stats(row: Any) -> Stats:
         absent_count=absent,
         late_count=late,
         attendance_rate=rate(present, late, total),
+        justified_absences=int(row.justified),
     )

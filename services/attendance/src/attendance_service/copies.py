@@ -9,25 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from entraide_kit.copies.base import CopyTable
+from entraide_kit import contracts
+from entraide_kit.copies.base import CopyTable, answer_as, id_of
 
 
-def _id_of(value: Any) -> int | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return int(value) if value is not None else None
+def _time(value: str | None) -> dt.time | None:
+    return None if value is None else dt.time.fromisoformat(value)
 
 
-def _time(value: Any) -> dt.time | None:
-    if value is None or isinstance(value, dt.time):
-        return value
-    return dt.time.fromisoformat(str(value))
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
 
 
 def _session_columns() -> list[sa.Column[Any]]:
@@ -46,18 +37,25 @@ def _session_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _session_values(data: Mapping[str, Any]) -> dict[str, Any]:
+def _session_values(s: contracts.Session) -> dict[str, Any]:
     return {
-        "day": data.get("day") or "",
-        "start_time": _time(data.get("start_time")),
-        "end_time": _time(data.get("end_time")),
-        "academic_year": data.get("academic_year") or "",
-        "trainer": _id_of(data.get("trainer")),
-        "group": _id_of(data.get("group")),
-        "center": _id_of(data.get("center")),
-        "is_active": bool(data.get("is_active", True)),
-        "training_course": _id_of(data.get("training_course")),
+        "day": s.day,
+        "start_time": _time(s.start_time),
+        "end_time": _time(s.end_time),
+        "academic_year": s.academic_year or "",
+        "trainer": s.trainer,
+        "group": s.group,
+        "center": s.center,
+        "is_active": s.is_active,
+        "training_course": s.training_course,
     }
+
+
+def _session_from_api(answer: Mapping[str, Any]) -> contracts.Session:
+    """schedule's ``SessionRead``: the event's names (details objects aside), but no
+    centre (the contract's answer shows only its name): the copy keeps none, and
+    ``repository.session_copy`` reads the template's course's centre instead."""
+    return answer_as(contracts.Session, answer, center=None)
 
 
 def _instance_columns() -> list[sa.Column[Any]]:
@@ -74,24 +72,36 @@ def _instance_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _instance_values(data: Mapping[str, Any]) -> dict[str, Any]:
+def _instance_values(i: contracts.Instance) -> dict[str, Any]:
     return {
-        "schedule_template": _id_of(data.get("schedule_template")),
-        "specific_date": _date(data.get("specific_date")),
-        "status": data.get("status") or "scheduled",
-        "effective_start_time": _time(data.get("effective_start_time")),
-        "effective_end_time": _time(data.get("effective_end_time")),
-        "effective_trainer": _id_of(data.get("effective_trainer")),
-        "group": _id_of(data.get("group")),
-        "center": _id_of(data.get("center")),
+        "schedule_template": i.schedule_template,
+        "specific_date": _date(i.specific_date),
+        "status": i.status,
+        "effective_start_time": _time(i.effective_start_time),
+        "effective_end_time": _time(i.effective_end_time),
+        "effective_trainer": i.effective_trainer,
+        "group": i.group,
+        "center": i.center,
     }
+
+
+def _instance_from_api(answer: Mapping[str, Any]) -> contracts.Instance:
+    """schedule's ``InstanceRead``: the effective trainer and room as objects."""
+    return answer_as(
+        contracts.Instance,
+        answer,
+        effective_trainer=id_of(answer["effective_trainer"]),
+        effective_room=id_of(answer["effective_room"]),
+    )
 
 
 sessions = CopyTable(
     "session_copies",
     subject="entraide.schedule.session.*",
     columns=_session_columns,
-    from_snapshot=_session_values,
+    model=contracts.Session,
+    from_payload=_session_values,
+    from_api=_session_from_api,
     owner_url_setting="schedule_url",
     owner_path="/api/schedule/api/sessions/{id}/",
 )
@@ -100,7 +110,9 @@ instances = CopyTable(
     "instance_copies",
     subject="entraide.schedule.instance.*",
     columns=_instance_columns,
-    from_snapshot=_instance_values,
+    model=contracts.Instance,
+    from_payload=_instance_values,
+    from_api=_instance_from_api,
     owner_url_setting="schedule_url",
     owner_path="/api/schedule/api/instances/{id}/",
     indexes=[("ix_instance_copies_template_date", ["schedule_template", "specific_date"])],

@@ -33,8 +33,18 @@ STUDENT_COLUMNS = [
     "absent_count",
     "late_count",
     "attendance_rate",
+    # Issue 20: last, so the columns before it keep their places.
+    "justified_absences",
 ]
-REPORT_COLUMNS = ["date", "total", "present", "absent", "late", "attendance_rate"]
+REPORT_COLUMNS = [
+    "date",
+    "total",
+    "present",
+    "absent",
+    "late",
+    "attendance_rate",
+    "justified_absences",
+]
 
 
 def _csv(columns: list[str], rows: list[list[Any]]) -> bytes:

@@ -2,14 +2,16 @@
 
 Admins: everything. A centre supervisor: within the centres they supervise.
 A trainer: for the sessions they teach (the effective trainer). A student:
-reads their own records only. Lists are scoped the same way.
+reads their own records only. Lists are scoped the same way. Absence
+justifications: ``justification_scope`` (a trainer reads those of the groups
+they teach).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, false, select, true, union
 from sqlmodel import col
 
 from entraide_kit.auth import Principal, Role
@@ -17,7 +19,9 @@ from entraide_kit.copies.centers import centers
 from entraide_kit.copies.students import students
 from entraide_kit.errors import PermissionDenied
 
+from .copies import instances, sessions
 from .models import AttendanceRecord as R
+from .models import Justification
 
 STAFF = (Role.admin, Role.center_supervisor, Role.trainer)
 
@@ -61,3 +65,28 @@ def can_record(principal: Principal, *, trainer: int | None, center: Any) -> Non
     raise PermissionDenied(
         "You can only record attendance for the sessions you teach or supervise."
     )
+
+
+def taught_groups(principal: Principal) -> Any:
+    """The groups of the sessions a trainer teaches: their weekly templates', and the
+    instances given to them."""
+    return union(
+        select(sessions.table.c.group).where(sessions.table.c.trainer == principal.id),
+        select(instances.table.c.group).where(instances.table.c.effective_trainer == principal.id),
+    )
+
+
+def justification_scope(principal: Principal) -> ColumnElement[bool]:
+    """The absence justifications this caller may read: a student their own, a
+    trainer those of the students of their sessions' groups, a centre supervisor
+    those of their centres, an admin all (by the student's centre and group when
+    filed)."""
+    if principal.role is Role.admin:
+        return true()
+    if principal.role is Role.center_supervisor:
+        return col(Justification.center_id).in_(supervised(principal))
+    if principal.role is Role.trainer:
+        return col(Justification.group_id).in_(taught_groups(principal))
+    if principal.role is Role.student:
+        return col(Justification.student_id).in_(own_students(principal))
+    return false()

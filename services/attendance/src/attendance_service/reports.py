@@ -57,7 +57,7 @@ async def stats(
     return answers.stats(await repository.stats(session, where))
 
 
-_ZERO = type("Zero", (), {"total": 0, "present": 0, "absent": 0, "late": 0})
+_ZERO = type("Zero", (), {"total": 0, "present": 0, "absent": 0, "late": 0, "justified": 0})
 
 
 async def _student_stats(
@@ -76,7 +76,13 @@ async def _student_stats(
                     student=answers.student_details(student_id, m),
                     stats=answers.stats(counts.get(student_id, _ZERO)),
                     recent_attendance=[
-                        RecentRecord(id=r.id, date=r.date, status=r.status, notes=r.notes)
+                        RecentRecord(
+                            id=r.id,
+                            date=r.date,
+                            status=r.status,
+                            notes=r.notes,
+                            is_justified=r.is_justified,
+                        )
                         for r in recent.get(student_id, [])
                     ],
                 ),
@@ -113,6 +119,7 @@ async def student_stats(
             s.stats.absent_count,
             s.stats.late_count,
             s.stats.attendance_rate,
+            s.stats.justified_absences,
         ]
         for s, m in rows
         if s.student is not None
@@ -154,6 +161,7 @@ async def report(
                 d.absent,
                 d.late,
                 rate(d.present, d.late, d.total),
+                d.justified,
             ]
             for d in days
         ]
@@ -179,6 +187,7 @@ async def report(
                 "id": r.id,
                 "student": r.student_id,
                 "status": r.status,
+                "is_justified": r.is_justified,
                 "session_instance_details": details,
             }
         )
@@ -195,6 +204,7 @@ async def report(
                     "present": d.present,
                     "absent": d.absent,
                     "late": d.late,
+                    "justified_absences": d.justified,
                 },
                 "records": by_day.get(d.date, []),
             }

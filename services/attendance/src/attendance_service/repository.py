@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     bindparam,
     func,
     literal_column,
@@ -41,6 +42,7 @@ from entraide_kit.repository import Repository
 
 from .copies import instances, sessions
 from .events import OUTBOX
+from .justification_repository import approved_cover
 from .models import AttendanceRecord as R
 
 S = students.table
@@ -73,6 +75,11 @@ RECORD_LIST = ListSpec(
         "session_template": Filter(col(R.session_template_id), kind=int),
         "group": Filter(col(R.group_id), kind=int),
         "trainer": Filter(col(R.trainer_id), kind=int),
+        "is_justified": Filter(
+            col(R.is_justified),
+            kind=bool,
+            description="true: the absences an approved justification covers.",
+        ),
     },
     tiebreaker=col(R.id),
 )
@@ -144,6 +151,10 @@ def _counts() -> list[Any]:
         func.count().filter(col(R.status) == "present").label("present"),
         func.count().filter(col(R.status) == "absent").label("absent"),
         func.count().filter(col(R.status) == "late").label("late"),
+        # From the same index as the others (it includes status and is_justified).
+        func.count()
+        .filter(col(R.status) == "absent", col(R.is_justified).is_(True))
+        .label("justified"),
     ]
 
 
@@ -172,6 +183,7 @@ async def recent_per_student(
             col(R.date),
             col(R.status),
             col(R.notes),
+            col(R.is_justified),
             func.row_number()
             .over(partition_by=col(R.student_id), order_by=(col(R.date).desc(), col(R.id).desc()))
             .label("n"),
@@ -209,15 +221,33 @@ async def students_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int
     return {r.id: r for r in rows}
 
 
+async def justified(session: AsyncSession, student_id: int, date: dt.date) -> bool:
+    """Whether an approved justification of the student covers ``date`` (what a
+    single record's ``is_justified`` is when it is an absence)."""
+    found = await fastread.rows(session, select(approved_cover(student_id, date).label("covered")))
+    return bool(found[0].covered)
+
+
 async def instance_copy(session: AsyncSession, instance_id: int) -> Any:
     """An instance of the instances copy (a row of its columns), or None."""
     return await fastread.first(session, select(I).where(I.c.id == instance_id))
 
 
 async def session_copy(session: AsyncSession, template_id: int) -> Any:
-    """A template of the templates copy (a row of its columns), or None."""
+    """A template of the templates copy (a row of its columns), or None. Its centre,
+    when the copy has none (a template learnt from schedule's answer, which shows
+    no centre id), is its training course's."""
     table = sessions.table
-    return await fastread.first(session, select(table).where(table.c.id == template_id))
+    course = courses.table
+    stmt = (
+        select(
+            *(c for c in table.c if c.name != "center"),
+            func.coalesce(table.c.center, course.c.center).label("center"),
+        )
+        .select_from(table.outerjoin(course, course.c.id == table.c.training_course))
+        .where(table.c.id == template_id)
+    )
+    return await fastread.first(session, stmt)
 
 
 async def day_counts(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[Any]:
@@ -235,6 +265,7 @@ async def report_records(session: AsyncSession, where: Sequence[ColumnElement[bo
             col(R.date),
             col(R.student_id),
             col(R.status),
+            col(R.is_justified),
             I.c.effective_start_time,
             I.c.effective_end_time,
             col(R.session_instance_id),
@@ -281,6 +312,7 @@ _EVENT_DATA = {
     "group": "group_id",
     "trainer": "trainer_id",
     "center": "center_id",
+    "is_justified": "is_justified",
 }
 
 
@@ -302,9 +334,14 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
     )
     given = select(entries).cte("entries")
     group = bindparam("group_id", type_=Integer)
+    date = bindparam("date", type_=Date)
+    # An absence on a day an approved justification of the student covers is
+    # justified when written (issue 20): an EXISTS on justifications'
+    # (student_id, date_from) index, inside this one statement.
+    justified = and_(given.c.status == "absent", approved_cover(given.c.student_id, date))
     members = (
         select(
-            bindparam("date", type_=Date),
+            date,
             given.c.student_id,
             bindparam("session_template_id", type_=Integer),
             bindparam("session_instance_id", type_=Integer),
@@ -313,6 +350,7 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
             group,
             bindparam("trainer_id", type_=Integer),
             bindparam("center_id", type_=Integer),
+            justified.label("is_justified"),
         )
         .select_from(given.join(S, S.c.id == given.c.student_id))
         .where(or_(group.is_(None), S.c.group == group))
@@ -327,6 +365,7 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
         "group_id",
         "trainer_id",
         "center_id",
+        "is_justified",
     ]
     table = R.__table__  # type: ignore[attr-defined,unused-ignore]
     # The database's defaults (version 1, timestamps now()): nothing is computed
@@ -339,6 +378,7 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
             set_={
                 "status": stmt.excluded.status,
                 "notes": stmt.excluded.notes,
+                "is_justified": stmt.excluded.is_justified,
                 "version": col(R.version) + 1,
                 "updated_at": func.now(),
             },
@@ -355,6 +395,7 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
             col(R.group_id),
             col(R.trainer_id),
             col(R.center_id),
+            col(R.is_justified),
             (literal_column("xmax") == 0).label("inserted"),
         )
         .cte("saved")
@@ -424,6 +465,7 @@ async def follow_instance(
             col(R.group_id),
             col(R.trainer_id),
             col(R.center_id),
+            col(R.is_justified),
             col(R.version),
         )
     )

@@ -14,10 +14,12 @@ from entraide_kit.context import CtxDep
 from entraide_kit.db import ReadSessionDep, SessionDep
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageDep
+from entraide_kit.types import AcademicYear
 
-from . import reports, service
+from . import network, reports, service
 from .exports import Download
 from .models import AttendanceRecord
+from .network_schemas import Level, NetworkRow
 from .schemas import (
     BulkIn,
     BulkOut,
@@ -209,6 +211,40 @@ async def report(
     if isinstance(answer, Download):
         return _download(answer)
     return Response(answer, media_type="application/json")
+
+
+INT32 = 2**31 - 1
+NetworkReaders = Annotated[Principal, Depends(require_roles(*network.ROLES))]
+
+
+@router.get("/network_stats/", response_model=list[NetworkRow])
+@cacheable
+async def network_stats(
+    actor: NetworkReaders,
+    session: ReadSessionDep,
+    level: Annotated[Level, Query(description="association, center or group")],
+    academic_year: Annotated[AcademicYear, Query(description="YYYY-YYYY, e.g. 2024-2025")],
+    start_date: Annotated[dt.date | None, Query(description="YYYY-MM-DD, in the year")] = None,
+    end_date: Annotated[dt.date | None, Query(description="YYYY-MM-DD, in the year")] = None,
+    association: Annotated[
+        int | None, Query(description="An association's id", ge=1, le=INT32)
+    ] = None,
+    center: Annotated[int | None, Query(description="A centre's id", ge=1, le=INT32)] = None,
+    format: Format = "json",
+) -> Any:
+    """Attendance per association, centre or group of an academic year (?format=csv|xlsx)."""
+    answer = await network.network_stats(
+        session,
+        actor,
+        level=level,
+        academic_year=academic_year,
+        start=start_date,
+        end=end_date,
+        association=association,
+        center=center,
+        format=format,
+    )
+    return _download(answer) if isinstance(answer, Download) else answer
 
 
 @router.get("/{record_id}/", response_model=RecordRead)

@@ -97,6 +97,8 @@ class RecordRead(BaseModel):
     session_instance_details: InstanceDetails | None
     status: Status
     notes: str
+    # An absence covered by an approved justification (issue 20).
+    is_justified: bool
     created_at: dt.datetime
     edited_at: dt.datetime
 
@@ -110,6 +112,7 @@ class BulkRecord(BaseModel):
     student: int
     status: Status
     notes: str
+    is_justified: bool
 
 
 class BulkOut(BaseModel):
@@ -126,6 +129,9 @@ class Stats(BaseModel):
     absent_count: int
     late_count: int
     attendance_rate: float
+    # Absences covered by an approved justification (counted in absent_count too;
+    # the rate is unchanged).
+    justified_absences: int
 
 
 class RecentRecord(BaseModel):
@@ -133,6 +139,7 @@ class RecentRecord(BaseModel):
     date: dt.date
     status: Status
     notes: str
+    is_justified: bool
 
 
 class StudentStats(BaseModel):
@@ -155,6 +162,7 @@ class ReportRecord(BaseModel):
     id: int
     student: int
     status: Status
+    is_justified: bool
     session_instance_details: ReportInstance | None
 
 
@@ -163,6 +171,7 @@ class DayStatistics(BaseModel):
     present: int
     absent: int
     late: int
+    justified_absences: int
 
 
 class ReportDay(BaseModel):

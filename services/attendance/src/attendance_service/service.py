@@ -21,7 +21,7 @@ from entraide_kit.errors import NotFound, PermissionDenied, ValidationFailed
 from entraide_kit.filters import ListQuery
 from entraide_kit.pagination import PageParams, build_page
 
-from . import answers, events, policies, repository
+from . import alerts, answers, events, policies, repository
 from .copies import instances, sessions
 from .models import AttendanceRecord
 from .schemas import BulkIn, BulkOut, BulkRecord, RecordCreate, RecordPage, RecordRead, RecordUpdate
@@ -103,9 +103,9 @@ async def resolve_session(
             )
         return SessionRef(None, instance_id, inst.effective_trainer, inst.group, inst.center)
     assert template_id is not None
-    tpl = await repository.session_copy(session, template_id) or await sessions.get(
-        session, template_id, ctx=ctx
-    )
+    tpl = await repository.session_copy(session, template_id)
+    if tpl is None and await sessions.get(session, template_id, ctx=ctx) is not None:
+        tpl = await repository.session_copy(session, template_id)  # with its course's centre
     if tpl is None:
         raise _invalid(names[0], template_id)
     if tpl.day and date.strftime("%A") != tpl.day:
@@ -262,6 +262,9 @@ async def create_record(
     problem = check_member(student, ref, values["student"])
     if problem:
         raise ValidationFailed({"student": [problem]})
+    justified = values["status"] == "absent" and await repository.justified(
+        session, values["student"], values["date"]
+    )
     record = AttendanceRecord(
         date=values["date"],
         student_id=values["student"],
@@ -272,11 +275,13 @@ async def create_record(
         group_id=ref.group,
         trainer_id=ref.trainer,
         center_id=ref.center,
+        is_justified=justified,
     )
     session.add(record)
     await flush_checked(session, CONSTRAINTS)
     await session.refresh(record)
     await events.record_changed(session, record)
+    await alerts.recheck(session, [record.student_id])
     return await _answer(session, record)
 
 
@@ -333,9 +338,16 @@ async def update_record(
         values["status"] = changes["status"]
     if "notes" in changes:
         values["notes"] = changes["notes"] or ""
+    # Justified when an absence on a day an approved justification covers (issue
+    # 20): a record changed to present or late is not.
+    values["is_justified"] = values.get("status", record.status) == "absent" and (
+        await repository.justified(session, student_id, date)
+    )
+    before = record.student_id  # a record moved to another student: both are rechecked
     await records.save_unflushed(record, values)
     await flush_checked(session, CONSTRAINTS)
     await events.record_changed(session, record)
+    await alerts.recheck(session, [before, record.student_id])
     return await _answer(session, record)
 
 
@@ -344,8 +356,10 @@ async def delete_record(session: AsyncSession, actor: Principal, record_id: int)
     await authorize(
         session, actor, SessionRef(None, None, record.trainer_id, record.group_id, record.center_id)
     )
+    student_id = record.student_id
     await events.record_deleted(session, record)
     await records.remove(session, record)
+    await alerts.recheck(session, [student_id])
 
 
 async def bulk_create(
@@ -399,6 +413,8 @@ async def bulk_create(
             problem = check_member(known.get(student_id), ref, student_id)
             if student_id not in done and problem:
                 errors.append(f"Student {student_id}: {problem}")
+    # The class's alerts, in one statement for all of them (issue 20).
+    await alerts.recheck(session, [r.student_id for r in saved])
     created = sum(1 for r in saved if r.inserted)
     return BulkOut(
         message=f"Processed {len(saved)} attendance records",
@@ -406,7 +422,14 @@ async def bulk_create(
         updated=len(saved) - created,
         errors=errors,
         records=[
-            BulkRecord(id=r.id, date=r.date, student=r.student_id, status=r.status, notes=r.notes)
+            BulkRecord(
+                id=r.id,
+                date=r.date,
+                student=r.student_id,
+                status=r.status,
+                notes=r.notes,
+                is_justified=r.is_justified,
+            )
             for r in saved
         ],
     )

@@ -7,13 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from entraide_kit.copies.base import CopyTable
-
-
-def _id_of(value: Any) -> int | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return int(value) if value is not None else None
+from entraide_kit import contracts
+from entraide_kit.copies.base import CopyTable, answer_as
 
 
 def _columns() -> list[sa.Column[Any]]:
@@ -26,24 +21,33 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, Any]:
-    programe = data.get("programe")
-    distribution = data.get("annual_distribution")
-    if programe is None and isinstance(distribution, Mapping):
-        programe = distribution.get("programe")
+def _values(w: contracts.WeeklyPlan) -> dict[str, Any]:
     return {
-        "programe": _id_of(programe),
-        "month": data.get("month"),
-        "week_number": data.get("week_number"),
-        "title": data.get("title") or "",
+        "programe": w.programe,
+        "month": w.month,
+        "week_number": w.week_number,
+        "title": w.title or "",
     }
+
+
+def _from_api(answer: Mapping[str, Any]) -> contracts.WeeklyPlan:
+    """programs' ``WeeklyPlanRead``: its annual distribution nested, with the programme."""
+    distribution = answer["annual_distribution"]
+    return answer_as(
+        contracts.WeeklyPlan,
+        answer,
+        annual_distribution=distribution["id"],
+        programe=distribution["programe"]["id"],
+    )
 
 
 weekly_plans = CopyTable(
     "weekly_plan_copies",
     subject="entraide.programs.weeklyplan.*",
     columns=_columns,
-    from_snapshot=_values,
+    model=contracts.WeeklyPlan,
+    from_payload=_values,
+    from_api=_from_api,
     owner_url_setting="programs_url",
     owner_path="/api/programs/weeklycourseplans/{id}/",
 )

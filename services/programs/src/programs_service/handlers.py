@@ -30,11 +30,11 @@ async def apply_center(session: AsyncSession, envelope: Envelope) -> None:
     center_id = int(envelope.id)
     before = (await centers.by_ids(session, [center_id])).get(center_id)
     await centers.apply(session, envelope)
-    after = None if envelope.op == "delete" else centers.from_snapshot(envelope.data or {})
+    name = None if envelope.op == "delete" else centers.read(envelope).name
     # A centre not in the copy has no course in normal operation (a course needs
     # the copy, or the owner's answer, which is kept); after a rebuild emptied the
     # copies it may have some, whose published centre name may be stale.
-    if before is None or after is None or before["name"] != after["name"]:
+    if before is None or name is None or before["name"] != name:
         courses = await repository.courses_where(
             session, col(TrainingCourse.center_id) == center_id
         )

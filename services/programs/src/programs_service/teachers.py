@@ -267,7 +267,7 @@ async def _create(
         await repository.set_groups(session, teacher.id or 0, chosen or [])
         # The new user is in the copies at once (its event brings the same later).
         await users.upsert_user(session, int(made["id"]), {**person, **made, "is_active": True})
-        await profiles.upsert(session, int(made["id"]), person)
+        await profiles.upsert_answer(session, int(made["id"]), {**person, **made})
         await accounts.forget(session, [ref])
         await events.teacher_changed(session, teacher, chosen or [])
     except BaseException:
@@ -364,7 +364,7 @@ async def _update(
             raise
         # The copies show the change at once (the user's event brings the same later).
         await users.upsert_user(session, teacher.user_id, user)
-        await profiles.upsert(session, teacher.user_id, user)
+        await profiles.upsert_answer(session, teacher.user_id, user)
     return teacher
 
 

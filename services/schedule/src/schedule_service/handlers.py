@@ -23,8 +23,8 @@ async def course_changed(session: AsyncSession, envelope: Envelope) -> None:
     await courses.apply(session, envelope)
     if envelope.op == "delete":
         return
-    center = courses.from_snapshot(envelope.data or {})["center"]
-    await service.move_course_templates(session, int(envelope.id), center)
+    course = courses.read(envelope)
+    await service.move_course_templates(session, course.id, course.center)
 
 
 SUBSCRIPTIONS = [

@@ -3,18 +3,12 @@ who teaches which group (a trainer reads the students of the groups they teach).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from entraide_kit import contracts
 from entraide_kit.copies.base import CopyTable
-
-
-def _id_of(value: Any) -> int | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return int(value) if value is not None else None
 
 
 def _columns() -> list[sa.Column[Any]]:
@@ -26,19 +20,17 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "trainer": _id_of(data.get("trainer")),
-        "group_id": _id_of(data.get("group")),
-        "is_active": bool(data.get("is_active", True)),
-    }
+def _values(s: contracts.Session) -> dict[str, Any]:
+    return {"trainer": s.trainer, "group_id": s.group, "is_active": s.is_active}
 
 
+# Kept from events only: no owner fallback (a template is only read here).
 sessions = CopyTable(
     "session_copies",
     subject="entraide.schedule.session.*",
     columns=_columns,
-    from_snapshot=_values,
+    model=contracts.Session,
+    from_payload=_values,
     indexes=[("ix_session_copies_trainer", ["trainer"])],
 )
 

@@ -36,7 +36,7 @@ async def user_event(session: AsyncSession, envelope: Envelope) -> None:
     else:
         # Names and email are part of what students publish.
         student = await records.save(session, student, {})
-        await events.student_changed(session, student, envelope.data)
+        await events.student_changed(session, student, users.copy.read(envelope).model_dump())
 
 
 SUBSCRIPTIONS = [

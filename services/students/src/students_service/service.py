@@ -173,7 +173,7 @@ async def _create(
         await flush_checked(session, CONSTRAINTS)
         await session.refresh(student)
         await users.upsert_user(session, account["id"], {**person, **account, "is_active": True})
-        await profiles.upsert(session, account["id"], person)
+        await profiles.upsert_answer(session, account["id"], {**person, **account})
         await accounts.forget(session, [ref])
         await events.student_changed(session, student, account)
     except BaseException:
@@ -221,7 +221,7 @@ async def _update(
             what="The student's account",
         )
         await users.upsert_user(session, student.user_id, answer)
-        await profiles.upsert(session, student.user_id, answer)
+        await profiles.upsert_answer(session, student.user_id, answer)
     user = (await users.users_by_id(session, [student.user_id])).get(student.user_id)
     await events.student_changed(session, student, dataclasses.asdict(user) if user else None)
     return student

@@ -1,17 +1,25 @@
 """Read copies of another service's records, declared once and kept by events.
 
-A ``CopyTable`` names the table, the subject it follows, its columns and how a
-snapshot (from an event, or from the owner's API) becomes a row. It gives the
-migration helper, the consumer subscription, bulk lookups by id, and
-``get()``, which falls back once to the owner's API (with the caller's token)
-for a record created a moment ago whose event has not arrived yet.
+A ``CopyTable`` names the table, the subject it follows, its columns, the
+subject's contract model (``entraide_kit.contracts``) and two functions:
+``from_payload`` turns a validated payload (by attribute) into the row's
+values; ``from_api`` builds that payload from the owner's REST answer, whose
+shape differs (nested objects, other names). An event and an owner's answer
+about the same record end in the same ``from_payload``, so both fill the copy
+alike, and a renamed field fails where it is read (mypy, the kit's test of the
+copies) instead of silently emptying a column.
+
+It gives the migration helper, the consumer subscription, bulk lookups by id,
+and ``get()``/``learn()``, which fall back once to the owner's API (with the
+caller's token) for a record created a moment ago whose event has not arrived
+yet.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import sqlalchemy as sa
@@ -20,31 +28,64 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import http
 from ..context import Context
+from ..contracts import Payload
 from ..events.consumer import Handler, Subscription
 from ..events.envelope import Envelope
 
 log = logging.getLogger("entraide.copies")
 
 Row = Any  # a row mapping: row["name"], row["center"]
+M = TypeVar("M", bound=Payload)
+#: what an owner's answer that does not have the shape its copy reads raises
+ANSWER_ERRORS = (KeyError, TypeError, ValueError)  # pydantic's ValidationError is a ValueError
 
 
-class CopyTable:
+def id_of(value: Any) -> int | None:
+    """An owner's answer's reference: a nested object's ``id``, or the id itself."""
+    if isinstance(value, Mapping):
+        value = value["id"]
+    return None if value is None else int(value)
+
+
+def answer_as(model: type[M], answer: Mapping[str, Any], **shown_otherwise: Any) -> M:
+    """``model`` from an owner's answer showing its fields under the event's names;
+    ``shown_otherwise``: the fields it shows another way (a nested object's id, a
+    name under another key). A field in neither raises KeyError: the answer no
+    longer has what the copy reads (the kit's test of the copies catches it)."""
+    return model.model_validate(
+        {
+            name: shown_otherwise[name] if name in shown_otherwise else answer[name]
+            for name in model.model_fields
+        }
+    )
+
+
+class CopyTable(Generic[M]):
     def __init__(
         self,
         name: str,
         *,
         subject: str,
         columns: Callable[[], list[sa.Column[Any]]],
-        from_snapshot: Callable[[Mapping[str, Any]], dict[str, Any]],
+        model: type[M],
+        from_payload: Callable[[M], dict[str, Any]],
+        from_api: Callable[[Mapping[str, Any]], M] | None = None,
         owner_url_setting: str | None = None,
         owner_path: str | None = None,
         owner_list_path: str | None = None,
         indexes: Iterable[tuple[str, list[str]]] = (),
     ) -> None:
+        if (owner_path or owner_list_path) and from_api is None:
+            raise ValueError(f"{name}: asking its owner needs a from_api adapter")
         self.name = name
         self.subject = subject
         self._columns = columns
-        self.from_snapshot = from_snapshot
+        #: the subject's contract model (``contracts.PAYLOADS``)
+        self.model = model
+        #: a validated payload -> the row's values (all columns but ``id``)
+        self.from_payload = from_payload
+        #: the owner's REST answer about one record -> its payload
+        self.from_api = from_api
         self.owner_url_setting = owner_url_setting
         self.owner_path = owner_path
         # The owner's list filtered by ids (``{ids}``: comma-separated), one page
@@ -65,11 +106,10 @@ class CopyTable:
         op.drop_table(self.name)
 
     # -- writes
-    async def upsert(
-        self, session: AsyncSession, record_id: int, snapshot: Mapping[str, Any]
-    ) -> None:
-        values = self.from_snapshot(snapshot)
-        values["id"] = record_id
+    async def upsert(self, session: AsyncSession, payload: M) -> None:
+        """Insert or update the record ``payload`` describes (its ``id``)."""
+        values = self.from_payload(payload)
+        values["id"] = payload.id
         stmt = insert(self.table).values(**values)
         await session.execute(
             stmt.on_conflict_do_update(
@@ -77,11 +117,29 @@ class CopyTable:
             )
         )
 
+    def from_answer(self, record_id: int, answer: Mapping[str, Any]) -> M:
+        """The payload of the owner's answer about ``record_id`` (``from_api``);
+        raises one of ``ANSWER_ERRORS`` when the answer has not the shape it reads."""
+        if self.from_api is None:
+            raise TypeError(f"{self.name} reads no owner's answer (no from_api)")
+        return self.from_api({**answer, "id": record_id})
+
+    async def upsert_answer(
+        self, session: AsyncSession, record_id: int, answer: Mapping[str, Any]
+    ) -> None:
+        """Keep what the owner answered about a record (the event that follows
+        brings the same or a newer state)."""
+        await self.upsert(session, self.from_answer(record_id, answer))
+
+    def read(self, envelope: Envelope) -> M:
+        """An upsert event's payload as the contract model (validated once, by the consumer)."""
+        return envelope.payload(self.model)
+
     async def apply(self, session: AsyncSession, envelope: Envelope) -> None:
         if envelope.op == "delete":
             await session.execute(self.table.delete().where(self.table.c.id == int(envelope.id)))
         else:
-            await self.upsert(session, int(envelope.id), envelope.data or {})
+            await self.upsert(session, self.read(envelope))
 
     async def wipe(self, session: AsyncSession) -> None:
         await session.execute(self.table.delete())
@@ -140,10 +198,16 @@ class CopyTable:
                     break
                 body = resp.json()
                 for item in body.get("results", []) if isinstance(body, dict) else []:
-                    record_id = item.get("id")
-                    if isinstance(record_id, int) and record_id in chunk:
-                        await self.upsert(session, record_id, item)
-                        learned.add(record_id)
+                    record_id = item.get("id") if isinstance(item, dict) else None
+                    if not isinstance(record_id, int) or record_id not in chunk:
+                        continue
+                    try:
+                        payload = self.from_answer(record_id, item)
+                    except ANSWER_ERRORS as exc:
+                        log.warning("%s's answer about %s %s: %r", base, self.name, record_id, exc)
+                        continue
+                    await self.upsert(session, payload)
+                    learned.add(record_id)
         return learned
 
     async def get(
@@ -171,6 +235,11 @@ class CopyTable:
             return None
         if resp.status_code != 200:
             return None
+        try:
+            payload = self.from_answer(record_id, resp.json())
+        except ANSWER_ERRORS as exc:
+            log.warning("%s's answer about %s %s: %r", base, self.name, record_id, exc)
+            return None
         # Kept: the event that follows brings the same or a newer state.
-        await self.upsert(session, record_id, resp.json())
+        await self.upsert(session, payload)
         return (await self.by_ids(session, [record_id])).get(record_id)

@@ -10,12 +10,13 @@ migration (``profiles.create(op)``) and adds ``profiles.subscription()``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from .. import contracts
 from .base import CopyTable
+from .users import SUBJECT, from_auth
 
 PROFILE_FIELDS = (
     "profile_picture",
@@ -41,32 +42,34 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, Any]:
-    text = ("phone_number", "cin_id", "birth_city", "address", "city")
-    # Events say cin_id; auth's API answer (the owner fallback) says CIN_id.
-    data = {"cin_id": data.get("CIN_id"), **{k: v for k, v in data.items() if v is not None}}
-    values: dict[str, Any] = {name: str(data.get(name) or "") for name in text}
-    values["profile_picture"] = data.get("profile_picture") or None
-    values["birth_date"] = _date(data.get("birth_date"))
-    return values
+def _values(u: contracts.User) -> dict[str, Any]:
+    return {
+        "profile_picture": u.profile_picture or None,
+        "phone_number": u.phone_number or "",
+        "cin_id": u.cin_id or "",
+        "birth_date": _date(u.birth_date),
+        "birth_city": u.birth_city or "",
+        "address": u.address or "",
+        "city": u.city or "",
+    }
 
 
 profiles = CopyTable(
     "user_profile_copies",
-    subject="entraide.auth.user.*",
+    subject=SUBJECT,
     columns=_columns,
-    from_snapshot=_values,
+    model=contracts.User,
+    from_payload=_values,
+    from_api=from_auth,
     owner_url_setting="auth_url",
     owner_path="/api/accounts/users/{id}/",
 )

@@ -1,6 +1,6 @@
 """Copies of the programs service's programmes and training courses (students,
-schedule, exams, content keep them). Snapshots come from events (ids and names)
-or from the owner's API (nested objects): both are read."""
+schedule, exams, content keep them). Events carry ids and names; the owner's
+API answers nested objects (``from_api``)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .base import CopyTable
-
-
-def _id_of(value: Any) -> int | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return int(value) if value is not None else None
-
-
-def _name_of(value: Any, fallback: Any = "") -> str:
-    if isinstance(value, Mapping):
-        return str(value.get("name") or "")
-    return str(fallback or "")
+from .. import contracts
+from .base import CopyTable, answer_as, id_of
 
 
 def _program_columns() -> list[sa.Column[Any]]:
@@ -32,8 +21,13 @@ def _program_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _program_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"name": data.get("name") or "", "duration_years": int(data.get("duration_years") or 1)}
+def _program_values(p: contracts.Program) -> dict[str, Any]:
+    return {"name": p.name, "duration_years": p.duration_years or 1}
+
+
+def _program_from_api(answer: Mapping[str, Any]) -> contracts.Program:
+    """programs' ``ProgramRead``: the event's names."""
+    return answer_as(contracts.Program, answer)
 
 
 def _course_columns() -> list[sa.Column[Any]]:
@@ -49,29 +43,41 @@ def _course_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _course_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    program, center = data.get("program"), data.get("center")
-    duration = (
-        program.get("duration_years")
-        if isinstance(program, Mapping)
-        else data.get("program_duration_years")
-    )
+def _course_values(c: contracts.TrainingCourse) -> dict[str, Any]:
     return {
-        "program": _id_of(program),
-        "program_name": _name_of(program, data.get("program_name")),
-        "program_duration_years": duration,
-        "center": _id_of(center),
-        "center_name": _name_of(center, data.get("center_name")),
-        "academic_year": data.get("academic_year") or "",
-        "trainer": _id_of(data.get("trainer")),
+        "program": c.program,
+        "program_name": c.program_name or "",
+        "program_duration_years": c.program_duration_years,
+        "center": c.center,
+        "center_name": c.center_name or "",
+        "academic_year": c.academic_year or "",
+        "trainer": c.trainer,
     }
+
+
+def _course_from_api(answer: Mapping[str, Any]) -> contracts.TrainingCourse:
+    """programs' ``CourseRead``: ``program`` nested (a ``ProgramRead``), ``center``
+    and ``trainer`` nested summaries (null while programs' own copies lack them)."""
+    program, center = answer["program"], answer["center"]
+    return answer_as(
+        contracts.TrainingCourse,
+        answer,
+        program=program["id"],
+        program_name=program["name"],
+        program_duration_years=program["duration_years"],
+        center=id_of(center),
+        center_name=center["name"] if center is not None else None,
+        trainer=id_of(answer["trainer"]),
+    )
 
 
 programs = CopyTable(
     "program_copies",
     subject="entraide.programs.program.*",
     columns=_program_columns,
-    from_snapshot=_program_values,
+    model=contracts.Program,
+    from_payload=_program_values,
+    from_api=_program_from_api,
     owner_url_setting="programs_url",
     owner_path="/api/programs/trainingprogrames/{id}/",
 )
@@ -80,7 +86,9 @@ courses = CopyTable(
     "course_copies",
     subject="entraide.programs.trainingcourse.*",
     columns=_course_columns,
-    from_snapshot=_course_values,
+    model=contracts.TrainingCourse,
+    from_payload=_course_values,
+    from_api=_course_from_api,
     owner_url_setting="programs_url",
     owner_path="/api/programs/trainingcourses/{id}/",
     indexes=[("ix_course_copies_center", ["center"]), ("ix_course_copies_trainer", ["trainer"])],

@@ -7,13 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .base import CopyTable
-
-
-def _id_of(value: Any) -> int | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return int(value) if value is not None else None
+from .. import contracts
+from .base import CopyTable, answer_as
 
 
 def _columns() -> list[sa.Column[Any]]:
@@ -32,28 +27,41 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, Any]:
-    user = data.get("user")
-    names = user if isinstance(user, Mapping) else data
+def _values(s: contracts.Student) -> dict[str, Any]:
     return {
-        "user": _id_of(user) or 0,
-        "first_name": names.get("first_name") or "",
-        "last_name": names.get("last_name") or "",
-        "email": names.get("email") or "",
-        "exam_id": data.get("exam_id") or "",
-        "center": _id_of(data.get("center")),
-        "group": _id_of(data.get("group")),
-        "program": _id_of(data.get("program")),
-        "training_course": _id_of(data.get("training_course")),
-        "academic_year": data.get("academic_year") or "",
+        "user": s.user,
+        "first_name": s.first_name or "",
+        "last_name": s.last_name or "",
+        "email": s.email or "",
+        "exam_id": s.exam_id or "",
+        "center": s.center,
+        "group": s.group,
+        "program": s.program,
+        "training_course": s.training_course,
+        "academic_year": s.academic_year or "",
     }
+
+
+def _from_api(answer: Mapping[str, Any]) -> contracts.Student:
+    """students' ``StudentRead``: the account nested under ``user`` with its names."""
+    user = answer["user"]
+    return answer_as(
+        contracts.Student,
+        answer,
+        user=user["id"],
+        first_name=user["first_name"],
+        last_name=user["last_name"],
+        email=user["email"],
+    )
 
 
 students = CopyTable(
     "student_copies",
     subject="entraide.students.student.*",
     columns=_columns,
-    from_snapshot=_values,
+    model=contracts.Student,
+    from_payload=_values,
+    from_api=_from_api,
     owner_url_setting="students_url",
     owner_path="/api/students/{id}/",
     owner_list_path="/api/students/?id__in={ids}&page_size={size}",

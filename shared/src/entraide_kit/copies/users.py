@@ -9,23 +9,21 @@ or, when a user created a moment ago has not arrived yet, asks auth once
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import http
+from .. import contracts
 from ..context import Context
 from ..events.consumer import Subscription
 from ..events.envelope import Envelope
+from .base import CopyTable
 
-log = logging.getLogger("entraide.copies")
-
+SUBJECT = "entraide.auth.user.*"
 FIELDS = (
     "email",
     "username",
@@ -52,15 +50,6 @@ def _columns() -> list[sa.Column[Any]]:
     ]
 
 
-user_copies = sa.Table("user_copies", sa.MetaData(), *_columns())
-
-
-def create_user_copies(op: Any) -> None:
-    """For a service's Alembic migration."""
-    op.create_table("user_copies", *_columns())
-    op.create_index("ix_user_copies_role", "user_copies", ["role"])
-
-
 @dataclass(frozen=True)
 class UserCopy:
     id: int
@@ -78,43 +67,95 @@ class UserCopy:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def _values(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    values = {name: data.get(name) if data.get(name) is not None else "" for name in FIELDS}
-    values["is_active"] = bool(data.get("is_active", True))
-    values["id"] = user_id
-    return values
+def _values(u: contracts.User) -> dict[str, Any]:
+    return {
+        "email": u.email,
+        "username": u.username or "",
+        "first_name": u.first_name or "",
+        "last_name": u.last_name or "",
+        "arabic_first_name": u.arabic_first_name or "",
+        "arabic_last_name": u.arabic_last_name or "",
+        "role": u.role,
+        "is_active": u.is_active,
+    }
 
 
-async def upsert_user(session: AsyncSession, user_id: int, data: dict[str, Any]) -> None:
-    stmt = insert(user_copies).values(**_values(user_id, data))
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["id"], set_={f: stmt.excluded[f] for f in FIELDS}
-        )
+#: the optional fields auth's answers show under the events' names
+_ANSWERED = (
+    "username",
+    "first_name",
+    "last_name",
+    "arabic_first_name",
+    "arabic_last_name",
+    "profile_picture",
+    "phone_number",
+    "birth_city",
+    "address",
+    "city",
+)
+
+
+def from_auth(answer: Mapping[str, Any]) -> contracts.User:
+    """A user's payload from what auth answers about it: ``UserRead`` (a read, an
+    update), or provisioning's shorter answer merged with the person sent
+    (``{**person, **answer}``: the profile fields given; no ``is_active``, a new
+    account being active). auth spells the events' ``cin_id`` ``CIN_id``, shows an
+    uploaded picture as its URL (the event: its key; both show as that URL), and
+    shows no ``token_version`` (no copy keeps it: revocations come from the events),
+    read as 0. Used by ``users`` and ``profiles``."""
+    birth = answer.get("birth_date")
+    return contracts.User(
+        id=answer["id"],
+        email=answer["email"],
+        role=answer["role"],
+        is_active=answer.get("is_active", True),
+        cin_id=answer.get("CIN_id", answer.get("cin_id")),
+        birth_date=birth.isoformat() if isinstance(birth, dt.date) else birth,
+        token_version=0,
+        version=None,
+        **{name: answer.get(name) for name in _ANSWERED},
     )
 
 
+copy = CopyTable(
+    "user_copies",
+    subject=SUBJECT,
+    columns=_columns,
+    model=contracts.User,
+    from_payload=_values,
+    from_api=from_auth,
+    owner_url_setting="auth_url",
+    owner_path="/api/accounts/users/{id}/",
+    indexes=[("ix_user_copies_role", ["role"])],
+)
+user_copies = copy.table
+
+
+def create_user_copies(op: Any) -> None:
+    """For a service's Alembic migration."""
+    copy.create(op)
+
+
+async def upsert_user(session: AsyncSession, user_id: int, answer: Mapping[str, Any]) -> None:
+    """Keep what auth answered about a user (``from_auth``), e.g. one just made or
+    changed through it: the copy shows it at once, its event brings the same later."""
+    await copy.upsert_answer(session, user_id, answer)
+
+
 async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
-    if envelope.op == "delete":
-        await session.execute(user_copies.delete().where(user_copies.c.id == int(envelope.id)))
-    else:
-        await upsert_user(session, int(envelope.id), envelope.data or {})
+    await copy.apply(session, envelope)
 
 
 async def wipe(session: AsyncSession) -> None:
-    await session.execute(user_copies.delete())
+    await copy.wipe(session)
 
 
 def subscription() -> Subscription:
-    return Subscription("entraide.auth.user.*", apply_user, wipe)
+    return copy.subscription()
 
 
 async def users_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, UserCopy]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(sa.select(user_copies).where(user_copies.c.id.in_(wanted)))
-    return {r.id: UserCopy(**r._mapping) for r in rows}
+    return {i: UserCopy(**row) for i, row in (await copy.by_ids(session, ids)).items()}
 
 
 async def get_user(
@@ -124,25 +165,5 @@ async def get_user(
     ctx: Context | None = None,
 ) -> UserCopy | None:
     """The user from the copy, else (once) from auth with the caller's token."""
-    found = (await users_by_id(session, [user_id])).get(user_id)
-    here = ctx
-    if found is not None or here is None:
-        return found
-    auth_url = here.setting("auth_url")
-    authorization = here.authorization
-    if not auth_url or not authorization:
-        return None
-    try:
-        async with http.client(here, auth_url, timeout=3.0) as client:
-            resp = await client.get(
-                f"{auth_url.rstrip('/')}/api/accounts/users/{user_id}/",
-                headers={"Authorization": authorization},
-            )
-    except httpx.HTTPError as exc:
-        log.warning("auth could not be asked about user %s: %s", user_id, exc)
-        return None
-    if resp.status_code != 200:
-        return None
-    # Keep it: the event that follows will bring the same or a newer state.
-    await upsert_user(session, user_id, resp.json())
-    return (await users_by_id(session, [user_id])).get(user_id)
+    row = await copy.get(session, user_id, ctx=ctx)
+    return None if row is None else UserCopy(**row)

@@ -108,9 +108,13 @@ class ConsumerRunner:
         if not handlers:
             raise PoisonMessage(f"no handler for {envelope.subject}")
         try:
-            contracts.check(envelope.producer, envelope.entity, envelope.op, envelope.data)
+            payload = contracts.check(
+                envelope.producer, envelope.entity, envelope.op, envelope.data
+            )
         except contracts.ContractViolation as exc:
             raise PoisonMessage(f"payload does not match its contract: {exc}") from None
+        # The handlers read this instance (``envelope.payload(model)``): validated once.
+        envelope.keep_payload(payload)
         async with self.db.session() as session, session.begin():
             newer = await session.execute(
                 _APPLY_IF_NEWER,

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth import Principal
+from ..contracts import User
 from ..errors import InvalidToken
 from .consumer import Subscription
 from .envelope import Envelope
@@ -28,16 +29,14 @@ CACHE_SECONDS = 0.5
 
 
 async def apply_user_event(session: AsyncSession, envelope: Envelope) -> None:
-    data = envelope.data or {}
     deleted = envelope.op == "delete"
+    user = None if deleted else envelope.payload(User)
     values = {
         "user_id": int(envelope.id),
-        "token_version": int(data.get("token_version", 0)),
-        "is_active": bool(data.get("is_active", not deleted)),
+        "token_version": user.token_version if user else 0,
+        "is_active": user.is_active if user else False,
         "deleted": deleted,
     }
-    if deleted:
-        values["is_active"] = False
     stmt = insert(token_revocations).values(**values)
     await session.execute(
         stmt.on_conflict_do_update(

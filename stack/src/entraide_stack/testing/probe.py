@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entraide_kit.app import create_app
 from entraide_kit.auth import CurrentUser
+from entraide_kit.contracts import User
 from entraide_kit.db import Database
 from entraide_kit.events.connection import Nats
 from entraide_kit.events.consumer import ConsumerRunner, Subscription
@@ -52,8 +53,7 @@ async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.op == "delete":
         await session.execute(user_copies.delete().where(user_copies.c.id == int(envelope.id)))
         return
-    data = envelope.data or {}
-    values: dict[str, Any] = {k: data[k] for k in COPY_FIELDS}
+    values: dict[str, Any] = envelope.payload(User).model_dump(include=set(COPY_FIELDS))
     values.update(
         id=int(envelope.id),
         version=envelope.version,
