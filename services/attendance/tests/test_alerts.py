@@ -273,6 +273,31 @@ async def test_bulk_entry_raises_for_the_whole_class_in_two_statements(
     }
 
 
+async def test_a_class_list_entered_again_as_it_was_rechecks_nothing(
+    api: Api, attendance_app: FastAPI
+) -> None:
+    marks = {101: "absent", 102: "absent", 103: "present"}
+    for day in MONDAYS[:3]:
+        await take(api, day, marks)
+    before = await listed(api)
+    assert sorted(a["student"] for a in before) == [101, 102]
+    # The same marks again: the records are saved (a new version each), no alert
+    # statement runs and the alerts are as they were.
+    with count_queries(attendance_app.state.db.engine) as counter:
+        again = await take(api, MONDAYS[2], marks)
+    assert again["updated"] == 3
+    assert not [s for s in counter.statements if "alerts" in s or "pg_advisory" in s]
+    assert await listed(api) == before
+    # One mark changed in the same list: only that student is rechecked, and resolved.
+    with count_queries(attendance_app.state.db.engine) as counter:
+        await take(api, MONDAYS[2], {**marks, 101: "present"})
+    assert len([s for s in counter.statements if "alerts" in s or "pg_advisory" in s]) == 2
+    assert {a["student"]: a["status"] for a in await listed(api)} == {
+        101: "resolved",
+        102: "open",
+    }
+
+
 async def test_the_rate_over_the_academic_year_with_min_records(
     api: Api, attendance_app: FastAPI
 ) -> None:

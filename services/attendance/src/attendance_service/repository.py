@@ -397,6 +397,13 @@ def _bulk_statement(session_column: str) -> fastread.Prepared:
             col(R.center_id),
             col(R.is_justified),
             (literal_column("xmax") == 0).label("inserted"),
+            # PostgreSQL 18's OLD in RETURNING: whether the marks alerts depend on
+            # moved (a new record: its OLD is all null), so a class list entered
+            # again as it was rechecks no alert.
+            literal_column(
+                "old.status IS DISTINCT FROM new.status"
+                " OR old.is_justified IS DISTINCT FROM new.is_justified"
+            ).label("marks_changed"),
         )
         .cte("saved")
     )

@@ -413,8 +413,9 @@ async def bulk_create(
             problem = check_member(known.get(student_id), ref, student_id)
             if student_id not in done and problem:
                 errors.append(f"Student {student_id}: {problem}")
-    # The class's alerts, in one statement for all of them (issue 20).
-    await alerts.recheck(session, [r.student_id for r in saved])
+    # The alerts of the students whose marks moved, in one statement for all of
+    # them (issue 20); a list entered again as it was changes no alert.
+    await alerts.recheck(session, [r.student_id for r in saved if r.marks_changed])
     created = sum(1 for r in saved if r.inserted)
     return BulkOut(
         message=f"Processed {len(saved)} attendance records",
