@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +23,10 @@ import nats
 import pytest
 
 from entraide_kit import contracts
+from entraide_stack.testing.classes import a_class, headers
 from entraide_stack.testing.gateway import eventually, login, ok
 from entraide_stack.testing.stream import event, last_event, last_seq
 
-PASSWORD = "Sahara-Atlas-2024"
 YEAR = "2023-2024"
 RECORDS = "/api/attendance/api/records/"
 ALERTS = "/api/attendance/api/alerts/"
@@ -48,139 +47,22 @@ DEFAULT_RULES = {
 
 @pytest.fixture(scope="module")
 def world(full_stack: Any, full_gw: httpx.Client) -> dict[str, Any]:
-    gw = full_gw
-    admin = login(gw, full_stack.admin_email, full_stack.admin_password())
-    tag = uuid.uuid4().hex[:6]
-    people: dict[str, Any] = {"admin": {"headers": admin}}
-    for key, role in (
-        ("supervisor", "center_supervisor"),
-        ("other_supervisor", "center_supervisor"),
-        ("trainer", "trainer"),
-        ("other_trainer", "trainer"),
-        ("association", "association_supervisor"),
-    ):
-        email = f"alerts.{key}.{tag}@entraide.ma"
-        body = {"email": email, "password": PASSWORD, "first_name": key, "role": role}
-        ok(gw.post("/api/accounts/users/", json=body, headers=admin), 201)
-        headers = login(gw, email, PASSWORD)
-        me = ok(gw.get("/api/accounts/users/me/", headers=headers))
-        people[key] = {"id": me["id"], "headers": headers}
-    supervisor = people["supervisor"]["headers"]
-    center = ok(
-        gw.post(
-            "/api/centers-app/centers/",
-            json={
-                "name": f"Centre {tag}",
-                "city": "Meknès",
-                "supervisor": people["supervisor"]["id"],
-            },
-            headers=admin,
+    admin = login(full_gw, full_stack.admin_email, full_stack.admin_password())
+    world = a_class(
+        full_gw,
+        admin,
+        label="alerts",
+        year=YEAR,
+        students=(
+            ("Fatima", "Zahra"),
+            ("Omar", "Idrissi"),
+            ("Sara", "Bennani"),
+            ("Karim", "Alami"),
         ),
-        201,
+        start_time="14:00:00",
     )
-    room = ok(
-        gw.post(
-            "/api/centers-app/rooms/",
-            json={"name": "C1", "type": "classroom", "capacity": 30, "center": center["id"]},
-            headers=admin,
-        ),
-        201,
-    )
-    group = ok(
-        gw.post(
-            "/api/centers-app/groups/",
-            json={"name": f"Gamma {tag}", "center": center["id"]},
-            headers=admin,
-        ),
-        201,
-    )
-    program = ok(
-        gw.post(
-            "/api/programs/trainingprogrames/",
-            json={"name": f"Couture {tag}", "description": "d", "duration_years": 2},
-            headers=admin,
-        ),
-        201,
-    )
-    course = ok(
-        gw.post(
-            "/api/programs/trainingcourses/",
-            json={
-                "program": program["id"],
-                "center": center["id"],
-                "trainer": people["trainer"]["id"],
-                "academic_year": YEAR,
-            },
-            headers=admin,
-        ),
-        201,
-    )
-    students, names = [], []
-    for first, last in (
-        ("Fatima", "Zahra"),
-        ("Omar", "Idrissi"),
-        ("Sara", "Bennani"),
-        ("Karim", "Alami"),
-    ):
-        body = {
-            "first_name": first,
-            "last_name": f"{last}{tag}",
-            "exam_id": f"ALR{tag}{first[0]}",
-            "center": center["id"],
-            "program": program["id"],
-            "academic_year": YEAR,
-            "joining_date": "2023-09-01",
-            "group": group["id"],
-            "training_course": course["id"],
-        }
-        students.append(ok(gw.post("/api/students/", json=body, headers=supervisor), 201))
-        names.append(f"{first} {body['last_name']}")
-    # Fatima logs in (one-time password changed first).
-    first = students[0]
-    pending = login(gw, first["user"]["email"], first["initial_password"])
-    changed = ok(
-        gw.post(
-            "/api/accounts/users/change_password/",
-            json={"old_password": first["initial_password"], "new_password": "Oasis-Ifrane-2025"},
-            headers=pending,
-        )
-    )
-    people["student"] = {
-        "id": first["user"]["id"],
-        "headers": {"Authorization": f"Bearer {changed['access']}"},
-    }
-    template = eventually(
-        lambda: gw.post(
-            "/api/schedule/api/sessions/",
-            json={
-                "day": "Monday",
-                "start_time": "14:00:00",
-                "end_time": "16:00:00",
-                "academic_year": YEAR,
-                "trainer": people["trainer"]["id"],
-                "room": room["id"],
-                "group": group["id"],
-                "training_course": course["id"],
-            },
-            headers=supervisor,
-        ),
-        lambda r: r.status_code == 201,
-    ).json()
-    return {
-        "people": people,
-        "center": center,
-        "group": group,
-        "course": course,
-        "students": [s["id"] for s in students],
-        "names": names,
-        "template": template,
-        "nats_url": full_stack.nats_url,
-    }
-
-
-def headers(world: dict[str, Any], who: str) -> dict[str, str]:
-    value: dict[str, str] = world["people"][who]["headers"]
-    return value
+    world["nats_url"] = full_stack.nats_url
+    return world
 
 
 def take(gw: httpx.Client, world: dict[str, Any], date: str, statuses: list[str]) -> None:
