@@ -157,11 +157,18 @@ def test_one_trace_from_the_gateway_through_services_and_events(
 
     # Logs: the request in students, the account's creation in auth, and the
     # event applied by attendance's consumer, each line with the trace id.
-    students_lines = eventually(lambda: _lines_with(stack, "students", trace_id), bool)
-    assert any(line.get("msg", "").startswith("POST /api/students/") for line in students_lines)
+    # Each wait is for the line itself: a service's access line is written as its
+    # request ends, after the lines logged during it (which may be read first).
+    students_lines = eventually(
+        lambda: _lines_with(stack, "students", trace_id),
+        lambda lines: any(line.get("msg", "").startswith("POST /api/students/") for line in lines),
+    )
     assert all(line["trace_id"] == trace_id for line in students_lines)
-    auth_lines = eventually(lambda: _lines_with(stack, "auth", trace_id), bool)
-    assert any("/api/accounts/" in line.get("msg", "") for line in auth_lines), auth_lines
+    auth_lines = eventually(
+        lambda: _lines_with(stack, "auth", trace_id),
+        lambda lines: any("/api/accounts/" in line.get("msg", "") for line in lines),
+    )
+    assert auth_lines
     consumed = eventually(
         lambda: [
             line
